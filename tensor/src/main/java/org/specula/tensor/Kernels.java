@@ -1,0 +1,55 @@
+package org.specula.tensor;
+
+/**
+ * The numeric operations of a forward pass. Activations are F32 arrays on the heap, packed row-major from index 0
+ * unless an offset is given; weights are read-only {@link Tensor}s of any float dtype. Output arguments come first.
+ *
+ * <p>Contract shared by every backend: the value of one output element never depends on {@code rows} (how many
+ * positions are computed together), so logits of a position are bit-identical whether computed alone or inside a
+ * block. {@link ScalarKernels} is the oracle every other backend is tested against.
+ */
+public interface Kernels extends AutoCloseable {
+
+    /** Short name for logs and benchmarks: "scalar", "simd", ... */
+    String name();
+
+    /** Number of threads the backend splits work over. */
+    int threads();
+
+    /** out[t][d] = Σ_j w[d][j] · x[t][j] for t &lt; rows; w is [outDim][inDim], x is [rows][inDim], out [rows][outDim]. */
+    void matmul(float[] out, Tensor w, float[] x, int rows);
+
+    /** out[t][i] = x[t][i] / sqrt(mean(x[t]²) + eps) · weight[i] for t &lt; rows; x, out are [rows][n]; may alias. */
+    void rmsnorm(float[] out, float[] x, float[] weight, int rows, int n, float eps);
+
+    /**
+     * Rotate-half RoPE in place: vec is [rows][nHeads * headDim], row t sits at position startPos + t; each head's
+     * pair (i, i + headDim/2) is rotated by the angle whose cos/sin are cos[pos][i], sin[pos][i] (tables
+     * [context][headDim/2]).
+     */
+    void ropeInPlace(float[] vec, int rows, int nHeads, int headDim, int startPos, float[] cos, float[] sin);
+
+    /** x[off .. off+n) = softmax(x[off .. off+n)). */
+    void softmaxInPlace(float[] x, int off, int n);
+
+    /** gate[i] = silu(gate[i]) · up[i] for i &lt; n. */
+    void swigluInPlace(float[] gate, float[] up, int n);
+
+    /** x[i] += y[i] for i &lt; n. */
+    void addInPlace(float[] x, float[] y, int n);
+
+    /**
+     * Causal grouped-query attention for a block of rows queries at positions startPos .. startPos+rows-1.
+     * q and out are [rows][nHeads * headDim]; keys and values are one layer's cache [context][nKvHeads * headDim]
+     * already holding positions 0 .. startPos+rows-1. Query head h reads kv head h / (nHeads / nKvHeads); row t
+     * attends to positions 0 .. startPos+t with scores q·k / sqrt(headDim). att is scratch of at least
+     * nHeads * (startPos + rows) floats.
+     */
+    void attention(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
+                   int nHeads, int nKvHeads, int headDim, float[] att);
+
+    /** Releases threads; the default backend holds none. */
+    @Override
+    default void close() {
+    }
+}

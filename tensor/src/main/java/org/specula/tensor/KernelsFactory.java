@@ -1,0 +1,52 @@
+package org.specula.tensor;
+
+import java.lang.reflect.InvocationTargetException;
+
+/**
+ * Chooses a {@link Kernels} backend at start-up. The SIMD backend is loaded by name, so a JVM without
+ * {@code jdk.incubator.vector} never links against it; it then falls back to scalar with one line saying why.
+ */
+public final class KernelsFactory {
+    public static final String SIMD_CLASS = "org.specula.tensor.simd.SimdKernels";
+
+    private KernelsFactory() {
+    }
+
+    /**
+     * @param name    "auto" (SIMD when available, else scalar), "simd" (error when unavailable) or "scalar"
+     * @param threads worker threads for backends that use them (≥ 1)
+     */
+    public static Kernels create(String name, int threads) {
+        if (threads < 1) {
+            throw new SpeculaException("--threads must be at least 1 (got " + threads + ")");
+        }
+        return switch (name) {
+            case "scalar" -> new ScalarKernels();
+            case "simd" -> loadSimd(threads, true);
+            case "auto" -> loadSimd(threads, false);
+            default -> throw new SpeculaException("unknown kernels '" + name + "'; use auto, simd or scalar");
+        };
+    }
+
+    private static Kernels loadSimd(int threads, boolean required) {
+        String why;
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            why = "module jdk.incubator.vector is not enabled; run java with --add-modules jdk.incubator.vector";
+        } else {
+            try {
+                return (Kernels) Class.forName(SIMD_CLASS).getConstructor(int.class).newInstance(threads);
+            } catch (ClassNotFoundException e) {
+                why = "this build has no SIMD backend (" + SIMD_CLASS + ")";
+            } catch (InvocationTargetException e) {
+                why = "SIMD backend failed to start: " + e.getCause();
+            } catch (ReflectiveOperationException | LinkageError e) {
+                why = "SIMD backend could not be loaded: " + e;
+            }
+        }
+        if (required) {
+            throw new SpeculaException("--kernels simd: " + why);
+        }
+        System.err.println("specula: using scalar kernels: " + why);
+        return new ScalarKernels();
+    }
+}

@@ -1,0 +1,151 @@
+package org.specula.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Plain loops with double accumulation: the oracle. Single-threaded and slow on purpose, so that it stays obviously
+ * right. Every reduction runs left to right over one row, independent of how many rows are computed together.
+ */
+public final class ScalarKernels implements Kernels {
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public int threads() {
+        return 1;
+    }
+
+    @Override
+    public void matmul(float[] out, Tensor w, float[] x, int rows) {
+        int outDim = w.dim(0);
+        int inDim = w.dim(1);
+        MemorySegment data = w.data();
+        for (int d = 0; d < outDim; d++) {
+            long rowBase = (long) d * inDim;
+            for (int t = 0; t < rows; t++) {
+                int xOff = t * inDim;
+                double sum = 0;
+                switch (w.dtype()) {
+                    case F32 -> {
+                        for (int j = 0; j < inDim; j++) {
+                            sum += (double) data.getAtIndex(Tensor.F32_LE, rowBase + j) * x[xOff + j];
+                        }
+                    }
+                    case BF16 -> {
+                        for (int j = 0; j < inDim; j++) {
+                            sum += (double) DType.bf16ToFloat(data.getAtIndex(Tensor.I16_LE, rowBase + j)) * x[xOff + j];
+                        }
+                    }
+                    case F16 -> {
+                        for (int j = 0; j < inDim; j++) {
+                            sum += (double) Float.float16ToFloat(data.getAtIndex(Tensor.I16_LE, rowBase + j)) * x[xOff + j];
+                        }
+                    }
+                    default -> throw new SpeculaException("matmul: tensor " + w.name() + " has dtype " + w.dtype()
+                            + "; weights must be F32, F16 or BF16");
+                }
+                out[t * outDim + d] = (float) sum;
+            }
+        }
+    }
+
+    @Override
+    public void rmsnorm(float[] out, float[] x, float[] weight, int rows, int n, float eps) {
+        for (int t = 0; t < rows; t++) {
+            int off = t * n;
+            double ss = 0;
+            for (int i = 0; i < n; i++) {
+                ss += (double) x[off + i] * x[off + i];
+            }
+            double scale = 1.0 / Math.sqrt(ss / n + eps);
+            for (int i = 0; i < n; i++) {
+                out[off + i] = (float) (weight[i] * (x[off + i] * scale));
+            }
+        }
+    }
+
+    @Override
+    public void ropeInPlace(float[] vec, int rows, int nHeads, int headDim, int startPos, float[] cos, float[] sin) {
+        int half = headDim / 2;
+        for (int t = 0; t < rows; t++) {
+            int table = (startPos + t) * half;
+            for (int h = 0; h < nHeads; h++) {
+                int base = (t * nHeads + h) * headDim;
+                for (int i = 0; i < half; i++) {
+                    double c = cos[table + i];
+                    double s = sin[table + i];
+                    double a = vec[base + i];
+                    double b = vec[base + i + half];
+                    vec[base + i] = (float) (a * c - b * s);
+                    vec[base + i + half] = (float) (b * c + a * s);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void softmaxInPlace(float[] x, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, x[off + i]);
+        }
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double e = Math.exp((double) x[off + i] - max);
+            x[off + i] = (float) e;
+            sum += e;
+        }
+        for (int i = 0; i < n; i++) {
+            x[off + i] = (float) (x[off + i] / sum);
+        }
+    }
+
+    @Override
+    public void swigluInPlace(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            double g = gate[i];
+            gate[i] = (float) (g / (1.0 + Math.exp(-g)) * up[i]);
+        }
+    }
+
+    @Override
+    public void addInPlace(float[] x, float[] y, int n) {
+        for (int i = 0; i < n; i++) {
+            x[i] += y[i];
+        }
+    }
+
+    @Override
+    public void attention(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
+                          int nHeads, int nKvHeads, int headDim, float[] att) {
+        int kvDim = nKvHeads * headDim;
+        int group = nHeads / nKvHeads;
+        double scale = 1.0 / Math.sqrt(headDim);
+        for (int t = 0; t < rows; t++) {
+            int len = startPos + t + 1; // causal: positions 0 .. startPos+t
+            for (int h = 0; h < nHeads; h++) {
+                int qOff = (t * nHeads + h) * headDim;
+                int kvOff = (h / group) * headDim;
+                int attOff = h * (startPos + rows);
+                for (int s = 0; s < len; s++) {
+                    double dot = 0;
+                    for (int i = 0; i < headDim; i++) {
+                        dot += (double) q[qOff + i] * keys[s * kvDim + kvOff + i];
+                    }
+                    att[attOff + s] = (float) (dot * scale);
+                }
+                softmaxInPlace(att, attOff, len);
+                for (int i = 0; i < headDim; i++) {
+                    double acc = 0;
+                    for (int s = 0; s < len; s++) {
+                        acc += (double) att[attOff + s] * values[s * kvDim + kvOff + i];
+                    }
+                    out[qOff + i] = (float) acc;
+                }
+            }
+        }
+    }
+}
