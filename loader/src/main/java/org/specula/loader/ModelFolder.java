@@ -1,0 +1,151 @@
+package org.specula.loader;
+
+import org.specula.tensor.SpeculaException;
+import org.specula.tensor.Tensor;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * A Hugging Face model folder: config.json plus weights in model.safetensors, in shards listed by
+ * model.safetensors.index.json, or in the folder's *.safetensors files. Every file is mapped once into one arena;
+ * closing the folder unmaps them, so tensors must not be used after {@link #close()}.
+ */
+public final class ModelFolder implements AutoCloseable {
+    private final Path dir;
+    private final LlamaConfig config;
+    private final Arena arena;
+    private final List<SafetensorsFile> files;
+    private final Map<String, Tensor> tensors;
+
+    private ModelFolder(Path dir, LlamaConfig config, Arena arena, List<SafetensorsFile> files,
+                        Map<String, Tensor> tensors) {
+        this.dir = dir;
+        this.config = config;
+        this.arena = arena;
+        this.files = files;
+        this.tensors = tensors;
+    }
+
+    public static ModelFolder open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new SpeculaException(dir + ": model folder not found (expected a Hugging Face folder with "
+                    + "config.json and *.safetensors)");
+        }
+        LlamaConfig config = LlamaConfig.load(dir.resolve("config.json"));
+        List<Path> paths = weightFiles(dir);
+        Arena arena = Arena.ofShared();
+        try {
+            List<SafetensorsFile> files = new ArrayList<>();
+            Map<String, Tensor> tensors = new LinkedHashMap<>();
+            for (Path p : paths) {
+                SafetensorsFile f = SafetensorsFile.open(p, arena);
+                files.add(f);
+                for (Tensor t : f.tensors().values()) {
+                    if (tensors.put(t.name(), t) != null) {
+                        throw new SpeculaException(p + ": tensor " + t.name() + " also appears in another file");
+                    }
+                }
+            }
+            return new ModelFolder(dir, config, arena, List.copyOf(files), Collections.unmodifiableMap(tensors));
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static List<Path> weightFiles(Path dir) {
+        Path index = dir.resolve("model.safetensors.index.json");
+        if (Files.exists(index)) {
+            Map<String, Object> json = Json.parseObject(read(index), index.toString());
+            if (!(json.get("weight_map") instanceof Map<?, ?> map)) {
+                throw new SpeculaException(index + ": missing object \"weight_map\"");
+            }
+            TreeSet<String> names = new TreeSet<>();
+            for (Object file : map.values()) {
+                if (!(file instanceof String s) || s.contains("/") || s.contains("\\")) {
+                    throw new SpeculaException(index + ": weight_map values must be file names in the folder");
+                }
+                names.add(s);
+            }
+            return names.stream().map(dir::resolve).toList();
+        }
+        Path single = dir.resolve("model.safetensors");
+        if (Files.exists(single)) {
+            return List.of(single);
+        }
+        try (Stream<Path> list = Files.list(dir)) {
+            List<Path> found = list.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+            if (found.isEmpty()) {
+                throw new SpeculaException(dir + ": no *.safetensors weights found (expected model.safetensors or "
+                        + "model.safetensors.index.json)");
+            }
+            return found;
+        } catch (IOException e) {
+            throw new SpeculaException(dir + ": cannot list folder (" + e.getMessage() + ")");
+        }
+    }
+
+    static String read(Path p) {
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SpeculaException(p + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public List<SafetensorsFile> files() {
+        return files;
+    }
+
+    /** All tensors by name, in file and header order. */
+    public Map<String, Tensor> tensors() {
+        return tensors;
+    }
+
+    public boolean has(String name) {
+        return tensors.containsKey(name);
+    }
+
+    /** The tensor called {@code name}, or an error naming the folder and the tensor. */
+    public Tensor tensor(String name) {
+        Tensor t = tensors.get(name);
+        if (t == null) {
+            throw new SpeculaException(dir + ": missing tensor \"" + name + "\"; the weights do not match a "
+                    + "Llama model with " + config.numLayers() + " layers (check the folder is complete)");
+        }
+        return t;
+    }
+
+    /** Bytes of all weights. */
+    public long weightBytes() {
+        long sum = 0;
+        for (Tensor t : tensors.values()) {
+            sum += t.byteSize();
+        }
+        return sum;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -1,0 +1,178 @@
+package org.specula.model;
+
+import org.specula.loader.LlamaConfig;
+import org.specula.tensor.Kernels;
+import org.specula.tensor.SpeculaException;
+
+/**
+ * The Llama forward pass over a block of tokens at positions [length, length + count) of this pass's KV cache.
+ * Prefill, single-token decode and speculative verification are the same call; it can return logits for every
+ * position of the block, for the last only, or none. Buffers are allocated once, here; forward allocates nothing.
+ * Blocks longer than {@link #MAX_BLOCK} run in chunks, which changes no value (kernels are block-size invariant).
+ */
+public final class ForwardPass {
+    /** Which positions of a block get logits. */
+    public enum Logits { ALL, LAST, NONE }
+
+    public static final int MAX_BLOCK = 32;
+
+    private final Llama model;
+    private final LlamaConfig c;
+    private final Kernels k;
+    private final KvCache cache;
+    private final float[] ropeCos; // [context][headDim/2]
+    private final float[] ropeSin; // [context][headDim/2]
+
+    // Activations for up to MAX_BLOCK rows, row-major.
+    private final float[] x;       // [B][dim] residual stream
+    private final float[] xb;      // [B][dim] normed input
+    private final float[] q;       // [B][nHeads * headDim]
+    private final float[] kNew;    // [B][kvDim]
+    private final float[] vNew;    // [B][kvDim]
+    private final float[] attOut;  // [B][nHeads * headDim]
+    private final float[] proj;    // [B][dim]
+    private final float[] gate;    // [B][hidden]
+    private final float[] up;      // [B][hidden]
+    private final float[] att;     // [nHeads][context] scores scratch
+    private final float[] logits;  // [B][vocab]
+
+    ForwardPass(Llama model, int context) {
+        this.model = model;
+        this.c = model.config;
+        this.k = model.kernels;
+        if (context < 1) {
+            throw new SpeculaException("--context must be at least 1 (got " + context + ")");
+        }
+        this.cache = new KvCache(c.numLayers(), context, c.kvDim());
+        int half = c.headDim() / 2;
+        double[] inv = c.ropeInverseFrequencies();
+        ropeCos = new float[context * half];
+        ropeSin = new float[context * half];
+        for (int p = 0; p < context; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = p * inv[i];
+                ropeCos[p * half + i] = (float) Math.cos(angle);
+                ropeSin[p * half + i] = (float) Math.sin(angle);
+            }
+        }
+        int b = MAX_BLOCK;
+        x = new float[b * c.hiddenSize()];
+        xb = new float[b * c.hiddenSize()];
+        q = new float[b * c.qDim()];
+        kNew = new float[b * c.kvDim()];
+        vNew = new float[b * c.kvDim()];
+        attOut = new float[b * c.qDim()];
+        proj = new float[b * c.hiddenSize()];
+        gate = new float[b * c.intermediateSize()];
+        up = new float[b * c.intermediateSize()];
+        att = new float[c.numHeads() * context];
+        logits = new float[b * c.vocabSize()];
+    }
+
+    public Llama model() {
+        return model;
+    }
+
+    public KvCache cache() {
+        return cache;
+    }
+
+    /** Positions currently in the cache (= the position of the next token fed). */
+    public int length() {
+        return cache.length();
+    }
+
+    public int context() {
+        return cache.capacity();
+    }
+
+    /** Forgets positions ≥ n. */
+    public void truncate(int n) {
+        cache.truncate(n);
+    }
+
+    /**
+     * Feeds tokens[from .. from+count) at positions length() .. length()+count-1 and appends them to the cache.
+     * logitsOut receives [count][vocab] (ALL), [vocab] (LAST) or nothing (NONE; may be null).
+     */
+    public void forward(int[] tokens, int from, int count, Logits mode, float[] logitsOut) {
+        int vocab = c.vocabSize();
+        if (count < 1) {
+            throw new IllegalArgumentException("forward needs at least one token");
+        }
+        if (cache.length() + count > cache.capacity()) {
+            throw new SpeculaException((cache.length() + count) + " tokens exceed the context length "
+                    + cache.capacity() + "; raise --context (at most max_position_embeddings "
+                    + c.maxPositions() + ") or shorten the prompt");
+        }
+        for (int i = 0; i < count; i++) {
+            int id = tokens[from + i];
+            if (id < 0 || id >= vocab) {
+                throw new SpeculaException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        for (int done = 0; done < count; ) {
+            int rows = Math.min(MAX_BLOCK, count - done);
+            boolean lastChunk = done + rows == count;
+            block(tokens, from + done, rows);
+            if (mode == Logits.ALL) {
+                head(rows, false);
+                System.arraycopy(logits, 0, logitsOut, done * vocab, rows * vocab);
+            } else if (mode == Logits.LAST && lastChunk) {
+                head(rows, true);
+                System.arraycopy(logits, 0, logitsOut, 0, vocab);
+            }
+            done += rows;
+        }
+    }
+
+    /** One chunk of at most MAX_BLOCK rows through every layer; leaves the residual stream in x. */
+    private void block(int[] tokens, int from, int rows) {
+        int dim = c.hiddenSize();
+        int kvDim = c.kvDim();
+        int hidden = c.intermediateSize();
+        int pos = cache.length();
+        float eps = (float) c.rmsNormEps();
+        for (int t = 0; t < rows; t++) {
+            model.embed.readRow(tokens[from + t], x, t * dim);
+        }
+        for (int l = 0; l < model.layers.length; l++) {
+            Llama.Layer layer = model.layers[l];
+            // attention: xb = rmsnorm(x); q, k, v = xb · Wq,k,vᵀ; RoPE; append k, v; attend; x += attOut · Woᵀ
+            k.rmsnorm(xb, x, layer.attnNorm(), rows, dim, eps);
+            k.matmul(q, layer.wq(), xb, rows);
+            k.matmul(kNew, layer.wk(), xb, rows);
+            k.matmul(vNew, layer.wv(), xb, rows);
+            k.ropeInPlace(q, rows, c.numHeads(), c.headDim(), pos, ropeCos, ropeSin);
+            k.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), pos, ropeCos, ropeSin);
+            System.arraycopy(kNew, 0, cache.keys[l], pos * kvDim, rows * kvDim);
+            System.arraycopy(vNew, 0, cache.values[l], pos * kvDim, rows * kvDim);
+            k.attention(attOut, q, cache.keys[l], cache.values[l], rows, pos, c.numHeads(), c.numKvHeads(),
+                    c.headDim(), att);
+            k.matmul(proj, layer.wo(), attOut, rows);
+            k.addInPlace(x, proj, rows * dim);
+            // feed-forward: xb = rmsnorm(x); x += (silu(xb · Wgateᵀ) ⊙ (xb · Wupᵀ)) · Wdownᵀ
+            k.rmsnorm(xb, x, layer.ffnNorm(), rows, dim, eps);
+            k.matmul(gate, layer.wGate(), xb, rows);
+            k.matmul(up, layer.wUp(), xb, rows);
+            k.swigluInPlace(gate, up, rows * hidden);
+            k.matmul(proj, layer.wDown(), gate, rows);
+            k.addInPlace(x, proj, rows * dim);
+        }
+        cache.setLength(pos + rows);
+    }
+
+    /** logits[rows or 1][vocab] = rmsnorm(x) · lmHeadᵀ, for all rows or only the last. */
+    private void head(int rows, boolean lastOnly) {
+        int dim = c.hiddenSize();
+        float eps = (float) c.rmsNormEps();
+        if (lastOnly) {
+            System.arraycopy(x, (rows - 1) * dim, proj, 0, dim);
+            k.rmsnorm(xb, proj, model.finalNorm, 1, dim, eps);
+            k.matmul(logits, model.lmHead, xb, 1);
+        } else {
+            k.rmsnorm(xb, x, model.finalNorm, rows, dim, eps);
+            k.matmul(logits, model.lmHead, xb, rows);
+        }
+    }
+}

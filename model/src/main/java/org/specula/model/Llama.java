@@ -1,0 +1,115 @@
+package org.specula.model;
+
+import org.specula.loader.LlamaConfig;
+import org.specula.loader.ModelFolder;
+import org.specula.tensor.Kernels;
+import org.specula.tensor.SpeculaException;
+import org.specula.tensor.Tensor;
+
+import java.util.Arrays;
+
+/**
+ * A Llama-architecture model bound to its weights by Hugging Face (LlamaForCausalLM) tensor names, with shapes
+ * checked against config.json. Weights stay where the loader put them (mapped file slices); only the small norm
+ * vectors are copied to float arrays. Run it through a {@link ForwardPass}.
+ */
+public final class Llama {
+    /** One decoder layer's weights. */
+    record Layer(float[] attnNorm,  // [dim]
+                 Tensor wq,         // [nHeads * headDim, dim]
+                 Tensor wk,         // [nKvHeads * headDim, dim]
+                 Tensor wv,         // [nKvHeads * headDim, dim]
+                 Tensor wo,         // [dim, nHeads * headDim]
+                 float[] ffnNorm,   // [dim]
+                 Tensor wGate,      // [hidden, dim]
+                 Tensor wUp,        // [hidden, dim]
+                 Tensor wDown) {    // [dim, hidden]
+    }
+
+    final LlamaConfig config;
+    final Kernels kernels;
+    final Tensor embed;       // [vocab, dim]
+    final Layer[] layers;
+    final float[] finalNorm;  // [dim]
+    final Tensor lmHead;      // [vocab, dim] (the embedding when tied)
+
+    private Llama(LlamaConfig config, Kernels kernels, Tensor embed, Layer[] layers, float[] finalNorm,
+                  Tensor lmHead) {
+        this.config = config;
+        this.kernels = kernels;
+        this.embed = embed;
+        this.layers = layers;
+        this.finalNorm = finalNorm;
+        this.lmHead = lmHead;
+    }
+
+    /** Binds the folder's tensors; the folder must stay open while the model is used. */
+    public static Llama load(ModelFolder folder, Kernels kernels) {
+        LlamaConfig c = folder.config();
+        Binder b = new Binder(folder);
+        int dim = c.hiddenSize();
+        Tensor embed = b.matrix("model.embed_tokens.weight", c.vocabSize(), dim);
+        Layer[] layers = new Layer[c.numLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            String p = "model.layers." + l + ".";
+            layers[l] = new Layer(
+                    b.vector(p + "input_layernorm.weight", dim),
+                    b.matrix(p + "self_attn.q_proj.weight", c.qDim(), dim),
+                    b.matrix(p + "self_attn.k_proj.weight", c.kvDim(), dim),
+                    b.matrix(p + "self_attn.v_proj.weight", c.kvDim(), dim),
+                    b.matrix(p + "self_attn.o_proj.weight", dim, c.qDim()),
+                    b.vector(p + "post_attention_layernorm.weight", dim),
+                    b.matrix(p + "mlp.gate_proj.weight", c.intermediateSize(), dim),
+                    b.matrix(p + "mlp.up_proj.weight", c.intermediateSize(), dim),
+                    b.matrix(p + "mlp.down_proj.weight", dim, c.intermediateSize()));
+        }
+        float[] finalNorm = b.vector("model.norm.weight", dim);
+        Tensor lmHead = folder.has("lm_head.weight") ? b.matrix("lm_head.weight", c.vocabSize(), dim) : embed;
+        if (lmHead == embed && !c.tieWordEmbeddings()) {
+            // transformers would initialise a missing untied head randomly; we refuse rather than guess.
+            throw new SpeculaException(folder.dir() + ": missing tensor \"lm_head.weight\" while config.json has "
+                    + "tie_word_embeddings false; set it to true if the head shares the embedding");
+        }
+        return new Llama(c, kernels, embed, layers, finalNorm, lmHead);
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** A forward pass with its own KV cache of {@code context} positions and activation buffers. */
+    public ForwardPass newForwardPass(int context) {
+        return new ForwardPass(this, context);
+    }
+
+    /** Checks tensor names, shapes and dtypes against the config. */
+    private record Binder(ModelFolder folder) {
+        Tensor matrix(String name, int rows, int cols) {
+            Tensor t = folder.tensor(name);
+            check(t, new long[]{rows, cols});
+            if (!t.dtype().isFloatWeight()) {
+                throw new SpeculaException(folder.dir() + ": tensor \"" + name + "\" has dtype " + t.dtype()
+                        + "; weights must be F32, F16 or BF16");
+            }
+            return t;
+        }
+
+        float[] vector(String name, int n) {
+            Tensor t = folder.tensor(name);
+            check(t, new long[]{n});
+            return t.toFloatArray();
+        }
+
+        private void check(Tensor t, long[] expected) {
+            if (!Arrays.equals(t.shape(), expected)) {
+                throw new SpeculaException(folder.dir() + ": tensor \"" + t.name() + "\" has shape "
+                        + t.shapeString() + " but config.json implies " + Arrays.toString(expected)
+                        + "; config.json and the weights disagree");
+            }
+        }
+    }
+}
