@@ -1,0 +1,184 @@
+package org.specula.sampling;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Logits to the processed distribution actually sampled from, and inverse-CDF sampling of it. Randomness is an
+ * argument ({@code u}), so both are pure functions and tests are exact.
+ *
+ * <p>Processing order follows Hugging Face transformers' warpers: temperature → softmax → top-k → top-p → min-p →
+ * renormalise. Top-p measures mass within what top-k kept (HF applies it to the top-k-filtered softmax); min-p is
+ * relative to the largest remaining probability. Tokens are ranked by logit, higher first, lower id first on ties,
+ * so every filter is deterministic.
+ */
+public final class Sampler {
+    private Sampler() {}
+
+    /**
+     * Writes the processed distribution over {@code logits[off .. off+vocab)} to {@code probsOut[0 .. vocab)}, in
+     * double. Greedy params give a one-hot row at {@link #argmax}. Allocates only when top-k or top-p is on (one
+     * {@code int[vocab]} ranking heap).
+     *
+     * @param probsOut [vocab], overwritten
+     * @param logits   [.., off + vocab, ..]
+     * @throws IllegalArgumentException if the logits contain NaN, or (unless greedy) are all -Infinity
+     */
+    public static void distribution(double[] probsOut, float[] logits, int off, int vocab, SamplingParams params) {
+        Objects.checkFromIndexSize(off, vocab, logits.length);
+        if (vocab == 0 || probsOut.length != vocab) {
+            throw new IllegalArgumentException("need vocab > 0 and probsOut.length == vocab; vocab = " + vocab
+                    + ", probsOut.length = " + probsOut.length);
+        }
+        for (int i = 0; i < vocab; i++) {
+            if (Float.isNaN(logits[off + i])) throw new IllegalArgumentException("logits contain NaN");
+        }
+        if (params.isGreedy()) {
+            Arrays.fill(probsOut, 0.0);
+            probsOut[argmax(logits, off, vocab)] = 1.0;
+            return;
+        }
+        softmax(probsOut, logits, off, vocab, params.temperature());
+        if ((params.topK() > 0 && params.topK() < vocab) || params.topP() < 1) {
+            keepTopKTopP(probsOut, logits, off, params.topK(), params.topP());
+        }
+        if (params.minP() > 0) keepMinP(probsOut, params.minP());
+        double mass = 0;
+        for (double prob : probsOut) mass += prob;
+        for (int i = 0; i < vocab; i++) probsOut[i] /= mass;
+    }
+
+    /**
+     * Inverse-CDF sample: the first index whose cumulative mass exceeds {@code u · total}. Never returns a
+     * zero-probability index; round-off at the top end falls back to the last nonzero index.
+     *
+     * @param probs [vocab], non-negative, any positive total (need not be normalised)
+     * @param u     uniform in [0, 1)
+     */
+    public static int sample(double[] probs, double u) {
+        if (!(u >= 0 && u < 1)) throw new IllegalArgumentException("u must be in [0, 1), got " + u);
+        double total = 0;
+        int lastNonZero = -1;
+        for (int i = 0; i < probs.length; i++) {
+            if (probs[i] > 0) {
+                total += probs[i];
+                lastNonZero = i;
+            } else if (probs[i] != 0) {
+                throw new IllegalArgumentException("probs[" + i + "] = " + probs[i] + " is not a probability");
+            }
+        }
+        if (lastNonZero < 0 || total == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("probs need a finite positive total, got " + total);
+        }
+        double threshold = u * total, cumulative = 0;
+        for (int i = 0; i < lastNonZero; i++) {
+            cumulative += probs[i];
+            if (probs[i] > 0 && cumulative > threshold) return i;
+        }
+        return lastNonZero;
+    }
+
+    /** Index of the largest of {@code logits[off .. off+n)}, relative to off; the lowest index on ties. */
+    public static int argmax(float[] logits, int off, int n) {
+        Objects.checkFromIndexSize(off, n, logits.length);
+        if (n == 0) throw new IllegalArgumentException("argmax of an empty range");
+        int best = 0;
+        for (int i = 1; i < n; i++) {
+            if (logits[off + i] > logits[off + best]) best = i;
+        }
+        return best;
+    }
+
+    // probs[i] = exp(logits[off+i]/temperature − max) / Σ, in double; +Infinity logits share the mass equally.
+    private static void softmax(double[] probs, float[] logits, int off, int vocab, float temperature) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i] / (double) temperature);
+        if (max == Double.NEGATIVE_INFINITY) throw new IllegalArgumentException("logits are all -Infinity");
+        double mass = 0;
+        for (int i = 0; i < vocab; i++) {
+            double scaled = logits[off + i] / (double) temperature;
+            probs[i] = max == Double.POSITIVE_INFINITY ? (scaled == max ? 1 : 0) : Math.exp(scaled - max);
+            mass += probs[i];
+        }
+        for (int i = 0; i < vocab; i++) probs[i] /= mass;
+    }
+
+    // Top-k, then top-p within the top-k mass: walk tokens best-first, stop after topK tokens or once the kept mass
+    // reaches topP of the top-k mass (at least one token), then zero every token ranked below the last one kept.
+    private static void keepTopKTopP(double[] probs, float[] logits, int off, int topK, float topP) {
+        int vocab = probs.length;
+        int limit = topK > 0 ? Math.min(topK, vocab) : vocab;
+        double limitMass = 0;
+        if (limit == vocab) {
+            for (double prob : probs) limitMass += prob;
+        } else {
+            BestFirst ranking = new BestFirst(logits, off, vocab);
+            for (int n = 0; n < limit; n++) limitMass += probs[ranking.next()];
+        }
+        double massWanted = topP < 1 ? topP * limitMass : Double.POSITIVE_INFINITY;
+        BestFirst ranking = new BestFirst(logits, off, vocab);
+        int last;
+        int kept = 0;
+        double keptMass = 0;
+        do {
+            last = ranking.next();
+            keptMass += probs[last];
+            kept++;
+        } while (kept < limit && keptMass < massWanted);
+        for (int i = 0; i < vocab; i++) {
+            if (i != last && !ranksBefore(logits, off, i, last)) probs[i] = 0;
+        }
+    }
+
+    // Keeps probs[i] >= minP · max(probs).
+    private static void keepMinP(double[] probs, float minP) {
+        double max = 0;
+        for (double prob : probs) max = Math.max(max, prob);
+        double threshold = minP * max;
+        for (int i = 0; i < probs.length; i++) {
+            if (probs[i] < threshold) probs[i] = 0;
+        }
+    }
+
+    // The ranking order: higher logit first, lower id first on ties (a strict total order on token ids).
+    private static boolean ranksBefore(float[] logits, int off, int a, int b) {
+        float la = logits[off + a], lb = logits[off + b];
+        return la > lb || (la == lb && a < b);
+    }
+
+    /** Token ids best-first by popping a binary max-heap: O(vocab) to build, O(log vocab) per token. */
+    private static final class BestFirst {
+        private final float[] logits;
+        private final int off;
+        private final int[] heap; // [vocab] token ids; heap[0 .. size) is a heap under ranksBefore
+        private int size;
+
+        BestFirst(float[] logits, int off, int vocab) {
+            this.logits = logits;
+            this.off = off;
+            this.heap = new int[vocab];
+            this.size = vocab;
+            for (int i = 0; i < vocab; i++) heap[i] = i;
+            for (int i = vocab / 2 - 1; i >= 0; i--) siftDown(i);
+        }
+
+        int next() {
+            int best = heap[0];
+            heap[0] = heap[--size];
+            siftDown(0);
+            return best;
+        }
+
+        private void siftDown(int i) {
+            int token = heap[i];
+            while (2 * i + 1 < size) {
+                int child = 2 * i + 1;
+                if (child + 1 < size && ranksBefore(logits, off, heap[child + 1], heap[child])) child++;
+                if (!ranksBefore(logits, off, heap[child], token)) break;
+                heap[i] = heap[child];
+                i = child;
+            }
+            heap[i] = token;
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package org.specula.sampling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.doubles;
+import static org.quicktheories.generators.SourceDSL.floats;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+/** QuickTheories properties of {@link Sampler}, with fixed seeds. */
+class SamplerProperties {
+    private static final long SEED = 0x5A3B1E5L;
+
+    /** Logits on a coarse grid (many ties) with some -Infinity; vocab 1..40. */
+    private static Gen<float[]> logits() {
+        return lists().of(integers().between(-7, 6)).ofSizeBetween(1, 40).map(values -> {
+            float[] logits = new float[values.size()];
+            for (int i = 0; i < logits.length; i++) {
+                int v = values.get(i);
+                logits[i] = v == -7 ? Float.NEGATIVE_INFINITY : v * 0.5f;
+            }
+            return logits;
+        }).assuming(logits -> Arrays.stream(toDoubles(logits)).anyMatch(Double::isFinite));
+    }
+
+    private static Gen<SamplingParams> params() {
+        Gen<Float> temperature = floats().between(0.05f, 3f).mix(Generate.constant(0f), 10);
+        Gen<Integer> topK = integers().between(0, 12).mix(Generate.constant(0), 40);
+        Gen<Float> topP = floats().between(0.01f, 1f).mix(Generate.constant(1f), 40);
+        Gen<Float> minP = floats().between(0f, 1f).mix(Generate.constant(0f), 40);
+        return temperature.zip(topK, topP, minP, SamplingParams::new);
+    }
+
+    @Test
+    void distributionSumsToOneAndEqualsAReferenceImplementation() {
+        qt().withFixedSeed(SEED).withExamples(3000).forAll(logits(), params()).checkAssert((logits, params) -> {
+            double[] probs = new double[logits.length];
+            Sampler.distribution(probs, logits, 0, logits.length, params);
+            double[] expected = reference(logits, params);
+            double mass = 0;
+            for (int i = 0; i < probs.length; i++) {
+                mass += probs[i];
+                assertTrue(probs[i] >= 0);
+                if (expected[i] == 0) {
+                    assertEquals(0.0, probs[i], params + " must zero token " + i + " outside the kept set");
+                } else {
+                    assertEquals(expected[i], probs[i], 1e-12, params + " token " + i);
+                }
+            }
+            assertEquals(1.0, mass, 1e-12, params + " on " + Arrays.toString(logits));
+        });
+    }
+
+    @Test
+    void sampleReturnsAPositiveProbabilityIndexForEveryU() {
+        Gen<double[]> probs = lists().of(doubles().between(0, 1).mix(Generate.constant(0.0), 50))
+                .ofSizeBetween(1, 20).map(values -> values.stream().mapToDouble(Double::doubleValue).toArray())
+                .assuming(values -> Arrays.stream(values).sum() > 0);
+        Gen<Double> u = doubles().between(0, Math.nextDown(1.0))
+                .mix(Generate.pick(List.of(0.0, Math.nextDown(1.0), 0.5)), 20);
+        qt().withFixedSeed(SEED).withExamples(5000).forAll(probs, u).checkAssert((row, coin) -> {
+            int token = Sampler.sample(row, coin);
+            assertTrue(token >= 0 && token < row.length && row[token] > 0,
+                    "u = " + coin + " gave " + token + " of " + Arrays.toString(row));
+        });
+    }
+
+    /** The documented pipeline written the obvious way: a full sort by (logit desc, id asc). */
+    private static double[] reference(float[] logits, SamplingParams params) {
+        int vocab = logits.length;
+        double[] probs = new double[vocab];
+        if (params.isGreedy()) {
+            int best = 0;
+            for (int i = 1; i < vocab; i++) if (logits[i] > logits[best]) best = i;
+            probs[best] = 1;
+            return probs;
+        }
+        double max = Double.NEGATIVE_INFINITY, mass = 0;
+        for (float logit : logits) max = Math.max(max, logit / (double) params.temperature());
+        for (int i = 0; i < vocab; i++) mass += probs[i] = Math.exp(logits[i] / (double) params.temperature() - max);
+        for (int i = 0; i < vocab; i++) probs[i] /= mass;
+        List<Integer> ranked = new ArrayList<>();
+        for (int i = 0; i < vocab; i++) ranked.add(i);
+        ranked.sort(Comparator.<Integer>comparingDouble(i -> -logits[i]).thenComparingInt(i -> i));
+        int limit = params.topK() > 0 ? Math.min(params.topK(), vocab) : vocab;
+        double limitMass = 0;
+        if (limit == vocab) {
+            for (double prob : probs) limitMass += prob;
+        } else {
+            for (int n = 0; n < limit; n++) limitMass += probs[ranked.get(n)];
+        }
+        int kept = 0;
+        double keptMass = 0;
+        while (kept < limit && (kept == 0 || params.topP() == 1 || keptMass < params.topP() * limitMass)) {
+            keptMass += probs[ranked.get(kept++)];
+        }
+        for (int n = kept; n < vocab; n++) probs[ranked.get(n)] = 0;
+        double top = Arrays.stream(probs).max().orElseThrow();
+        for (int i = 0; i < vocab; i++) if (probs[i] < params.minP() * top) probs[i] = 0;
+        double total = Arrays.stream(probs).sum();
+        for (int i = 0; i < vocab; i++) probs[i] /= total;
+        return probs;
+    }
+
+    private static double[] toDoubles(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) out[i] = values[i];
+        return out;
+    }
+}
