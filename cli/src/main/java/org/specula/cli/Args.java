@@ -1,0 +1,137 @@
+package org.specula.cli;
+
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.specula.tensor.SpeculaException;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Parsed options of one command, with typed getters whose errors name the flag and the allowed values. */
+final class Args {
+    private final CommandLine line;
+
+    private Args(CommandLine line) {
+        this.line = line;
+    }
+
+    static Option flag(String shortName, String longName, String description) {
+        return Option.builder(shortName).longOpt(longName).desc(description).build();
+    }
+
+    static Option value(String shortName, String longName, String argName, String description) {
+        return Option.builder(shortName).longOpt(longName).hasArg().argName(argName).desc(description).build();
+    }
+
+    /** Parses args; returns null after printing help when -h/--help is given. */
+    static Args parse(String command, Options options, String[] args, PrintStream out) throws ParseException {
+        options.addOption(flag("h", "help", "show this help"));
+        CommandLine line = DefaultParser.builder().build().parse(options, args);
+        if (line.hasOption("help")) {
+            PrintWriter w = new PrintWriter(out, true);
+            new HelpFormatter().printHelp(w, 110, "specula " + command + " [options]", null, options, 2, 2, null);
+            w.flush();
+            return null;
+        }
+        if (!line.getArgList().isEmpty()) {
+            throw new ParseException("unexpected argument '" + line.getArgList().get(0) + "' (options start with -)");
+        }
+        return new Args(line);
+    }
+
+    boolean has(String name) {
+        return line.hasOption(name);
+    }
+
+    String string(String name, String fallback) {
+        return line.getOptionValue(name, fallback);
+    }
+
+    String required(String name) {
+        String v = line.getOptionValue(name);
+        if (v == null) {
+            throw new SpeculaException("missing --" + name);
+        }
+        return v;
+    }
+
+    /** An existing folder given by --name. */
+    Path folder(String name) {
+        Path p = Path.of(required(name));
+        if (!Files.isDirectory(p)) {
+            throw new SpeculaException("--" + name + " " + p + ": folder not found (give a Hugging Face model folder)");
+        }
+        return p;
+    }
+
+    int integer(String name, int fallback, int min) {
+        String v = line.getOptionValue(name);
+        if (v == null) {
+            return fallback;
+        }
+        int parsed;
+        try {
+            parsed = Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            throw new SpeculaException("--" + name + " must be an integer >= " + min + " (got '" + v + "')");
+        }
+        if (parsed < min) {
+            throw new SpeculaException("--" + name + " must be an integer >= " + min + " (got " + parsed + ")");
+        }
+        return parsed;
+    }
+
+    long longValue(String name, long fallback) {
+        String v = line.getOptionValue(name);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            throw new SpeculaException("--" + name + " must be an integer (got '" + v + "')");
+        }
+    }
+
+    double number(String name, double fallback, double min, double max) {
+        String v = line.getOptionValue(name);
+        if (v == null) {
+            return fallback;
+        }
+        double parsed;
+        try {
+            parsed = Double.parseDouble(v.strip());
+        } catch (NumberFormatException e) {
+            throw new SpeculaException("--" + name + " must be a number in [" + min + ", " + max + "] (got '" + v + "')");
+        }
+        if (!(parsed >= min && parsed <= max)) {
+            throw new SpeculaException("--" + name + " must be a number in [" + min + ", " + max + "] (got " + v + ")");
+        }
+        return parsed;
+    }
+
+    /** A comma-separated list of non-negative ints given by --name. */
+    int[] ids(String name) {
+        String v = required(name);
+        String[] parts = v.split(",");
+        int[] ids = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                ids[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new SpeculaException("--" + name + " must be comma-separated token ids like 1,403,407 (got '"
+                        + parts[i].strip() + "')");
+            }
+            if (ids[i] < 0) {
+                throw new SpeculaException("--" + name + ": token ids must be >= 0 (got " + ids[i] + ")");
+            }
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,95 @@
+package org.specula.cli;
+
+import org.apache.commons.cli.ParseException;
+import org.specula.tensor.SpeculaException;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The single entry point: {@code specula COMMAND [options]}. User errors print one line and exit 2; nothing
+ * prints a stack trace unless SPECULA_DEBUG is set.
+ */
+public final class Main {
+    /** One subcommand: parses its own options and runs. */
+    interface Command {
+        String summary();
+
+        int run(String[] args, PrintStream out, PrintStream err) throws Exception;
+    }
+
+    static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("generate", new GenerateCommand());
+        COMMANDS.put("tokenize", new TokenizeCommand());
+        COMMANDS.put("score", new ScoreCommand());
+        COMMANDS.put("inspect", new InspectCommand());
+        COMMANDS.put("bench", new BenchCommand());
+    }
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
+                StandardCharsets.UTF_8);
+        int code = run(args, out, err);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    /** Runs a command line and returns the exit code (0 ok, 2 user error, 1 internal error). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
+            usage(args.length == 0 ? err : out);
+            return args.length == 0 ? 2 : 0;
+        }
+        Command command = COMMANDS.get(args[0]);
+        if (command == null) {
+            err.println("specula: error: unknown command '" + args[0] + "'; commands: "
+                    + String.join(", ", COMMANDS.keySet()) + " (specula --help)");
+            return 2;
+        }
+        try {
+            return command.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+        } catch (SpeculaException | ParseException | IllegalArgumentException e) {
+            err.println("specula " + args[0] + ": error: " + oneLine(e.getMessage()));
+            debug(e, err);
+            return 2;
+        } catch (OutOfMemoryError e) {
+            err.println("specula " + args[0] + ": error: out of memory; lower --context or give the JVM more heap "
+                    + "(SPECULA_JAVA_OPTS=-Xmx…)");
+            return 1;
+        } catch (Exception | Error e) {
+            err.println("specula " + args[0] + ": internal error: " + oneLine(String.valueOf(e))
+                    + " (set SPECULA_DEBUG=1 for the stack trace)");
+            debug(e, err);
+            return 1;
+        }
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "(no message)" : message.replace('\n', ' ').strip();
+    }
+
+    private static void debug(Throwable e, PrintStream err) {
+        if (System.getenv("SPECULA_DEBUG") != null) {
+            e.printStackTrace(err);
+        }
+    }
+
+    private static void usage(PrintStream s) {
+        s.println("usage: specula COMMAND [options]   (specula COMMAND --help for its options)");
+        for (Map.Entry<String, Command> e : COMMANDS.entrySet()) {
+            s.printf("  %-9s %s%n", e.getKey(), e.getValue().summary());
+        }
+        s.println("example: specula generate -m ../shared/models/stories260K -p \"Once upon a time\"");
+    }
+}

@@ -1,0 +1,52 @@
+package org.specula.cli;
+
+import org.apache.commons.cli.Options;
+import org.specula.loader.Tokenizer;
+import org.specula.tensor.SpeculaException;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** {@code specula tokenize}: text to ids with a model's tokenizer or a tokenizer.json file. */
+final class TokenizeCommand implements Main.Command {
+
+    @Override
+    public String summary() {
+        return "encode text to token ids";
+    }
+
+    @Override
+    public int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+        Options o = new Options();
+        o.addOption(Args.value("m", "model", "DIR", "model folder whose tokenizer.json to use"));
+        o.addOption(Args.value(null, "tokenizer", "FILE", "a tokenizer.json file"));
+        o.addOption(Args.value(null, "text", "TEXT", "text to encode (required)"));
+        o.addOption(Args.flag(null, "no-special", "do not add BOS/EOS"));
+        o.addOption(Args.flag(null, "parse-special", "treat special-token strings in the text as special tokens"));
+        o.addOption(Args.flag(null, "json", "print {\"ids\": [...]}"));
+        Args a = Args.parse("tokenize", o, argv, out);
+        if (a == null) {
+            return 0;
+        }
+        if (a.has("model") == a.has("tokenizer")) {
+            throw new SpeculaException("give exactly one of --model DIR or --tokenizer FILE");
+        }
+        Path source = a.has("model") ? a.folder("model") : Path.of(a.required("tokenizer"));
+        if (!Files.exists(source)) {
+            throw new SpeculaException("--tokenizer " + source + ": file not found");
+        }
+        Tokenizer tokenizer = Tokenizer.load(source);
+        int[] ids = tokenizer.encode(a.required("text"), !a.has("no-special"), a.has("parse-special"));
+        if (a.has("json")) {
+            out.println(new JsonOut().put("ids", ids));
+        } else {
+            StringBuilder sb = new StringBuilder();
+            for (int id : ids) {
+                sb.append(sb.isEmpty() ? "" : " ").append(id);
+            }
+            out.println(sb);
+        }
+        return 0;
+    }
+}

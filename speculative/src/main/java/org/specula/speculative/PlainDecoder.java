@@ -1,0 +1,59 @@
+package org.specula.speculative;
+
+import org.specula.model.ForwardPass;
+import org.specula.sampling.Sampler;
+import org.specula.sampling.SamplingParams;
+import org.specula.sampling.Uniforms;
+
+import java.util.function.IntConsumer;
+
+/**
+ * Plain autoregressive decoding: one target forward per token. The token at absolute position n is drawn with
+ * the uniform Uniforms.at(seed, n, SAMPLE), the same key speculative decoding uses, so for deterministic drafters
+ * both produce identical tokens.
+ */
+public final class PlainDecoder {
+    private final ForwardPass target;
+    private final SamplingParams params;
+    private final long seed;
+    private final float[] logits;  // [vocab]
+    private final double[] probs;  // [vocab]
+
+    public PlainDecoder(ForwardPass target, SamplingParams params, long seed) {
+        this.target = target;
+        this.params = params;
+        this.seed = seed;
+        int vocab = target.model().config().vocabSize();
+        this.logits = new float[vocab];
+        this.probs = new double[vocab];
+    }
+
+    /** Generates after prompt (which must be non-empty), streaming each token to sink. Resets the cache. */
+    public Generation generate(int[] prompt, StopCondition stop, IntConsumer sink) {
+        Prefill prefill = Prefill.run(target, prompt);
+        int[] tokens = prefill.tokens();
+        int length = prompt.length;
+        int generated = 0;
+        String reason = "length";
+        long start = System.nanoTime();
+        while (generated < stop.maxTokens()) {
+            if (length >= target.context()) {
+                reason = "context";
+                break;
+            }
+            target.forward(tokens, length - 1, 1, ForwardPass.Logits.LAST, logits);
+            Sampler.distribution(probs, logits, 0, logits.length, params);
+            int token = Sampler.sample(probs, Uniforms.at(seed, length, Uniforms.SAMPLE));
+            tokens[length++] = token;
+            generated++;
+            sink.accept(token);
+            if (stop.isStop(token)) {
+                reason = "eos";
+                break;
+            }
+        }
+        long decode = System.nanoTime() - start;
+        return new Generation(java.util.Arrays.copyOfRange(tokens, prompt.length, length), reason, prompt.length,
+                prefill.nanos(), decode, null);
+    }
+}

@@ -1,0 +1,111 @@
+package org.specula.speculative;
+
+import org.specula.model.ForwardPass;
+import org.specula.sampling.Sampler;
+import org.specula.sampling.SamplingParams;
+import org.specula.sampling.Uniforms;
+
+import java.util.function.IntConsumer;
+
+/**
+ * The speculative decoding loop. Each step: the proposer drafts k tokens; the target (the scorer) runs once over
+ * the last committed token plus the k drafts, giving k+1 distributions; {@link SpeculativeSampling} accepts a
+ * prefix and emits a residual or bonus token; the target cache is truncated to the committed tokens it has seen.
+ * Uniforms are keyed by (seed, absolute position), so greedy and one-hot drafters reproduce plain decoding exactly.
+ */
+public final class SpeculativeDecoder {
+    private final ForwardPass target;
+    private final Proposer proposer;
+    private final int draftTokens;
+    private final SamplingParams params;
+    private final long seed;
+    private final int vocab;
+    private float[] targetLogits = new float[0];   // [k+1][vocab]
+    private double[][] targetProbs = new double[0][]; // [k+1][vocab]
+    private final double[] acceptU;                // [k+1]
+    private final double[] sampleU;                // [k+1]
+    private final double[] residual;               // [vocab]
+    private final int[] block;                     // [k+1] last committed token + drafts
+
+    public SpeculativeDecoder(ForwardPass target, Proposer proposer, int draftTokens, SamplingParams params,
+                              long seed) {
+        if (draftTokens < 0) {
+            throw new IllegalArgumentException("--draft-tokens must be >= 0");
+        }
+        this.target = target;
+        this.proposer = proposer;
+        this.draftTokens = draftTokens;
+        this.params = params;
+        this.seed = seed;
+        this.vocab = target.model().config().vocabSize();
+        this.acceptU = new double[draftTokens + 1];
+        this.sampleU = new double[draftTokens + 1];
+        this.residual = new double[vocab];
+        this.block = new int[draftTokens + 1];
+        ensureRows(Math.min(draftTokens + 1, 8));
+    }
+
+    private void ensureRows(int rows) {
+        if (targetProbs.length < rows) {
+            targetLogits = new float[rows * vocab];
+            targetProbs = new double[rows][vocab];
+        }
+    }
+
+    /** Generates after prompt, streaming each committed token to sink. Resets the target cache. */
+    public Generation generate(int[] prompt, StopCondition stop, IntConsumer sink) {
+        Prefill prefill = Prefill.run(target, prompt);
+        int[] tokens = prefill.tokens();
+        int length = prompt.length;
+        int generated = 0;
+        String reason = "length";
+        SpecStats stats = new SpecStats();
+        long draftBefore = proposer.forwardNanos();
+        long start = System.nanoTime();
+        outer:
+        while (generated < stop.maxTokens()) {
+            if (length >= target.context()) {
+                reason = "context";
+                break;
+            }
+            // never draft past the context or past what may still be generated
+            int k = Math.min(draftTokens, Math.min(target.context() - length, stop.maxTokens() - generated - 1));
+            Draft draft = k > 0 ? proposer.propose(tokens, length, k) : new Draft(new int[0], new double[0][], 0);
+            k = draft.count();
+            long verifyStart = System.nanoTime();
+            ensureRows(k + 1);
+            block[0] = tokens[length - 1];
+            System.arraycopy(draft.draftTokens(), 0, block, 1, k);
+            target.forward(block, 0, k + 1, ForwardPass.Logits.ALL, targetLogits);
+            stats.verifyNanos += System.nanoTime() - verifyStart;
+            for (int i = 0; i <= k; i++) {
+                Sampler.distribution(targetProbs[i], targetLogits, i * vocab, vocab, params);
+                acceptU[i] = Uniforms.at(seed, length + i, Uniforms.ACCEPT);
+                sampleU[i] = Uniforms.at(seed, length + i, Uniforms.SAMPLE);
+            }
+            SpeculativeSampling.Verdict verdict = SpeculativeSampling.verify(draft.draftTokens(), draft.draftProbs(),
+                    targetProbs, k, acceptU, sampleU, residual);
+            int accepted = verdict.acceptedCount();
+            stats.record(k, accepted, accepted + 1);
+            // the target has seen committed[0..length) plus drafts; keep what is committed: length + accepted
+            target.truncate(length + accepted);
+            for (int i = 0; i <= accepted; i++) {
+                int token = i < accepted ? draft.draftTokens()[i] : verdict.emittedToken();
+                tokens[length++] = token;
+                generated++;
+                sink.accept(token);
+                if (stop.isStop(token)) {
+                    reason = "eos";
+                    break outer;
+                }
+                if (generated == stop.maxTokens()) {
+                    break outer;
+                }
+            }
+        }
+        stats.totalNanos = System.nanoTime() - start;
+        stats.draftNanos = proposer.forwardNanos() - draftBefore;
+        return new Generation(java.util.Arrays.copyOfRange(tokens, prompt.length, length), reason, prompt.length,
+                prefill.nanos(), stats.totalNanos, stats);
+    }
+}
