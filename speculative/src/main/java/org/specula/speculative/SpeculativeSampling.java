@@ -1,0 +1,87 @@
+package org.specula.speculative;
+
+import org.specula.sampling.Sampler;
+
+/**
+ * The rejection sampler of speculative decoding (Leviathan et al. 2023, arXiv:2211.17192), pure maths on rows.
+ * Notation: {@code targetProbs} = p and {@code draftProbs} = q of Leviathan (Chen et al. swap the letters), both the
+ * processed distributions actually sampled from. Draft x at position i is <b>accepted</b> with probability
+ * min(1, p(x)/q(x)); the first rejection emits a <b>residual</b> token from norm(max(0, p − q)); if all k are
+ * accepted a <b>bonus</b> token comes from the target's next row. Every emitted token then has law p exactly.
+ *
+ * <p>One-hot draft rows (n-gram lookup, argmax heads, greedy) take an equivalent path: y = sample(p, sampleU[i]);
+ * accept iff y == x, else emit y. P(accept) = p(x) and P(emit y) = p(y) for y ≠ x, the same law as the general rule,
+ * but the emitted token is the one plain decoding samples at that position with the same sampleU, so with uniforms
+ * keyed by absolute position ({@link org.specula.sampling.Uniforms}) speculative output is token-identical to plain
+ * decoding at any temperature; at temperature 0 it is "accept iff the draft equals the target's argmax".
+ */
+public final class SpeculativeSampling {
+    /** A residual mass at or below this is round-off of p ≈ q; the residual then falls back to p. */
+    static final double RESIDUAL_FLOOR = 1e-12;
+
+    private SpeculativeSampling() {}
+
+    /** acceptedCount in [0, k]; emittedToken is the residual token, or the bonus token when {@code bonus}. */
+    public record Verdict(int acceptedCount, int emittedToken, boolean bonus) {}
+
+    /**
+     * Verifies k drafts. Row i of draftProbs [k][vocab] is the law draftTokens[i] was drawn from; row i of
+     * targetProbs [k + 1][vocab] is the target's law at draft i's position, row k the bonus position. acceptU [k]
+     * and sampleU [k + 1] are uniforms in [0, 1). residualScratch [vocab] is overwritten, so a step allocates
+     * nothing but its verdict.
+     */
+    public static Verdict verify(int[] draftTokens, double[][] draftProbs, double[][] targetProbs, int k,
+                                 double[] acceptU, double[] sampleU, double[] residualScratch) {
+        checkShapes(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU, residualScratch);
+        for (int i = 0; i < k; i++) {
+            int draftToken = draftTokens[i];
+            double[] draftRow = draftProbs[i], targetRow = targetProbs[i];
+            if (isOneHot(draftRow, draftToken)) {
+                int targetToken = Sampler.sample(targetRow, sampleU[i]);
+                if (targetToken != draftToken) return new Verdict(i, targetToken, false);
+            } else if (!(draftRow[draftToken] > 0 && acceptU[i] * draftRow[draftToken] < targetRow[draftToken])) {
+                residual(residualScratch, targetRow, draftRow);
+                return new Verdict(i, Sampler.sample(residualScratch, sampleU[i]), false);
+            }
+        }
+        return new Verdict(k, Sampler.sample(targetProbs[k], sampleU[k]), true);
+    }
+
+    /** out = norm(max(0, targetProbs − draftProbs)) in double; a copy of targetProbs if that mass ≤ 1e-12. */
+    public static void residual(double[] out, double[] targetProbs, double[] draftProbs) {
+        if (out.length != targetProbs.length || draftProbs.length != targetProbs.length) {
+            throw new IllegalArgumentException("residual needs rows of one vocab size");
+        }
+        double mass = 0;
+        for (int j = 0; j < out.length; j++) mass += out[j] = Math.max(0, targetProbs[j] - draftProbs[j]);
+        if (mass <= RESIDUAL_FLOOR) {
+            System.arraycopy(targetProbs, 0, out, 0, out.length);
+            return;
+        }
+        for (int j = 0; j < out.length; j++) out[j] /= mass;
+    }
+
+    private static boolean isOneHot(double[] row, int token) {
+        if (row[token] != 1.0) return false;
+        for (int j = 0; j < row.length; j++) if (j != token && row[j] != 0) return false;
+        return true;
+    }
+
+    private static void checkShapes(int[] draftTokens, double[][] draftProbs, double[][] targetProbs, int k,
+                                    double[] acceptU, double[] sampleU, double[] residualScratch) {
+        if (k < 0 || draftTokens.length < k || draftProbs.length < k || acceptU.length < k
+                || targetProbs.length < k + 1 || sampleU.length < k + 1) {
+            throw new IllegalArgumentException("verify needs k >= 0 and k drafts, draft rows and acceptU, "
+                    + "k + 1 target rows and sampleU; k = " + k);
+        }
+        int vocab = residualScratch.length;
+        for (int i = 0; i <= k; i++) {
+            if (targetProbs[i].length != vocab || (i < k && draftProbs[i].length != vocab)) {
+                throw new IllegalArgumentException("row " + i + " is not of vocab size " + vocab);
+            }
+            if (i < k && (draftTokens[i] < 0 || draftTokens[i] >= vocab)) {
+                throw new IllegalArgumentException("draft token " + draftTokens[i] + " is outside vocab " + vocab);
+            }
+        }
+    }
+}
