@@ -42,11 +42,7 @@ public final class DraftModelProposer implements Proposer {
             draftTokens = new int[k];
             draftProbs = new double[k][vocab];
         }
-        int keep = 0;
-        int cached = draft.length();
-        while (keep < cached && keep < length && fed[keep] == committed[keep]) {
-            keep++;
-        }
+        int keep = committedPrefix(committed, length);
         if (keep == length) { // never re-feed nothing: recompute the last committed position for its logits
             keep = length - 1;
         }
@@ -64,6 +60,21 @@ public final class DraftModelProposer implements Proposer {
         }
         forwardNanos += System.nanoTime() - start;
         return new Draft(draftTokens, draftProbs, k);
+    }
+
+    @Override
+    public void onCommit(int[] committed, int length) {
+        draft.truncate(committedPrefix(committed, length));
+    }
+
+    /** Length of the longest prefix of the draft cache's tokens that equals committed[0..length). */
+    private int committedPrefix(int[] committed, int length) {
+        int keep = 0;
+        int cached = draft.length();
+        while (keep < cached && keep < length && fed[keep] == committed[keep]) {
+            keep++;
+        }
+        return keep;
     }
 
     private void feed(int[] tokens, int from, int count) {

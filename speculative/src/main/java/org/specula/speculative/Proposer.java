@@ -9,6 +9,13 @@ public interface Proposer extends AutoCloseable {
      */
     Draft propose(int[] committed, int length, int k);
 
+    /**
+     * Called after each verification with the committed tokens: a proposer with a cache rolls it back to the
+     * longest prefix of what it was fed that is still committed, so that it equals a fresh prefill of those tokens.
+     */
+    default void onCommit(int[] committed, int length) {
+    }
+
     /** Nanoseconds spent inside the proposer's model forwards so far (0 for model-free proposers). */
     default long forwardNanos() {
         return 0;

@@ -26,6 +26,16 @@ public final class SpeculativeDecoder {
     private final double[] sampleU;                // [k+1]
     private final double[] residual;               // [vocab]
     private final int[] block;                     // [k+1] last committed token + drafts
+    private StepObserver observer = (tokens, length) -> { };
+
+    /** Sees the committed tokens after every step, when both caches have been rolled back (for tests). */
+    public interface StepObserver {
+        void afterStep(int[] tokens, int length);
+    }
+
+    public void setStepObserver(StepObserver observer) {
+        this.observer = observer;
+    }
 
     public SpeculativeDecoder(ForwardPass target, Proposer proposer, int draftTokens, SamplingParams params,
                               long seed) {
@@ -89,16 +99,18 @@ public final class SpeculativeDecoder {
             stats.record(k, accepted, accepted + 1);
             // the target has seen committed[0..length) plus drafts; keep what is committed: length + accepted
             target.truncate(length + accepted);
-            for (int i = 0; i <= accepted; i++) {
-                int token = i < accepted ? draft.draftTokens()[i] : verdict.emittedToken();
-                tokens[length++] = token;
+            int before = length;
+            for (int i = 0; i <= accepted && generated < stop.maxTokens(); i++) {
+                tokens[length++] = i < accepted ? draft.draftTokens()[i] : verdict.emittedToken();
                 generated++;
-                sink.accept(token);
-                if (stop.isStop(token)) {
+            }
+            proposer.onCommit(tokens, length);
+            observer.afterStep(tokens, length);
+            for (int i = before; i < length; i++) {
+                sink.accept(tokens[i]);
+                if (stop.isStop(tokens[i])) {
+                    length = i + 1;
                     reason = "eos";
-                    break outer;
-                }
-                if (generated == stop.maxTokens()) {
                     break outer;
                 }
             }
