@@ -1,0 +1,332 @@
+package org.specula.loader.tokenizer;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tokenizer.json decoder (pieces → text) as a chain of streaming stages, so that one implementation serves
+ * both {@code decode} and the streaming decoder and the two agree by construction. Hugging Face's decoders map a
+ * list of pieces to a list of pieces; here each stage receives fragments flagged {@code newToken} when they start a
+ * piece of that list (after Fuse, every later fragment continues the single fused piece). Supported: Sequence,
+ * Replace (literal), ByteFallback, Fuse, Strip, Metaspace; a null decoder joins pieces with ' ', as HF does.
+ * ByteFallback holds a run of {@code <0xNN>} pieces until a non-byte piece or the end: a valid UTF-8 run becomes
+ * its text, an invalid one one U+FFFD per byte (HF's rule, so a run is only printed once it is known to be valid).
+ */
+public final class DecoderChain {
+    private sealed interface Spec permits Replace, ByteFallback, Fuse, Strip, Metaspace, SpaceJoin {
+    }
+
+    private record Replace(String pattern, String content) implements Spec {
+    }
+
+    private record ByteFallback() implements Spec {
+    }
+
+    private record Fuse() implements Spec {
+    }
+
+    private record Strip(int content, int start, int stop) implements Spec {
+    }
+
+    private record Metaspace(int replacement, boolean stripFirst) implements Spec {
+    }
+
+    private record SpaceJoin() implements Spec {
+    }
+
+    private final List<Spec> specs;
+
+    private DecoderChain(List<Spec> specs) {
+        this.specs = specs;
+    }
+
+    public static DecoderChain fromJson(Object json, String file) {
+        List<Spec> specs = new ArrayList<>();
+        if (json == null) {
+            specs.add(new SpaceJoin());
+        } else {
+            collect(json, file, "decoder", specs);
+        }
+        return new DecoderChain(List.copyOf(specs));
+    }
+
+    private static void collect(Object json, String file, String field, List<Spec> specs) {
+        Map<String, Object> d = Fields.object(json, file, field);
+        String type = Fields.type(d, file, field);
+        switch (type) {
+            case "Sequence" -> {
+                List<Object> inner = Fields.list(d.get("decoders"), file, field + ".decoders");
+                for (int i = 0; i < inner.size(); i++) {
+                    collect(inner.get(i), file, field + ".decoders[" + i + "]", specs);
+                }
+            }
+            case "Replace" -> specs.add(new Replace(Fields.stringPattern(d.get("pattern"), file, field + ".pattern"),
+                    Fields.string(d.get("content"), file, field + ".content")));
+            case "ByteFallback" -> specs.add(new ByteFallback());
+            case "Fuse" -> specs.add(new Fuse());
+            case "Strip" -> specs.add(new Strip(Fields.codePoint(d.get("content"), file, field + ".content"),
+                    Fields.index(d.get("start"), file, field + ".start"),
+                    Fields.index(d.get("stop"), file, field + ".stop")));
+            case "Metaspace" -> {
+                String scheme = Fields.optString(d, "prepend_scheme", file, field + ".prepend_scheme");
+                boolean prepend = scheme == null
+                        ? Fields.bool(d, "add_prefix_space", true, file, field + ".add_prefix_space")
+                        : !scheme.equals("never");
+                specs.add(new Metaspace(Fields.codePoint(d.get("replacement"), file, field + ".replacement"),
+                        prepend));
+            }
+            default -> throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
+                    + " decoders: Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace");
+        }
+    }
+
+    /**
+     * A fresh decoding state. {@code atSequenceStart}: the first piece starts the text (Strip and Metaspace may
+     * remove its leading space); false continues text decoded before, so nothing is stripped from it.
+     */
+    public Session start(boolean atSequenceStart) {
+        return new Session(specs, atSequenceStart);
+    }
+
+    /** Feeds pieces one at a time; each call returns the text that became final. */
+    public static final class Session {
+        private final StringBuilder sink = new StringBuilder();
+        private final Stage head;
+
+        private Session(List<Spec> specs, boolean atSequenceStart) {
+            Stage next = new Stage() {
+                @Override
+                void push(String fragment, boolean newToken) {
+                    sink.append(fragment);
+                }
+
+                @Override
+                void finish() {
+                }
+            };
+            for (int i = specs.size() - 1; i >= 0; i--) {
+                next = switch (specs.get(i)) {
+                    case Replace r -> new ReplaceStage(next, r);
+                    case ByteFallback b -> new ByteFallbackStage(next);
+                    case Fuse f -> new FuseStage(next, atSequenceStart);
+                    case Strip s -> new StripStage(next, s);
+                    case Metaspace m -> new MetaspaceStage(next, m, atSequenceStart);
+                    case SpaceJoin j -> new SpaceJoinStage(next, atSequenceStart);
+                };
+            }
+            head = next;
+        }
+
+        /** Decodes one more piece; returns the text now final (possibly empty). */
+        public String accept(String piece) {
+            head.push(piece, true);
+            return drain();
+        }
+
+        /** Ends the sequence; returns the text still held back. */
+        public String finish() {
+            head.finish();
+            return drain();
+        }
+
+        private String drain() {
+            String text = sink.toString();
+            sink.setLength(0);
+            return text;
+        }
+    }
+
+    /** One decoder; forwards every fragment it receives (possibly emptied) so piece boundaries survive. */
+    private abstract static class Stage {
+        final Stage next;
+
+        Stage() {
+            this.next = null;
+        }
+
+        Stage(Stage next) {
+            this.next = next;
+        }
+
+        abstract void push(String fragment, boolean newToken);
+
+        void finish() {
+            next.finish();
+        }
+    }
+
+    private static final class ReplaceStage extends Stage {
+        private final Replace spec;
+
+        ReplaceStage(Stage next, Replace spec) {
+            super(next);
+            this.spec = spec;
+        }
+
+        @Override
+        void push(String fragment, boolean newToken) {
+            next.push(fragment.replace(spec.pattern(), spec.content()), newToken);
+        }
+    }
+
+    private static final class ByteFallbackStage extends Stage {
+        private byte[] run = new byte[8];   // [runLength] bytes of consecutive <0xNN> pieces
+        private int runLength;
+
+        ByteFallbackStage(Stage next) {
+            super(next);
+        }
+
+        @Override
+        void push(String fragment, boolean newToken) {
+            int b = newToken ? byteOf(fragment) : -1;
+            if (b >= 0) {
+                if (runLength == run.length) {
+                    run = Arrays.copyOf(run, runLength * 2);
+                }
+                run[runLength++] = (byte) b;
+                return;
+            }
+            flush();
+            next.push(fragment, newToken);
+        }
+
+        @Override
+        void finish() {
+            flush();
+            next.finish();
+        }
+
+        private void flush() {
+            if (runLength == 0) {
+                return;
+            }
+            try {
+                String text = StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(run, 0, runLength)).toString();
+                next.push(text, true);
+            } catch (CharacterCodingException e) {
+                for (int i = 0; i < runLength; i++) {
+                    next.push("\uFFFD", true);
+                }
+            }
+            runLength = 0;
+        }
+
+        /** The byte of a {@code <0xNN>} piece, else -1. */
+        private static int byteOf(String piece) {
+            if (piece.length() != 6 || !piece.startsWith("<0x") || piece.charAt(5) != '>') {
+                return -1;
+            }
+            int hi = Character.digit(piece.charAt(3), 16);
+            int lo = Character.digit(piece.charAt(4), 16);
+            return hi < 0 || lo < 0 || piece.charAt(3) > 'f' || piece.charAt(4) > 'f' ? -1 : hi * 16 + lo;
+        }
+    }
+
+    private static final class FuseStage extends Stage {
+        private boolean first;
+
+        FuseStage(Stage next, boolean atSequenceStart) {
+            super(next);
+            this.first = atSequenceStart;
+        }
+
+        @Override
+        void push(String fragment, boolean newToken) {
+            next.push(fragment, first);
+            first = false;
+        }
+    }
+
+    private static final class StripStage extends Stage {
+        private final Strip spec;
+        private int startLeft;                                  // leading content chars still to drop
+        private final StringBuilder held = new StringBuilder(); // trailing content chars, dropped at piece end
+        private int heldCount;
+
+        StripStage(Stage next, Strip spec) {
+            super(next);
+            this.spec = spec;
+        }
+
+        @Override
+        void push(String fragment, boolean newToken) {
+            if (newToken) {
+                held.setLength(0);
+                heldCount = 0;
+                startLeft = spec.start();
+            }
+            StringBuilder out = new StringBuilder(fragment.length());
+            for (int i = 0; i < fragment.length(); ) {
+                int c = fragment.codePointAt(i);
+                i += Character.charCount(c);
+                if (startLeft > 0 && c == spec.content()) {
+                    startLeft--;
+                    continue;
+                }
+                startLeft = 0;
+                if (spec.stop() > 0 && c == spec.content()) {
+                    if (heldCount == spec.stop()) {
+                        int first = held.codePointAt(0);
+                        out.appendCodePoint(first);
+                        held.delete(0, Character.charCount(first));
+                        heldCount--;
+                    }
+                    held.appendCodePoint(c);
+                    heldCount++;
+                } else {
+                    out.append(held).appendCodePoint(c);
+                    held.setLength(0);
+                    heldCount = 0;
+                }
+            }
+            next.push(out.toString(), newToken);
+        }
+    }
+
+    private static final class MetaspaceStage extends Stage {
+        private final Metaspace spec;
+        private int index;   // index of the current piece in the sequence (0 = the first; a continuation has none)
+
+        MetaspaceStage(Stage next, Metaspace spec, boolean atSequenceStart) {
+            super(next);
+            this.spec = spec;
+            this.index = atSequenceStart ? -1 : 1;
+        }
+
+        @Override
+        void push(String fragment, boolean newToken) {
+            if (newToken || index < 0) {
+                index++;
+            }
+            String replacement = Character.toString(spec.replacement());
+            next.push(fragment.replace(replacement, index == 0 && spec.stripFirst() ? "" : " "), newToken);
+        }
+    }
+
+    private static final class SpaceJoinStage extends Stage {
+        private int index;   // as in MetaspaceStage
+
+        SpaceJoinStage(Stage next, boolean atSequenceStart) {
+            super(next);
+            this.index = atSequenceStart ? -1 : 1;
+        }
+
+        @Override
+        void push(String fragment, boolean newToken) {
+            if (newToken || index < 0) {
+                index++;
+            }
+            next.push(newToken && index > 0 ? " " + fragment : fragment, newToken);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package org.specula.loader.tokenizer;
+
+import org.specula.tensor.SpeculaException;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Typed reads of fields in a parsed tokenizer.json; a wrong type becomes a one-line {@link SpeculaException} naming
+ * the file and the field path (e.g. {@code model.vocab}).
+ */
+public final class Fields {
+    private Fields() {
+    }
+
+    /** The error for a field the file has but Specula cannot use. */
+    public static SpeculaException bad(String file, String field, String problem) {
+        return new SpeculaException(file + ": " + field + " " + problem);
+    }
+
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> object(Object value, String file, String field) {
+        if (value instanceof Map<?, ?> map) {
+            return (Map<String, Object>) map;
+        }
+        throw bad(file, field, "must be a JSON object (found " + describe(value) + "); re-export the tokenizer with"
+                + " Hugging Face tokenizers");
+    }
+
+    @SuppressWarnings("unchecked")
+    public static List<Object> list(Object value, String file, String field) {
+        if (value instanceof List<?> list) {
+            return (List<Object>) list;
+        }
+        throw bad(file, field, "must be a JSON array (found " + describe(value) + "); re-export the tokenizer with"
+                + " Hugging Face tokenizers");
+    }
+
+    public static String string(Object value, String file, String field) {
+        if (value instanceof String s) {
+            return s;
+        }
+        throw bad(file, field, "must be a string (found " + describe(value) + "); re-export the tokenizer with"
+                + " Hugging Face tokenizers");
+    }
+
+    /** A string field that may be absent or null. */
+    public static String optString(Map<String, Object> map, String key, String file, String field) {
+        Object value = map.get(key);
+        return value == null ? null : string(value, file, field);
+    }
+
+    /** A boolean field; absent or null gives {@code fallback}. */
+    public static boolean bool(Map<String, Object> map, String key, boolean fallback, String file, String field) {
+        Object value = map.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        throw bad(file, field, "must be true or false (found " + describe(value) + ")");
+    }
+
+    /** A non-negative integer that fits an int. */
+    public static int index(Object value, String file, String field) {
+        if (value instanceof Long l && l >= 0 && l <= Integer.MAX_VALUE - 1) {
+            return (int) (long) l;
+        }
+        throw bad(file, field, "must be a token id, a non-negative integer (found " + describe(value) + ")");
+    }
+
+    /** The {@code type} of a component object (normalizer, decoder, ...). */
+    public static String type(Map<String, Object> component, String file, String field) {
+        Object type = component.get("type");
+        if (type == null) {
+            throw bad(file, field + ".type", "is missing; re-export the tokenizer with Hugging Face tokenizers");
+        }
+        return string(type, file, field + ".type");
+    }
+
+    /** A single-character string (a replacement like "▁" or a Strip content like " "). */
+    public static int codePoint(Object value, String file, String field) {
+        String s = string(value, file, field);
+        if (s.isEmpty() || s.codePointCount(0, s.length()) != 1) {
+            throw bad(file, field, "must be a single character (found \"" + s + "\")");
+        }
+        return s.codePointAt(0);
+    }
+
+    /** The literal of a Replace pattern {@code {"String": "..."}}; regex patterns are refused. */
+    public static String stringPattern(Object pattern, String file, String field) {
+        Map<String, Object> map = object(pattern, file, field);
+        if (map.containsKey("String")) {
+            String s = string(map.get("String"), file, field + ".String");
+            if (s.isEmpty()) {
+                throw bad(file, field + ".String", "must not be empty");
+            }
+            return s;
+        }
+        throw bad(file, field, "is a " + map.keySet() + " pattern; only {\"String\": ...} patterns are supported");
+    }
+
+    private static String describe(Object value) {
+        if (value == null) {
+            return "null";
+        }
+        if (value instanceof Map) {
+            return "an object";
+        }
+        if (value instanceof List) {
+            return "an array";
+        }
+        if (value instanceof String s) {
+            return "the string \"" + (s.length() > 40 ? s.substring(0, 40) + "..." : s) + "\"";
+        }
+        return value.toString();
+    }
+}
