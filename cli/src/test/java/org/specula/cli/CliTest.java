@@ -1,0 +1,209 @@
+package org.specula.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.specula.loader.Json;
+import org.specula.testdata.Samples;
+import org.specula.testdata.TinyModels;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static String model() {
+        return Samples.path("models/stories260K").toString();
+    }
+
+    /** A user error: non-zero exit, one line on stderr containing each fragment, no stack trace. */
+    static void assertUserError(Result r, String... fragments) {
+        assertNotEquals(0, r.code(), "exit code for " + r);
+        String[] lines = r.err().strip().split("\n");
+        String last = lines[lines.length - 1];
+        for (String f : fragments) {
+            assertTrue(last.contains(f), "error line '" + last + "' should mention '" + f + "'");
+        }
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        assertFalse(r.err().contains("Exception"), "no exception names: " + r.err());
+    }
+
+    static int[] ints(Object list) {
+        return ((List<?>) list).stream().mapToInt(o -> ((Long) o).intValue()).toArray();
+    }
+
+    @Test
+    void greedyJsonMatchesReference() throws IOException {
+        Path ref = Samples.path("reference/stories260K/greedy.json");
+        Map<?, ?> entry = (Map<?, ?>) ((List<?>) Json.parse(Files.readString(ref), "ref")).get(0);
+        int[] expected = ints(entry.get("runc_ids"));
+        Result r = run("generate", "-m", model(), "-p", "Once upon a time", "--temperature", "0", "-n", "196",
+                "--ignore-eos", "--json", "--kernels", "scalar");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> json = Json.parseObject(r.out().strip(), "stdout");
+        int[] prompt = ints(json.get("prompt_ids"));
+        int[] generated = ints(json.get("generated_ids"));
+        assertEquals(5, prompt.length);
+        int[] all = new int[prompt.length + generated.length];
+        System.arraycopy(prompt, 0, all, 0, prompt.length);
+        System.arraycopy(generated, 0, all, prompt.length, generated.length);
+        assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(all));
+        assertTrue(((String) json.get("text")).startsWith(", there was"), (String) json.get("text"));
+        assertTrue(json.get("stats") instanceof Map<?, ?> stats && stats.containsKey("decode_tokens_per_s"));
+    }
+
+    @Test
+    void speculativeJsonHasAcceptanceStatistics() {
+        Result r = run("generate", "-m", model(), "--draft", Samples.path("models/stories260K-draft").toString(),
+                "--prompt-ids", "1,403,407,261,378", "--temperature", "0", "-n", "40", "--json", "--draft-tokens", "3");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> json = Json.parseObject(r.out().strip(), "stdout");
+        List<?> perStep = (List<?>) json.get("accepted_per_step");
+        assertFalse(perStep.isEmpty());
+        Map<?, ?> stats = (Map<?, ?>) json.get("stats");
+        for (String key : new String[]{"acceptance_rate", "mean_accepted_per_step", "speedup_estimate"}) {
+            assertTrue(stats.containsKey(key), key);
+        }
+    }
+
+    @Test
+    void numSamplesPrintsOneJsonLineEach() {
+        Result r = run("generate", "-m", model(), "-p", "Once", "-n", "8", "--json", "--num-samples", "3",
+                "--seed", "5", "--temperature", "1");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(3, lines.length);
+        for (String line : lines) {
+            Json.parseObject(line, "line");
+        }
+    }
+
+    @Test
+    void tokenizeMatchesReferenceCases() throws IOException {
+        Path cases = Samples.path("reference/stories260K/tokenizer_cases.json");
+        for (Object c : (List<?>) Json.parse(Files.readString(cases), "cases")) {
+            Map<?, ?> entry = (Map<?, ?>) c;
+            Result r = run("tokenize", "--model", model(), "--text", (String) entry.get("text"), "--json");
+            assertEquals(0, r.code(), r.err());
+            assertEquals(java.util.Arrays.toString(ints(entry.get("ids"))),
+                    java.util.Arrays.toString(ints(Json.parseObject(r.out().strip(), "out").get("ids"))));
+        }
+        Result noSpecial = run("tokenize", "--tokenizer", model() + "/tokenizer.json", "--text", "Once upon a time",
+                "--no-special");
+        assertEquals("403 407 261 378", noSpecial.out().strip());
+    }
+
+    @Test
+    void scoreLogitsMatchRunC() throws IOException {
+        Path meta = Samples.path("reference/stories260K/logits_seqA.json");
+        int[] ids = ints(Json.parseObject(Files.readString(meta), "m").get("token_ids"));
+        StringBuilder sb = new StringBuilder();
+        for (int id : ids) {
+            sb.append(sb.isEmpty() ? "" : ",").append(id);
+        }
+        Path out = tmp.resolve("logits.f32");
+        Result r = run("score", "-m", model(), "--ids", sb.toString(), "--logits-out", out.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        float[] expected = floats(Samples.path("reference/stories260K/logits_seqA.f32"));
+        float[] actual = floats(out);
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4, "logit " + i);
+        }
+        double ppl = ((Number) Json.parseObject(r.out().strip(), "out").get("perplexity")).doubleValue();
+        assertTrue(ppl > 1 && ppl < 20, "perplexity of the model's own greedy text: " + ppl);
+    }
+
+    static float[] floats(Path p) throws IOException {
+        ByteBuffer bb = ByteBuffer.wrap(Files.readAllBytes(p)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] f = new float[bb.remaining() / 4];
+        bb.asFloatBuffer().get(f);
+        return f;
+    }
+
+    @Test
+    void inspectListsTensors() {
+        Result r = run("inspect", "-m", model());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("model.layers.4.mlp.down_proj.weight"));
+        assertTrue(r.out().contains("vocab 512"));
+    }
+
+    @Test
+    void badCliValues() {
+        assertUserError(run("generate", "-m", model(), "-p", "x", "-n", "-3"), "--max-tokens", "-3");
+        assertUserError(run("generate", "-m", model(), "-p", "x", "-n", "ten"), "--max-tokens", "ten");
+        assertUserError(run("generate", "-m", model(), "-p", "x", "--temperature", "hot"), "--temperature");
+        assertUserError(run("generate", "-m", model(), "-p", "x", "--temperature", "-1"), "--temperature");
+        assertUserError(run("generate", "-m", model(), "-p", "x", "--top-p", "0"), "--top-p");
+        assertUserError(run("generate", "-m", model(), "-p", "x", "-t", "0"), "--threads");
+        assertUserError(run("generate", "-m", model(), "-p", "x", "--context", "100000"), "--context");
+        assertUserError(run("generate", "-m", model(), "--prompt-ids", "1,x"), "--prompt-ids");
+        assertUserError(run("generate", "-m", model()), "--prompt");
+        assertUserError(run("generate", "-m", model(), "-p", "x", "--bogus"), "bogus");
+        assertUserError(run("frobnicate"), "unknown command");
+    }
+
+    @Test
+    void missingFolderAndPromptTooLong() {
+        assertUserError(run("generate", "-m", tmp.resolve("nope").toString(), "-p", "x"), "nope", "not found");
+        assertUserError(run("generate", "-m", model(), "--prompt-ids", "1,2,3,4,5,6,7,8,9,10", "--context", "8"),
+                "context");
+        assertUserError(run("generate", "-m", model(), "--prompt-ids", "1,99999"), "99999");
+    }
+
+    @Test
+    void draftWithAnotherVocabularyIsRefused() {
+        Path other = TinyModels.write(tmp.resolve("tiny"), TinyModels.Spec.tiny()); // vocabulary 300, not 512
+        Result r = run("generate", "-m", model(), "--draft", other.toString(), "-p", "x");
+        assertUserError(r, other.toString(), "vocabulary");
+    }
+
+    @Test
+    void brokenModelFolders() throws IOException {
+        Path src = Samples.path("models/stories260K");
+        Path broken = tmp.resolve("broken");
+        Files.createDirectories(broken);
+        Files.copy(src.resolve("tokenizer.json"), broken.resolve("tokenizer.json"));
+        // shape disagreeing with config.json
+        Files.writeString(broken.resolve("config.json"),
+                Files.readString(src.resolve("config.json")).replace("\"intermediate_size\": 172",
+                        "\"intermediate_size\": 170"));
+        Files.copy(src.resolve("model.safetensors"), broken.resolve("model.safetensors"));
+        assertUserError(run("generate", "-m", broken.toString(), "-p", "x"), "gate_proj", "config.json");
+        // bad JSON
+        Files.writeString(broken.resolve("config.json"), "{\"hidden_size\": 64,");
+        assertUserError(run("generate", "-m", broken.toString(), "-p", "x"), "config.json", "malformed JSON");
+        // truncated safetensors
+        Files.copy(src.resolve("config.json"), broken.resolve("config.json"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        byte[] bytes = Files.readAllBytes(src.resolve("model.safetensors"));
+        Files.write(broken.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertUserError(run("inspect", "-m", broken.toString()), "model.safetensors");
+    }
+}
