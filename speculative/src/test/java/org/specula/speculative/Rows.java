@@ -31,8 +31,8 @@ final class Rows {
             }
             case DISJOINT -> {
                 boolean[] inTarget = new boolean[vocab];
-                int forced = random.nextInt(vocab);
-                for (int j = 0; j < vocab; j++) inTarget[j] = j == forced || (j != (forced + 1) % vocab && random.nextBoolean());
+                int inT = random.nextInt(vocab), inD = (inT + 1) % vocab; // both supports non-empty
+                for (int j = 0; j < vocab; j++) inTarget[j] = j == inT || (j != inD && random.nextBoolean());
                 double[] targetRow = new double[vocab], draftRow = new double[vocab];
                 for (int j = 0; j < vocab; j++) (inTarget[j] ? targetRow : draftRow)[j] = 0.1 + random.nextDouble();
                 yield new Pair(normalise(targetRow), normalise(draftRow));

@@ -123,7 +123,8 @@ class SpeculativeSamplingChiSquareTest {
                 chiSquare += (counts[token] - expected) * (counts[token] - expected) / expected;
                 bins++;
             }
-            return new Check(position, counts, chiSquare, bins - 1, criticalValue(bins - 1, ALPHA), totalVariation, zeroHits);
+            return new Check(position, counts, chiSquare, bins - 1, criticalValue(bins - 1, ALPHA), totalVariation,
+                    zeroHits);
         }
 
         boolean passes() {

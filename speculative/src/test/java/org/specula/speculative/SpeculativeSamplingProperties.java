@@ -36,7 +36,8 @@ class SpeculativeSamplingProperties {
 
     @Test
     void residualIsADistributionSupportedWhereTargetExceedsDraft() {
-        qt().withFixedSeed(SEED).withExamples(2000).forAll(VOCAB, longs().all(), KIND).checkAssert((vocab, seed, kind) -> {
+        qt().withFixedSeed(SEED).withExamples(2000).forAll(VOCAB, longs().all(), KIND).checkAssert((vocab, seed,
+                kind) -> {
             Pair pair = Rows.pair(kind, new SplittableRandom(seed), vocab);
             double[] out = new double[vocab];
             SpeculativeSampling.residual(out, pair.targetRow(), pair.draftRow());
@@ -57,7 +58,8 @@ class SpeculativeSamplingProperties {
     /** P(emit y) = Σ_x q(x)·[min(1, p(x)/q(x))·[x = y] + (1 − min(1, p(x)/q(x)))·residual(y)] = p(y). */
     @Test
     void oneStepLawByTheAcceptanceFormulaIsTheTargetRow() {
-        qt().withFixedSeed(SEED).withExamples(3000).forAll(VOCAB, longs().all(), KIND).checkAssert((vocab, seed, kind) -> {
+        qt().withFixedSeed(SEED).withExamples(3000).forAll(VOCAB, longs().all(), KIND).checkAssert((vocab, seed,
+                kind) -> {
             Pair pair = Rows.pair(kind, new SplittableRandom(seed), vocab);
             double[] targetRow = pair.targetRow(), draftRow = pair.draftRow(), residual = new double[vocab];
             SpeculativeSampling.residual(residual, targetRow, draftRow);
@@ -75,7 +77,8 @@ class SpeculativeSamplingProperties {
     /** k = 1 through the real verify: the first emitted token has law p; the bonus, given acceptance, p of row 1. */
     @Test
     void oneVerifyStepThroughTheRealCodeEmitsTheTargetLaw() {
-        qt().withFixedSeed(SEED).withExamples(1000).forAll(VOCAB, longs().all(), KIND).checkAssert((vocab, seed, kind) -> {
+        qt().withFixedSeed(SEED).withExamples(1000).forAll(VOCAB, longs().all(), KIND).checkAssert((vocab, seed,
+                kind) -> {
             PrefixModel model = new PrefixModel(seed, kind, vocab);
             Map<List<Integer>, Double> law = exactBlockLaw(model, 1);
             assertLawsEqual(targetLaw(model, 1), completedLaw(model, law, 1), kind + " first token");
@@ -188,7 +191,8 @@ class SpeculativeSamplingProperties {
                         sampleU[later] = 0.5;
                         if (later < k) acceptU[later] = 0.5;
                     }
-                    Verdict verdict = SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU, scratch);
+                    Verdict verdict = SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU,
+                            sampleU, scratch);
                     double cellWeight = weight * width(acceptCell) * width(sampleCell);
                     if (verdict.acceptedCount() > level) {
                         acceptedWeight += cellWeight;
