@@ -106,14 +106,16 @@ class SamplerTest {
         assertRow(new float[] {-inf, 0, -inf, 0}, new SamplingParams(1f, 0, 1f, 0f), 0, 0.5, 0, 0.5);
         assertRow(new float[] {inf, 0, inf, 5}, new SamplingParams(1f, 0, 1f, 0f), 0.5, 0, 0.5, 0);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Sampler.distribution(new double[2], new float[] {-inf, -inf}, 0, 2, new SamplingParams(1f, 0, 1f, 0f)));
+                () -> Sampler.distribution(new double[2], new float[] {-inf, -inf}, 0, 2, new SamplingParams(1f, 0,
+                        1f, 0f)));
         assertEquals("logits are all -Infinity", e.getMessage());
     }
 
     @Test
     void nanLogitsAreRejected() {
         float[] logits = {0, Float.NaN, 1};
-        for (SamplingParams params : new SamplingParams[] {SamplingParams.GREEDY, new SamplingParams(1f, 2, 0.9f, 0.1f)}) {
+        for (SamplingParams params : new SamplingParams[] {SamplingParams.GREEDY, new SamplingParams(1f, 2, 0.9f,
+                0.1f)}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Sampler.distribution(new double[3], logits, 0, 3, params));
             assertEquals("logits contain NaN", e.getMessage());
@@ -123,9 +125,12 @@ class SamplerTest {
     @Test
     void shapesAreChecked() {
         SamplingParams params = new SamplingParams(1f, 0, 1f, 0f);
-        assertThrows(IllegalArgumentException.class, () -> Sampler.distribution(new double[3], new float[4], 0, 4, params));
-        assertThrows(IllegalArgumentException.class, () -> Sampler.distribution(new double[0], new float[4], 0, 0, params));
-        assertThrows(IndexOutOfBoundsException.class, () -> Sampler.distribution(new double[4], new float[4], 1, 4, params));
+        assertThrows(IllegalArgumentException.class, () -> Sampler.distribution(new double[3], new float[4], 0, 4,
+                params));
+        assertThrows(IllegalArgumentException.class, () -> Sampler.distribution(new double[0], new float[4], 0, 0,
+                params));
+        assertThrows(IndexOutOfBoundsException.class, () -> Sampler.distribution(new double[4], new float[4], 1, 4,
+                params));
     }
 
     @Test
@@ -175,7 +180,8 @@ class SamplerTest {
         double[] probs = new double[logits.length];
         Arrays.fill(probs, Double.NaN); // every entry must be written
         Sampler.distribution(probs, logits, 0, logits.length, params);
-        assertArrayEquals(expected, probs, TOL, params + " on " + Arrays.toString(logits) + " gave " + Arrays.toString(probs));
+        assertArrayEquals(expected, probs, TOL,
+                params + " on " + Arrays.toString(logits) + " gave " + Arrays.toString(probs));
         for (int i = 0; i < expected.length; i++) {
             if (expected[i] == 0) assertEquals(0.0, probs[i], params + ": token " + i + " must be exactly 0");
         }

@@ -36,7 +36,8 @@ class SpeculativeSamplingTest {
         Verdict verdict = verify(new int[] {1, 0, 0}, draftProbs, targetProbs, 3, fill(3, 0.0), sampleU);
         assertEquals(new Verdict(1, 2, false), verdict);
         sampleU[1] = 0.2;
-        assertEquals(new Verdict(1, 1, false), verify(new int[] {1, 0, 0}, draftProbs, targetProbs, 3, fill(3, 0.0), sampleU));
+        assertEquals(new Verdict(1, 1, false), verify(new int[] {1, 0, 0}, draftProbs, targetProbs, 3, fill(3, 0.0),
+                sampleU));
     }
 
     @Test
@@ -54,10 +55,14 @@ class SpeculativeSamplingTest {
         double[][] targetProbs = {{0.3, 0.7}, {0.9, 0.1}};
         double[][] draftProbs = {{0.6, 0.4}};
         double[] sampleU = {0.0, 0.5};
-        assertEquals(new Verdict(1, 0, true), verify(new int[] {0}, draftProbs, targetProbs, 1, new double[] {0.0}, sampleU));
-        assertEquals(new Verdict(1, 0, true), verify(new int[] {0}, draftProbs, targetProbs, 1, new double[] {0.49}, sampleU));
-        assertEquals(new Verdict(0, 1, false), verify(new int[] {0}, draftProbs, targetProbs, 1, new double[] {0.5}, sampleU));
-        assertEquals(new Verdict(0, 1, false), verify(new int[] {0}, draftProbs, targetProbs, 1, new double[] {LAST_U}, sampleU));
+        assertEquals(new Verdict(1, 0, true), verify(new int[] {0}, draftProbs, targetProbs, 1, new double[] {0.0},
+                sampleU));
+        assertEquals(new Verdict(1, 0, true), verify(new int[] {0}, draftProbs, targetProbs, 1, new double[] {0.49},
+                sampleU));
+        assertEquals(new Verdict(0, 1, false), verify(new int[] {0}, draftProbs, targetProbs, 1, new double[] {0.5},
+                sampleU));
+        assertEquals(new Verdict(0, 1, false), verify(new int[] {0}, draftProbs, targetProbs, 1,
+                new double[] {LAST_U}, sampleU));
         // Draft token 1: targetProb 0.7 >= draftProb 0.4, always accepted; the bonus comes from row 1.
         assertEquals(new Verdict(1, 1, true), verify(new int[] {1}, draftProbs, targetProbs, 1, new double[] {LAST_U},
                 new double[] {0, 0.95}));
@@ -160,9 +165,11 @@ class SpeculativeSamplingTest {
             }
             double[] acceptU = fill(k, random.nextDouble()), sampleU = fill(k + 1, random.nextDouble());
             double[] scratch = new double[vocab];
-            Verdict first = SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU, scratch);
+            Verdict first = SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU,
+                    scratch);
             Arrays.fill(scratch, 123.0);
-            assertEquals(first, SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU, scratch));
+            assertEquals(first, SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU,
+                    scratch));
         }
     }
 
@@ -170,11 +177,14 @@ class SpeculativeSamplingTest {
     void shapesAreChecked() {
         double[][] rows = {UNIFORM4, UNIFORM4};
         assertThrows(IllegalArgumentException.class, () -> verify(new int[0], rows, rows, -1, fill(1, 0), fill(1, 0)));
-        assertThrows(IllegalArgumentException.class, () -> verify(new int[] {0, 1}, rows, rows, 2, fill(2, 0), fill(3, 0)));
-        assertThrows(IllegalArgumentException.class, () -> verify(new int[] {4}, rows, rows, 1, fill(1, 0), fill(2, 0)));
+        assertThrows(IllegalArgumentException.class, () -> verify(new int[] {0, 1}, rows, rows, 2, fill(2, 0),
+                fill(3, 0)));
+        assertThrows(IllegalArgumentException.class, () -> verify(new int[] {4}, rows, rows, 1, fill(1, 0), fill(2,
+                0)));
         assertThrows(IllegalArgumentException.class, () -> SpeculativeSampling.verify(new int[] {0}, rows, rows, 1,
                 fill(1, 0), fill(2, 0), new double[3]));
-        assertThrows(IllegalArgumentException.class, () -> verify(new int[] {0}, rows, rows, 1, fill(1, 0), fill(2, 1.0)));
+        assertThrows(IllegalArgumentException.class, () -> verify(new int[] {0}, rows, rows, 1, fill(1, 0), fill(2,
+                1.0)));
     }
 
     private static Verdict verify(int[] draftTokens, double[][] draftProbs, double[][] targetProbs, int k,

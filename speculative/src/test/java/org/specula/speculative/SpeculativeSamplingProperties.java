@@ -1,0 +1,320 @@
+package org.specula.speculative;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+import org.specula.speculative.Rows.Kind;
+import org.specula.speculative.Rows.Pair;
+import org.specula.speculative.SpeculativeSampling.Verdict;
+
+/**
+ * Layer 1 of the proof (SPECULATIVE.md): exact laws, no sampling. A verify step is a deterministic function of its
+ * uniforms, piecewise constant on cells bounded by the acceptance thresholds min(1, p/q) and the CDF points of the
+ * target and residual rows. Calling the real {@link SpeculativeSampling#verify} once per cell (at its midpoint) and
+ * weighting by cell width gives the exact law of what it emits, which must equal the target's law to 1e-12.
+ */
+class SpeculativeSamplingProperties {
+    private static final long SEED = 0x5BEC5L;
+    private static final double TOLERANCE = 1e-12;
+
+    private static final Gen<Integer> VOCAB = integers().between(2, 8);
+    private static final Gen<Kind> KIND = Generate.enumValues(Kind.class);
+
+    @Test
+    void residualIsADistributionSupportedWhereTargetExceedsDraft() {
+        qt().withFixedSeed(SEED).withExamples(2000).forAll(VOCAB, longs().all(), KIND).checkAssert((vocab, seed,
+                kind) -> {
+            Pair pair = Rows.pair(kind, new SplittableRandom(seed), vocab);
+            double[] out = new double[vocab];
+            SpeculativeSampling.residual(out, pair.targetRow(), pair.draftRow());
+            double mass = 0, rawMass = 0;
+            for (int j = 0; j < vocab; j++) {
+                mass += out[j];
+                rawMass += Math.max(0, pair.targetRow()[j] - pair.draftRow()[j]);
+            }
+            assertEquals(1.0, mass, TOLERANCE);
+            for (int j = 0; j < vocab; j++) {
+                double expected = rawMass <= 1e-12 ? pair.targetRow()[j]
+                        : Math.max(0, pair.targetRow()[j] - pair.draftRow()[j]) / rawMass;
+                assertEquals(expected, out[j], TOLERANCE, kind + " token " + j);
+            }
+        });
+    }
+
+    /** P(emit y) = Σ_x q(x)·[min(1, p(x)/q(x))·[x = y] + (1 − min(1, p(x)/q(x)))·residual(y)] = p(y). */
+    @Test
+    void oneStepLawByTheAcceptanceFormulaIsTheTargetRow() {
+        qt().withFixedSeed(SEED).withExamples(3000).forAll(VOCAB, longs().all(), KIND).checkAssert((vocab, seed,
+                kind) -> {
+            Pair pair = Rows.pair(kind, new SplittableRandom(seed), vocab);
+            double[] targetRow = pair.targetRow(), draftRow = pair.draftRow(), residual = new double[vocab];
+            SpeculativeSampling.residual(residual, targetRow, draftRow);
+            double[] law = new double[vocab];
+            for (int x = 0; x < vocab; x++) {
+                if (draftRow[x] == 0) continue;
+                double acceptance = Math.min(1, targetRow[x] / draftRow[x]);
+                law[x] += draftRow[x] * acceptance;
+                for (int y = 0; y < vocab; y++) law[y] += draftRow[x] * (1 - acceptance) * residual[y];
+            }
+            for (int y = 0; y < vocab; y++) assertEquals(targetRow[y], law[y], TOLERANCE, kind + " token " + y);
+        });
+    }
+
+    /** k = 1 through the real verify: the first emitted token has law p; the bonus, given acceptance, p of row 1. */
+    @Test
+    void oneVerifyStepThroughTheRealCodeEmitsTheTargetLaw() {
+        qt().withFixedSeed(SEED).withExamples(1000).forAll(VOCAB, longs().all(), KIND).checkAssert((vocab, seed,
+                kind) -> {
+            PrefixModel model = new PrefixModel(seed, kind, vocab);
+            Map<List<Integer>, Double> law = exactBlockLaw(model, 1);
+            assertLawsEqual(targetLaw(model, 1), completedLaw(model, law, 1), kind + " first token");
+        });
+    }
+
+    /**
+     * The whole k-block (k = 0..3), every draft sequence enumerated with its q-probability, rows depending on the
+     * prefix: the emitted sequence, completed by the target's own continuation where the block stopped early, has the
+     * target's autoregressive law for every length m = 1..k+1 (m = 1 is the law of the first emitted token).
+     */
+    @Test
+    void wholeBlockEmitsTheTargetsAutoregressiveLaw() {
+        qt().withFixedSeed(SEED).withExamples(300)
+                .forAll(VOCAB, integers().between(0, 3), longs().all(), KIND)
+                .checkAssert((vocab, k, seed, kind) -> {
+                    PrefixModel model = new PrefixModel(seed, kind, vocab);
+                    Map<List<Integer>, Double> law = exactBlockLaw(model, k);
+                    for (int m = 1; m <= k + 1; m++) {
+                        assertLawsEqual(targetLaw(model, m), completedLaw(model, law, m),
+                                kind + ", vocab " + vocab + ", k " + k + ", length " + m);
+                    }
+                });
+    }
+
+    /**
+     * Target and draft rows as a function of the prefix drafted so far (a seeded function, memoised): the pair at each
+     * prefix is of the dominant kind half the time and of a random kind otherwise.
+     */
+    static final class PrefixModel {
+        final int vocab;
+        private final long seed;
+        private final Kind dominant;
+        private final Map<List<Integer>, Pair> pairs = new HashMap<>();
+
+        PrefixModel(long seed, Kind dominant, int vocab) {
+            this.seed = seed;
+            this.dominant = dominant;
+            this.vocab = vocab;
+        }
+
+        Pair at(List<Integer> prefix) {
+            return pairs.computeIfAbsent(List.copyOf(prefix), key -> {
+                SplittableRandom random = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (key.hashCode() + 1L));
+                Kind[] kinds = Kind.values();
+                Kind kind = key.isEmpty() || random.nextBoolean() ? dominant : kinds[random.nextInt(kinds.length)];
+                return Rows.pair(kind, random, vocab);
+            });
+        }
+    }
+
+    /** The exact law of the tokens one verify call emits (accepted drafts, then the residual or bonus token). */
+    static Map<List<Integer>, Double> exactBlockLaw(PrefixModel model, int k) {
+        Map<List<Integer>, Double> law = new HashMap<>();
+        enumerateDrafts(model, k, new ArrayList<>(), 1.0, law);
+        return law;
+    }
+
+    private static void enumerateDrafts(PrefixModel model, int k, List<Integer> drafts, double weight,
+                                        Map<List<Integer>, Double> law) {
+        if (drafts.size() == k) {
+            new CellWalk(model, drafts, law).walk(0, weight);
+            return;
+        }
+        double[] draftRow = model.at(drafts).draftRow();
+        for (int x = 0; x < model.vocab; x++) {
+            if (draftRow[x] == 0) continue;
+            drafts.add(x);
+            enumerateDrafts(model, k, drafts, weight * draftRow[x], law);
+            drafts.removeLast();
+        }
+    }
+
+    /** Walks the cells of (acceptU[i], sampleU[i]) position by position for one fixed draft sequence. */
+    private static final class CellWalk {
+        private final int k;
+        private final int[] draftTokens;
+        private final double[][] draftProbs, targetProbs;
+        private final double[] acceptU, sampleU, scratch;
+        private final List<Integer> drafts;
+        private final Map<List<Integer>, Double> law;
+
+        CellWalk(PrefixModel model, List<Integer> drafts, Map<List<Integer>, Double> law) {
+            this.k = drafts.size();
+            this.drafts = drafts;
+            this.law = law;
+            draftTokens = drafts.stream().mapToInt(Integer::intValue).toArray();
+            draftProbs = new double[k][];
+            targetProbs = new double[k + 1][];
+            for (int i = 0; i <= k; i++) {
+                Pair pair = model.at(drafts.subList(0, i));
+                targetProbs[i] = pair.targetRow();
+                if (i < k) draftProbs[i] = pair.draftRow();
+            }
+            acceptU = new double[k];
+            sampleU = new double[k + 1];
+            scratch = new double[model.vocab];
+        }
+
+        /** Positions before {@code level} hold uniforms that accept; weight is the mass of reaching here. */
+        void walk(int level, double weight) {
+            List<double[]> acceptCells = level < k ? cells(acceptanceBreakpoints(level)) : List.of(new double[] {0, 1});
+            List<double[]> sampleCells = cells(sampleBreakpoints(level));
+            double acceptedWeight = 0, acceptingU = 0, acceptingSampleU = 0;
+            for (double[] acceptCell : acceptCells) {
+                for (double[] sampleCell : sampleCells) {
+                    if (level < k) acceptU[level] = midpoint(acceptCell);
+                    sampleU[level] = midpoint(sampleCell);
+                    for (int later = level + 1; later <= k; later++) {
+                        sampleU[later] = 0.5;
+                        if (later < k) acceptU[later] = 0.5;
+                    }
+                    Verdict verdict = SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU,
+                            sampleU, scratch);
+                    double cellWeight = weight * width(acceptCell) * width(sampleCell);
+                    if (verdict.acceptedCount() > level) {
+                        acceptedWeight += cellWeight;
+                        acceptingU = level < k ? acceptU[level] : 0;
+                        acceptingSampleU = sampleU[level];
+                    } else {
+                        assertEquals(level, verdict.acceptedCount(), "verdict skipped a position");
+                        assertEquals(level == k, verdict.bonus(), "bonus flag");
+                        List<Integer> emitted = new ArrayList<>(drafts.subList(0, level));
+                        emitted.add(verdict.emittedToken());
+                        law.merge(emitted, cellWeight, Double::sum);
+                    }
+                }
+            }
+            if (acceptedWeight > 0) {
+                acceptU[level] = acceptingU;
+                sampleU[level] = acceptingSampleU;
+                walk(level + 1, acceptedWeight);
+            }
+        }
+
+        private TreeSet<Double> acceptanceBreakpoints(int level) {
+            TreeSet<Double> points = unitEnds();
+            double draftProb = draftProbs[level][draftTokens[level]];
+            if (draftProb > 0) points.add(Math.min(1, targetProbs[level][draftTokens[level]] / draftProb));
+            return points;
+        }
+
+        private TreeSet<Double> sampleBreakpoints(int level) {
+            TreeSet<Double> points = unitEnds();
+            addCdf(points, targetProbs[level]);
+            if (level < k) {
+                double[] residual = new double[targetProbs[level].length];
+                for (int j = 0; j < residual.length; j++) {
+                    residual[j] = Math.max(0, targetProbs[level][j] - draftProbs[level][j]);
+                }
+                addCdf(points, residual);
+            }
+            return points;
+        }
+    }
+
+    private static TreeSet<Double> unitEnds() {
+        TreeSet<Double> points = new TreeSet<>();
+        points.add(0.0);
+        points.add(1.0);
+        return points;
+    }
+
+    private static void addCdf(Set<Double> points, double[] row) {
+        double total = 0, cumulative = 0;
+        for (double value : row) total += value;
+        if (total == 0) return;
+        for (double value : row) {
+            cumulative += value;
+            points.add(Math.min(1, cumulative / total));
+        }
+    }
+
+    private static List<double[]> cells(TreeSet<Double> points) {
+        List<double[]> cells = new ArrayList<>();
+        Double previous = null;
+        for (double point : points) {
+            if (previous != null && point > previous) cells.add(new double[] {previous, point});
+            previous = point;
+        }
+        return cells;
+    }
+
+    private static double midpoint(double[] cell) {
+        return Math.min(cell[0] + (cell[1] - cell[0]) / 2, Math.nextDown(1.0));
+    }
+
+    private static double width(double[] cell) {
+        return cell[1] - cell[0];
+    }
+
+    /** The block's outcomes extended to length m by the target's own continuation where the block stopped early. */
+    static Map<List<Integer>, Double> completedLaw(PrefixModel model, Map<List<Integer>, Double> blockLaw, int m) {
+        Map<List<Integer>, Double> law = new HashMap<>();
+        blockLaw.forEach((emitted, weight) -> {
+            if (emitted.size() >= m) {
+                law.merge(List.copyOf(emitted.subList(0, m)), weight, Double::sum);
+            } else {
+                continueWithTarget(model, new ArrayList<>(emitted), weight, m, law);
+            }
+        });
+        return law;
+    }
+
+    /** The target's autoregressive law of the first m tokens: Π p(y_j | y_<j). */
+    static Map<List<Integer>, Double> targetLaw(PrefixModel model, int m) {
+        Map<List<Integer>, Double> law = new HashMap<>();
+        continueWithTarget(model, new ArrayList<>(), 1.0, m, law);
+        return law;
+    }
+
+    private static void continueWithTarget(PrefixModel model, List<Integer> prefix, double weight, int m,
+                                           Map<List<Integer>, Double> law) {
+        if (prefix.size() == m) {
+            law.merge(List.copyOf(prefix), weight, Double::sum);
+            return;
+        }
+        double[] targetRow = model.at(prefix).targetRow();
+        for (int y = 0; y < model.vocab; y++) {
+            if (targetRow[y] == 0) continue;
+            prefix.add(y);
+            continueWithTarget(model, prefix, weight * targetRow[y], m, law);
+            prefix.removeLast();
+        }
+    }
+
+    private static void assertLawsEqual(Map<List<Integer>, Double> expected, Map<List<Integer>, Double> actual,
+                                        String what) {
+        Set<List<Integer>> sequences = new HashSet<>(expected.keySet());
+        sequences.addAll(actual.keySet());
+        double total = 0;
+        for (List<Integer> sequence : sequences) {
+            double want = expected.getOrDefault(sequence, 0.0), got = actual.getOrDefault(sequence, 0.0);
+            assertEquals(want, got, TOLERANCE, what + ": P" + sequence);
+            total += got;
+        }
+        assertTrue(Math.abs(total - 1) <= TOLERANCE, what + ": total mass " + total);
+    }
+}
