@@ -47,7 +47,10 @@ public final class SafetensorsWriter {
         return this;
     }
 
-    /** Adds a tensor, converting {@code values} to {@code dtype} (F16 and BF16 round to nearest even). */
+    /**
+     * Adds a tensor, converting {@code values} to {@code dtype}: F16 and BF16 round to nearest even, I32 and I64
+     * truncate (exact for integers up to 2^24).
+     */
     public SafetensorsWriter add(String name, DType dtype, long[] shape, float[] values) {
         long count = elementCount(shape);
         if (values.length != count) {
@@ -166,7 +169,8 @@ public final class SafetensorsWriter {
             case F32, F64 -> value;
             case F16 -> Float.float16ToFloat(Float.floatToFloat16(value));
             case BF16 -> DType.bf16ToFloat(DType.floatToBf16(value));
-            case I32, I64 -> (long) value;
+            case I32 -> (int) value;
+            case I64 -> (long) value;
             default -> throw new IllegalArgumentException("cannot encode floats as " + dtype);
         };
     }

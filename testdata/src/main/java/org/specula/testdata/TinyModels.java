@@ -51,7 +51,7 @@ public final class TinyModels {
             }
             int effectiveHeadDim = headDim != 0 ? headDim : hidden / heads;
             if (headDim < 0 || effectiveHeadDim % 2 != 0) {
-                throw new IllegalArgumentException("head dim " + effectiveHeadDim + " must be even (RoPE rotates pairs)");
+                throw new IllegalArgumentException("head dim " + effectiveHeadDim + " must be even (RoPE pairs)");
             }
             if (vocab < TokenizerFiles.FIRST_PIECE) {
                 throw new IllegalArgumentException("vocab " + vocab + " < " + TokenizerFiles.FIRST_PIECE);
