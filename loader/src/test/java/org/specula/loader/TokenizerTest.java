@@ -116,7 +116,7 @@ class TokenizerTest {
         for (int i = 1; i < llama.length; i++) {
             assertEquals("", s.accept(llama[i]), "byte " + i + " of 4");
         }
-        assertEquals("🦙 Hello", s.accept(15043) + "") ;
+        assertEquals("🦙 Hello", s.accept(15043));
         assertEquals("", s.finish());
 
         Tokenizer.StreamDecoder end = t.newStreamDecoder(true);
