@@ -170,6 +170,7 @@ class TokenizerTest {
         assertArrayEquals(new int[] {1}, t.encode("", true));
         assertArrayEquals(new int[0], t.encode("", false));
         assertEquals("", t.decode(new int[] {32000, 99999, -5}), "ids beyond the vocab are skipped, as in HF");
+        assertArrayEquals(t.encode("a\uFFFDb", false), t.encode("a\uD800b", false), "a lone surrogate is U+FFFD");
     }
 
     @Test
