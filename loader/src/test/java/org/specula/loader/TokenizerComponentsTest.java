@@ -115,6 +115,20 @@ class TokenizerComponentsTest {
         assertArrayEquals(new int[] {0, 3, 3, 0}, t.encode("a  a", false));
     }
 
+    /** A normalized added token is looked for, normalized itself, in the normalized text: "ab" as "▁ab". */
+    @Test
+    void normalizedAddedTokensMatchTheNormalizedText() throws IOException {
+        Tokenizer t = load("{\"added_tokens\": [{\"id\": 9, \"content\": \"ab\", \"special\": false,"
+                + " \"normalized\": true}],"
+                + " \"normalizer\": {\"type\": \"Sequence\", \"normalizers\": [{\"type\": \"Prepend\","
+                + " \"prepend\": \"▁\"}, {\"type\": \"Replace\", \"pattern\": {\"String\": \" \"},"
+                + " \"content\": \"▁\"}]},"
+                + " \"model\": " + bpe("\"▁\": 0, \"a\": 1, \"b\": 2, \"x\": 3", "", "") + "}");
+        assertArrayEquals(new int[] {9}, t.encode("ab", false));
+        assertArrayEquals(new int[] {0, 3, 9}, t.encode("x ab", false));
+        assertArrayEquals(new int[] {0, 3, 1, 2}, t.encode("xab", false));
+    }
+
     @Test
     void noDecoderJoinsPiecesWithSpaces() throws IOException {
         Tokenizer t = load("{\"model\": " + bpe("\"a\": 0, \"b\": 1", "", "") + "}");
