@@ -116,7 +116,7 @@ class TokenizerTest {
         for (int i = 1; i < llama.length; i++) {
             assertEquals("", s.accept(llama[i]), "byte " + i + " of 4");
         }
-        assertEquals("🦙 Hello", s.accept(15043) + "") ;
+        assertEquals("🦙 Hello", s.accept(15043));
         assertEquals("", s.finish());
 
         Tokenizer.StreamDecoder end = t.newStreamDecoder(true);
@@ -170,6 +170,7 @@ class TokenizerTest {
         assertArrayEquals(new int[] {1}, t.encode("", true));
         assertArrayEquals(new int[0], t.encode("", false));
         assertEquals("", t.decode(new int[] {32000, 99999, -5}), "ids beyond the vocab are skipped, as in HF");
+        assertArrayEquals(t.encode("a\uFFFDb", false), t.encode("a\uD800b", false), "a lone surrogate is U+FFFD");
     }
 
     @Test

@@ -1,7 +1,6 @@
 package org.specula.loader.tokenizer;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,13 +21,9 @@ public final class AddedTokens {
     }
 
     private final List<Token> tokens;
-    private final Map<Integer, Token> byId = new HashMap<>();
 
     private AddedTokens(List<Token> tokens) {
         this.tokens = tokens;
-        for (Token t : tokens) {
-            byId.put(t.id(), t);
-        }
     }
 
     public static AddedTokens fromJson(Object json, String file) {
@@ -55,11 +50,6 @@ public final class AddedTokens {
 
     public List<Token> tokens() {
         return tokens;
-    }
-
-    /** The added token with this id, or null. */
-    public Token byId(int id) {
-        return byId.get(id);
     }
 
     /**

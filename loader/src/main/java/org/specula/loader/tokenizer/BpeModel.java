@@ -130,7 +130,7 @@ public final class BpeModel {
         return pieces.length;
     }
 
-    /** Appends the ids of one pre-tokenized word. */
+    /** Appends the ids of one pre-tokenized word; an unpaired surrogate is read as U+FFFD. */
     public void encode(String word, IntList out) {
         if (word.isEmpty()) {
             return;
@@ -148,8 +148,13 @@ public final class BpeModel {
         for (int i = 0; i < word.length(); ) {
             int cp = word.codePointAt(i);
             int next = i + Character.charCount(cp);
-            Integer id = vocab.get(word.substring(i, next));
+            String symbol = word.substring(i, next);
             i = next;
+            if (Character.isSurrogate(symbol.charAt(0)) && symbol.length() == 1) {
+                cp = 0xFFFD;   // an unpaired surrogate is not text; read it as the replacement character
+                symbol = "\uFFFD";
+            }
+            Integer id = vocab.get(symbol);
             if (id != null) {
                 if (unkId >= 0) {
                     ids[n++] = unkId;

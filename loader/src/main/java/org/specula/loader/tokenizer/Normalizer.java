@@ -55,11 +55,6 @@ public final class Normalizer {
         }
     }
 
-    /** Whether this normalizer changes nothing. */
-    public boolean isIdentity() {
-        return steps.isEmpty();
-    }
-
     public String apply(String text) {
         String s = text;
         for (Step step : steps) {
