@@ -40,7 +40,9 @@ final class BenchCommand implements Main.Command {
         o.addOption(Args.value(null, "oracle-acceptance", "A", "benchmark proposer with acceptance rate A in [0,1]"));
         o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
         o.addOption(Args.value(null, "tokens", "N", "tokens to generate per run (default 64)"));
-        o.addOption(Args.value(null, "prompt-tokens", "N", "prompt length (default 64)"));
+        o.addOption(Args.value(null, "prompt-tokens", "N", "length of the random prompt (default 64)"));
+        o.addOption(Args.value("p", "prompt", "TEXT", "use this prompt instead of random token ids"));
+        o.addOption(Args.value(null, "prompt-ids", "IDS", "use these token ids as the prompt"));
         o.addOption(Args.value(null, "repeats", "N", "timed repetitions, best kept (default 3)"));
         o.addOption(Args.flag(null, "json", "print one JSON object"));
         CommonOptions.addSampling(o);
@@ -66,8 +68,15 @@ final class BenchCommand implements Main.Command {
              ModelSession target = new ModelSession(a.folder("model"), kernels);
              ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels) : null) {
             int vocab = target.model.config().vocabSize();
+            int[] prompt = a.has("prompt") ? target.tokenizer().encode(a.required("prompt"), true)
+                    : a.has("prompt-ids") ? a.ids("prompt-ids")
+                    : new SplittableRandom(seed).ints(promptTokens, 3, vocab).toArray();
+            promptTokens = prompt.length;
             int context = Math.min(target.model.config().maxPositions(), promptTokens + tokens + 32);
-            int[] prompt = new SplittableRandom(seed).ints(promptTokens, 3, vocab).toArray();
+            if (promptTokens + 16 > context) {
+                throw new SpeculaException("the prompt has " + promptTokens + " tokens; the model's context of "
+                        + context + " leaves no room to benchmark; shorten it");
+            }
             ForwardPass pass = target.model.newForwardPass(context);
             StopCondition stop = new StopCondition(Math.min(tokens, context - promptTokens), new int[0]);
 
