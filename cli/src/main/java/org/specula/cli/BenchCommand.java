@@ -65,8 +65,8 @@ final class BenchCommand implements Main.Command {
         }
         long seed = a.has("seed") ? a.longValue("seed", 0) : 1234;
         try (Kernels kernels = CommonOptions.kernels(a);
-             ModelSession target = new ModelSession(a.folder("model"), kernels);
-             ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels) : null) {
+             ModelSession target = new ModelSession(a.folder("model"), kernels, !a.has("no-mmap"));
+             ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels, !a.has("no-mmap")) : null) {
             int vocab = target.model.config().vocabSize();
             int[] prompt = a.has("prompt") ? target.tokenizer().encode(a.required("prompt"), true)
                     : a.has("prompt-ids") ? a.ids("prompt-ids")
@@ -125,7 +125,7 @@ final class BenchCommand implements Main.Command {
                         .put("decode_gb_per_s", plain.decodeTokensPerSecond() * weights / 1e9)
                         .put("threads", kernels.threads())
                         .put("kernels", kernels.name())
-                        .put("mmap", true);
+                        .put("mmap", target.folder.mmap());
                 if (spec != null) {
                     SpecStats s = spec.stats();
                     j.put("plain_tokens_per_s", plain.decodeTokensPerSecond())

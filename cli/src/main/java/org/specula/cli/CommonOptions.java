@@ -14,6 +14,7 @@ final class CommonOptions {
         o.addOption(Args.value("t", "threads", "N", "worker threads (default: available processors)"));
         o.addOption(Args.value(null, "context", "N", "KV cache length (default: min(max_position_embeddings, 4096))"));
         o.addOption(Args.value(null, "kernels", "NAME", "auto (SIMD when available), simd or scalar (default auto)"));
+        o.addOption(Args.flag(null, "no-mmap", "copy weights into memory (huge pages advised) instead of mapping"));
     }
 
     static void addSampling(Options o) {

@@ -57,8 +57,8 @@ final class GenerateCommand implements Main.Command {
         long seed = CommonOptions.seed(a);
         boolean json = a.has("json");
         try (Kernels kernels = CommonOptions.kernels(a);
-             ModelSession target = new ModelSession(a.folder("model"), kernels);
-             ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels) : null) {
+             ModelSession target = new ModelSession(a.folder("model"), kernels, !a.has("no-mmap"));
+             ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels, !a.has("no-mmap")) : null) {
             int context = target.context(a);
             Tokenizer tokenizer = target.tokenizer();
             int[] prompt = a.has("prompt") ? tokenizer.encode(a.required("prompt"), true) : a.ids("prompt-ids");

@@ -13,8 +13,8 @@ final class ModelSession implements AutoCloseable {
     final Llama model;
     private Tokenizer tokenizer;
 
-    ModelSession(Path dir, Kernels kernels) {
-        this.folder = ModelFolder.open(dir);
+    ModelSession(Path dir, Kernels kernels, boolean mmap) {
+        this.folder = ModelFolder.open(dir, mmap);
         try {
             this.model = Llama.load(folder, kernels);
         } catch (RuntimeException e) {

@@ -28,8 +28,11 @@ public final class ModelFolder implements AutoCloseable {
     private final List<SafetensorsFile> files;
     private final Map<String, Tensor> tensors;
 
+    private final boolean mmap;
+
     private ModelFolder(Path dir, LlamaConfig config, Arena arena, List<SafetensorsFile> files,
-                        Map<String, Tensor> tensors) {
+                        Map<String, Tensor> tensors, boolean mmap) {
+        this.mmap = mmap;
         this.dir = dir;
         this.config = config;
         this.arena = arena;
@@ -37,7 +40,16 @@ public final class ModelFolder implements AutoCloseable {
         this.tensors = tensors;
     }
 
+    /** Opens the folder with its weights memory-mapped. */
     public static ModelFolder open(Path dir) {
+        return open(dir, true);
+    }
+
+    /**
+     * Opens the folder; with mmap false the weights are copied into anonymous memory (huge pages advised) instead
+     * of being mapped (--no-mmap).
+     */
+    public static ModelFolder open(Path dir, boolean mmap) {
         if (!Files.isDirectory(dir)) {
             throw new SpeculaException(dir + ": model folder not found (expected a Hugging Face folder with "
                     + "config.json and *.safetensors)");
@@ -49,7 +61,7 @@ public final class ModelFolder implements AutoCloseable {
             List<SafetensorsFile> files = new ArrayList<>();
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             for (Path p : paths) {
-                SafetensorsFile f = SafetensorsFile.open(p, arena);
+                SafetensorsFile f = mmap ? SafetensorsFile.open(p, arena) : SafetensorsFile.copy(p, arena);
                 files.add(f);
                 for (Tensor t : f.tensors().values()) {
                     if (tensors.put(t.name(), t) != null) {
@@ -57,7 +69,8 @@ public final class ModelFolder implements AutoCloseable {
                     }
                 }
             }
-            return new ModelFolder(dir, config, arena, List.copyOf(files), Collections.unmodifiableMap(tensors));
+            return new ModelFolder(dir, config, arena, List.copyOf(files), Collections.unmodifiableMap(tensors),
+                    mmap);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -102,6 +115,11 @@ public final class ModelFolder implements AutoCloseable {
         } catch (IOException e) {
             throw new SpeculaException(p + ": cannot read (" + e.getMessage() + ")");
         }
+    }
+
+    /** Whether the weights are mapped from the files (false with --no-mmap). */
+    public boolean mmap() {
+        return mmap;
     }
 
     public Path dir() {

@@ -57,6 +57,11 @@ public final class SafetensorsFile {
         return parse(path, mapping);
     }
 
+    /** Reads {@code path} into anonymous memory of {@code arena} (huge pages advised) instead of mapping it. */
+    public static SafetensorsFile copy(Path path, Arena arena) {
+        return parse(path, AnonymousCopy.read(path, arena));
+    }
+
     static SafetensorsFile parse(Path path, MemorySegment file) {
         String where = path.toString();
         long size = file.byteSize();

@@ -66,6 +66,16 @@ class SafetensorsFileTest {
     }
 
     @Test
+    void copyModeReadsTheSameTensorsIntoAnonymousMemory() throws IOException {
+        Path p = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}}", 12);
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor a = SafetensorsFile.copy(p, arena).tensors().get("a");
+            assertArrayEquals(new float[]{0.5f, 1.5f, 2.5f}, a.toFloatArray());
+            assertTrue(!a.data().isMapped(), "--no-mmap copies");
+        }
+    }
+
+    @Test
     void truncatedFile() throws IOException {
         Path p = dir.resolve("model.safetensors");
         Files.write(p, new byte[]{1, 2, 3});
