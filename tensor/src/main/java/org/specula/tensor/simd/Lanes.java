@@ -39,17 +39,28 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Ints with the same shape as {@link #floats()}. */
     abstract VectorSpecies<Integer> ints();
 
-    /** Σ lanes of v as a fixed pairwise tree (halves added until two lanes remain). */
-    abstract float sum(FloatVector v);
+    /**
+     * Σ lanes of v as a fixed pairwise tree, through scratch (at least one vector long). Lane extraction and
+     * reinterpretShape made C2 box the accumulators, and reduceLanes(ADD) has an unspecified order. Tiles store their
+     * accumulators themselves: a call with a vector argument that C2 does not inline boxes the vector.
+     */
+    final float sum(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
+        return treeSum(scratch, 0, floats().length());
+    }
+
+    /** Σ a[off .. off+n) for n a power of two, as a fixed pairwise tree; overwrites a. */
+    static float treeSum(float[] a, int off, int n) {
+        for (int half = n / 2; half > 0; half /= 2) {
+            for (int i = off; i < off + half; i++) {
+                a[i] += a[i + half];
+            }
+        }
+        return a[off];
+    }
 
     int bits() {
         return floats().vectorBitSize();
-    }
-
-    static float sum128(FloatVector v) {
-        FloatVector h = (FloatVector) v.reinterpretShape(FloatVector.SPECIES_64, 0)
-                .add(v.reinterpretShape(FloatVector.SPECIES_64, 1));
-        return h.lane(0) + h.lane(1);
     }
 
     static int kind(DType dtype) {
@@ -98,9 +109,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         };
     }
 
-    /** The end of every dot product: lane sum of acc, then the scalar tail j in [from, n) with fused multiply-adds. */
-    private float finish(FloatVector acc, int kind, MemorySegment w, long wRow, float[] x, int xRow, int from, int n) {
-        float s = sum(acc);
+    /** The end of every dot product: s (the lane sum) plus the scalar tail j in [from, n) with fused multiply-adds. */
+    private static float tail(float s, int kind, MemorySegment w, long wRow, float[] x, int xRow, int from, int n) {
         for (int j = from; j < n; j++) {
             s = Math.fma(weight(kind, w, wRow + j), x[xRow + j], s);
         }
@@ -115,26 +125,50 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
      * repeat the last row index (recomputing an identical value) rather than switching to other code.
      */
     final void matmul(float[] out, MemorySegment w, int kind, float[] x, int rows, int outDim, int inDim,
-                      int dFrom, int dTo) {
+                      int dFrom, int dTo, float[] scratch) {
         for (int d = dFrom; d < dTo; d += TILE_D) {
             int dLast = Math.min(d + TILE_D, dTo) - 1;
             int t = 0;
             for (; t + 4 <= rows; t += 4) {
-                tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, t + 3);
+                tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, t + 3, scratch);
             }
             if (rows - t == 1) {
-                tile4x1(out, w, kind, x, outDim, inDim, d, dLast, t);
+                tile4x1(out, w, kind, x, outDim, inDim, d, dLast, t, scratch);
             } else if (rows > t) {
-                tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, rows - 1);
+                tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, rows - 1, scratch);
             }
         }
     }
 
+    // One method per dtype and tile shape: C2 stops inlining the Vector API calls when one method holds several of
+    // these loops, and then boxes every vector.
+
     private void tile4x1(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dLast, int t) {
+                         int d, int dLast, int t, float[] scratch) {
+        switch (kind) {
+            case F32 -> tile4x1F32(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            case BF16 -> tile4x1Bf16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            default -> tile4x1F16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+        }
+    }
+
+    private void tile4x4(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
+                         int d, int dLast, int t, int tLast, float[] scratch) {
+        switch (kind) {
+            case F32 -> tile4x4F32(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
+            case BF16 -> tile4x4Bf16(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
+            default -> tile4x4F16(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
+        }
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped to dLast) × activation row t. */
+    private void tile4x1F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
         long w0 = (long) d * inDim;
-        long w1 = (long) Math.min(d + 1, dLast) * inDim;
-        long w2 = (long) Math.min(d + 2, dLast) * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
         int x0 = t * inDim;
         VectorSpecies<Float> sp = floats();
@@ -143,49 +177,106 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         FloatVector a1 = a0;
         FloatVector a2 = a0;
         FloatVector a3 = a0;
-        switch (kind) {
-            case F32 -> {
-                for (int j = 0; j < bound; j += sp.length()) {
-                    FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
-                    a0 = f32(w, w0 + j).fma(v, a0);
-                    a1 = f32(w, w1 + j).fma(v, a1);
-                    a2 = f32(w, w2 + j).fma(v, a2);
-                    a3 = f32(w, w3 + j).fma(v, a3);
-                }
-            }
-            case BF16 -> {
-                for (int j = 0; j < bound; j += sp.length()) {
-                    FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
-                    a0 = bf16(w, w0 + j).fma(v, a0);
-                    a1 = bf16(w, w1 + j).fma(v, a1);
-                    a2 = bf16(w, w2 + j).fma(v, a2);
-                    a3 = bf16(w, w3 + j).fma(v, a3);
-                }
-            }
-            default -> {
-                for (int j = 0; j < bound; j += sp.length()) {
-                    FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
-                    a0 = f16(w, w0 + j).fma(v, a0);
-                    a1 = f16(w, w1 + j).fma(v, a1);
-                    a2 = f16(w, w2 + j).fma(v, a2);
-                    a3 = f16(w, w3 + j).fma(v, a3);
-                }
-            }
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
+            a0 = f32(w, w0 + j).fma(v, a0);
+            a1 = f32(w, w1 + j).fma(v, a1);
+            a2 = f32(w, w2 + j).fma(v, a2);
+            a3 = f32(w, w3 + j).fma(v, a3);
         }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
         int o = t * outDim;
-        out[o + d] = finish(a0, kind, w, w0, x, x0, bound, inDim);
-        out[o + Math.min(d + 1, dLast)] = finish(a1, kind, w, w1, x, x0, bound, inDim);
-        out[o + Math.min(d + 2, dLast)] = finish(a2, kind, w, w2, x, x0, bound, inDim);
-        out[o + dLast] = finish(a3, kind, w, w3, x, x0, bound, inDim);
+        out[o + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound, inDim);
+        out[o + d1] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w1, x, x0, bound, inDim);
+        out[o + d2] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w2, x, x0, bound, inDim);
+        out[o + dLast] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w3, x, x0, bound, inDim);
     }
 
-    /** Activation rows t, t+1, t+2, tLast (clamped to tLast). */
-    private void tile4x4(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dLast, int t, int tLast) {
+    /** Weight rows d, d+1, d+2, dLast (clamped to dLast) × activation row t. */
+    private void tile4x1Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
         long w0 = (long) d * inDim;
-        long w1 = (long) Math.min(d + 1, dLast) * inDim;
-        long w2 = (long) Math.min(d + 2, dLast) * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector a0 = FloatVector.zero(sp);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
+            a0 = bf16(w, w0 + j).fma(v, a0);
+            a1 = bf16(w, w1 + j).fma(v, a1);
+            a2 = bf16(w, w2 + j).fma(v, a2);
+            a3 = bf16(w, w3 + j).fma(v, a3);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
+        int o = t * outDim;
+        out[o + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound, inDim);
+        out[o + d1] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w1, x, x0, bound, inDim);
+        out[o + d2] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w2, x, x0, bound, inDim);
+        out[o + dLast] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w3, x, x0, bound, inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped to dLast) × activation row t. */
+    private void tile4x1F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector a0 = FloatVector.zero(sp);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
+            a0 = f16(w, w0 + j).fma(v, a0);
+            a1 = f16(w, w1 + j).fma(v, a1);
+            a2 = f16(w, w2 + j).fma(v, a2);
+            a3 = f16(w, w3 + j).fma(v, a3);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
+        int o = t * outDim;
+        out[o + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound, inDim);
+        out[o + d1] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w1, x, x0, bound, inDim);
+        out[o + d2] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w2, x, x0, bound, inDim);
+        out[o + dLast] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w3, x, x0, bound, inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
+    private void tile4x4F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, int tLast, float[] scratch) {
+        int d0 = d;
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        int d3 = dLast;
+        long w0 = (long) d0 * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) d3 * inDim;
         int x0 = t * inDim;
         int x1 = Math.min(t + 1, tLast) * inDim;
         int x2 = Math.min(t + 2, tLast) * inDim;
@@ -202,71 +293,251 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
             FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
             FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
-            FloatVector u = load(kind, w, w0 + j);
+            FloatVector u = f32(w, w0 + j);
             a00 = u.fma(v0, a00);
             a01 = u.fma(v1, a01);
             a02 = u.fma(v2, a02);
             a03 = u.fma(v3, a03);
-            u = load(kind, w, w1 + j);
+            u = f32(w, w1 + j);
             a10 = u.fma(v0, a10);
             a11 = u.fma(v1, a11);
             a12 = u.fma(v2, a12);
             a13 = u.fma(v3, a13);
-            u = load(kind, w, w2 + j);
+            u = f32(w, w2 + j);
             a20 = u.fma(v0, a20);
             a21 = u.fma(v1, a21);
             a22 = u.fma(v2, a22);
             a23 = u.fma(v3, a23);
-            u = load(kind, w, w3 + j);
+            u = f32(w, w3 + j);
             a30 = u.fma(v0, a30);
             a31 = u.fma(v1, a31);
             a32 = u.fma(v2, a32);
             a33 = u.fma(v3, a33);
         }
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a10.intoArray(scratch, 4 * lanes);
+        a11.intoArray(scratch, 5 * lanes);
+        a12.intoArray(scratch, 6 * lanes);
+        a13.intoArray(scratch, 7 * lanes);
+        a20.intoArray(scratch, 8 * lanes);
+        a21.intoArray(scratch, 9 * lanes);
+        a22.intoArray(scratch, 10 * lanes);
+        a23.intoArray(scratch, 11 * lanes);
+        a30.intoArray(scratch, 12 * lanes);
+        a31.intoArray(scratch, 13 * lanes);
+        a32.intoArray(scratch, 14 * lanes);
+        a33.intoArray(scratch, 15 * lanes);
         int o0 = t * outDim;
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
         int o3 = tLast * outDim;
-        out[o0 + d] = finish(a00, kind, w, w0, x, x0, bound, inDim);
-        out[o1 + d] = finish(a01, kind, w, w0, x, x1, bound, inDim);
-        out[o2 + d] = finish(a02, kind, w, w0, x, x2, bound, inDim);
-        out[o3 + d] = finish(a03, kind, w, w0, x, x3, bound, inDim);
-        out[o0 + d1] = finish(a10, kind, w, w1, x, x0, bound, inDim);
-        out[o1 + d1] = finish(a11, kind, w, w1, x, x1, bound, inDim);
-        out[o2 + d1] = finish(a12, kind, w, w1, x, x2, bound, inDim);
-        out[o3 + d1] = finish(a13, kind, w, w1, x, x3, bound, inDim);
-        out[o0 + d2] = finish(a20, kind, w, w2, x, x0, bound, inDim);
-        out[o1 + d2] = finish(a21, kind, w, w2, x, x1, bound, inDim);
-        out[o2 + d2] = finish(a22, kind, w, w2, x, x2, bound, inDim);
-        out[o3 + d2] = finish(a23, kind, w, w2, x, x3, bound, inDim);
-        out[o0 + dLast] = finish(a30, kind, w, w3, x, x0, bound, inDim);
-        out[o1 + dLast] = finish(a31, kind, w, w3, x, x1, bound, inDim);
-        out[o2 + dLast] = finish(a32, kind, w, w3, x, x2, bound, inDim);
-        out[o3 + dLast] = finish(a33, kind, w, w3, x, x3, bound, inDim);
+        out[o0 + d0] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound, inDim);
+        out[o1 + d0] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound, inDim);
+        out[o2 + d0] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w0, x, x2, bound, inDim);
+        out[o3 + d0] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w0, x, x3, bound, inDim);
+        out[o0 + d1] = tail(treeSum(scratch, 4 * lanes, lanes), F32, w, w1, x, x0, bound, inDim);
+        out[o1 + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F32, w, w1, x, x1, bound, inDim);
+        out[o2 + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F32, w, w1, x, x2, bound, inDim);
+        out[o3 + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F32, w, w1, x, x3, bound, inDim);
+        out[o0 + d2] = tail(treeSum(scratch, 8 * lanes, lanes), F32, w, w2, x, x0, bound, inDim);
+        out[o1 + d2] = tail(treeSum(scratch, 9 * lanes, lanes), F32, w, w2, x, x1, bound, inDim);
+        out[o2 + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F32, w, w2, x, x2, bound, inDim);
+        out[o3 + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F32, w, w2, x, x3, bound, inDim);
+        out[o0 + d3] = tail(treeSum(scratch, 12 * lanes, lanes), F32, w, w3, x, x0, bound, inDim);
+        out[o1 + d3] = tail(treeSum(scratch, 13 * lanes, lanes), F32, w, w3, x, x1, bound, inDim);
+        out[o2 + d3] = tail(treeSum(scratch, 14 * lanes, lanes), F32, w, w3, x, x2, bound, inDim);
+        out[o3 + d3] = tail(treeSum(scratch, 15 * lanes, lanes), F32, w, w3, x, x3, bound, inDim);
     }
 
-    /** One vector of weights; the switch is loop-invariant, so C2 unswitches the tile loop on it. */
-    private FloatVector load(int kind, MemorySegment w, long index) {
-        return switch (kind) {
-            case F32 -> f32(w, index);
-            case BF16 -> bf16(w, index);
-            default -> f16(w, index);
-        };
+    /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
+    private void tile4x4Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, int tLast, float[] scratch) {
+        int d0 = d;
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        int d3 = dLast;
+        long w0 = (long) d0 * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) d3 * inDim;
+        int x0 = t * inDim;
+        int x1 = Math.min(t + 1, tLast) * inDim;
+        int x2 = Math.min(t + 2, tLast) * inDim;
+        int x3 = tLast * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector u = bf16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            u = bf16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            u = bf16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            u = bf16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a10.intoArray(scratch, 4 * lanes);
+        a11.intoArray(scratch, 5 * lanes);
+        a12.intoArray(scratch, 6 * lanes);
+        a13.intoArray(scratch, 7 * lanes);
+        a20.intoArray(scratch, 8 * lanes);
+        a21.intoArray(scratch, 9 * lanes);
+        a22.intoArray(scratch, 10 * lanes);
+        a23.intoArray(scratch, 11 * lanes);
+        a30.intoArray(scratch, 12 * lanes);
+        a31.intoArray(scratch, 13 * lanes);
+        a32.intoArray(scratch, 14 * lanes);
+        a33.intoArray(scratch, 15 * lanes);
+        int o0 = t * outDim;
+        int o1 = Math.min(t + 1, tLast) * outDim;
+        int o2 = Math.min(t + 2, tLast) * outDim;
+        int o3 = tLast * outDim;
+        out[o0 + d0] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound, inDim);
+        out[o1 + d0] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound, inDim);
+        out[o2 + d0] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w0, x, x2, bound, inDim);
+        out[o3 + d0] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w0, x, x3, bound, inDim);
+        out[o0 + d1] = tail(treeSum(scratch, 4 * lanes, lanes), BF16, w, w1, x, x0, bound, inDim);
+        out[o1 + d1] = tail(treeSum(scratch, 5 * lanes, lanes), BF16, w, w1, x, x1, bound, inDim);
+        out[o2 + d1] = tail(treeSum(scratch, 6 * lanes, lanes), BF16, w, w1, x, x2, bound, inDim);
+        out[o3 + d1] = tail(treeSum(scratch, 7 * lanes, lanes), BF16, w, w1, x, x3, bound, inDim);
+        out[o0 + d2] = tail(treeSum(scratch, 8 * lanes, lanes), BF16, w, w2, x, x0, bound, inDim);
+        out[o1 + d2] = tail(treeSum(scratch, 9 * lanes, lanes), BF16, w, w2, x, x1, bound, inDim);
+        out[o2 + d2] = tail(treeSum(scratch, 10 * lanes, lanes), BF16, w, w2, x, x2, bound, inDim);
+        out[o3 + d2] = tail(treeSum(scratch, 11 * lanes, lanes), BF16, w, w2, x, x3, bound, inDim);
+        out[o0 + d3] = tail(treeSum(scratch, 12 * lanes, lanes), BF16, w, w3, x, x0, bound, inDim);
+        out[o1 + d3] = tail(treeSum(scratch, 13 * lanes, lanes), BF16, w, w3, x, x1, bound, inDim);
+        out[o2 + d3] = tail(treeSum(scratch, 14 * lanes, lanes), BF16, w, w3, x, x2, bound, inDim);
+        out[o3 + d3] = tail(treeSum(scratch, 15 * lanes, lanes), BF16, w, w3, x, x3, bound, inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
+    private void tile4x4F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, int tLast, float[] scratch) {
+        int d0 = d;
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        int d3 = dLast;
+        long w0 = (long) d0 * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) d3 * inDim;
+        int x0 = t * inDim;
+        int x1 = Math.min(t + 1, tLast) * inDim;
+        int x2 = Math.min(t + 2, tLast) * inDim;
+        int x3 = tLast * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector u = f16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            u = f16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            u = f16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            u = f16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a10.intoArray(scratch, 4 * lanes);
+        a11.intoArray(scratch, 5 * lanes);
+        a12.intoArray(scratch, 6 * lanes);
+        a13.intoArray(scratch, 7 * lanes);
+        a20.intoArray(scratch, 8 * lanes);
+        a21.intoArray(scratch, 9 * lanes);
+        a22.intoArray(scratch, 10 * lanes);
+        a23.intoArray(scratch, 11 * lanes);
+        a30.intoArray(scratch, 12 * lanes);
+        a31.intoArray(scratch, 13 * lanes);
+        a32.intoArray(scratch, 14 * lanes);
+        a33.intoArray(scratch, 15 * lanes);
+        int o0 = t * outDim;
+        int o1 = Math.min(t + 1, tLast) * outDim;
+        int o2 = Math.min(t + 2, tLast) * outDim;
+        int o3 = tLast * outDim;
+        out[o0 + d0] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound, inDim);
+        out[o1 + d0] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound, inDim);
+        out[o2 + d0] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w0, x, x2, bound, inDim);
+        out[o3 + d0] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w0, x, x3, bound, inDim);
+        out[o0 + d1] = tail(treeSum(scratch, 4 * lanes, lanes), F16, w, w1, x, x0, bound, inDim);
+        out[o1 + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F16, w, w1, x, x1, bound, inDim);
+        out[o2 + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F16, w, w1, x, x2, bound, inDim);
+        out[o3 + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F16, w, w1, x, x3, bound, inDim);
+        out[o0 + d2] = tail(treeSum(scratch, 8 * lanes, lanes), F16, w, w2, x, x0, bound, inDim);
+        out[o1 + d2] = tail(treeSum(scratch, 9 * lanes, lanes), F16, w, w2, x, x1, bound, inDim);
+        out[o2 + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F16, w, w2, x, x2, bound, inDim);
+        out[o3 + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F16, w, w2, x, x3, bound, inDim);
+        out[o0 + d3] = tail(treeSum(scratch, 12 * lanes, lanes), F16, w, w3, x, x0, bound, inDim);
+        out[o1 + d3] = tail(treeSum(scratch, 13 * lanes, lanes), F16, w, w3, x, x1, bound, inDim);
+        out[o2 + d3] = tail(treeSum(scratch, 14 * lanes, lanes), F16, w, w3, x, x2, bound, inDim);
+        out[o3 + d3] = tail(treeSum(scratch, 15 * lanes, lanes), F16, w, w3, x, x3, bound, inDim);
     }
 
     // ---------------------------------------------------------------- row kernels
 
     /** Σ a[ao+i]·b[bo+i] for i &lt; n: one accumulator, fixed lane tree, scalar fma tail. */
-    final float dot(float[] a, int ao, float[] b, int bo, int n) {
+    final float dot(float[] a, int ao, float[] b, int bo, int n, float[] scratch) {
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(n);
         FloatVector acc = FloatVector.zero(sp);
         for (int i = 0; i < bound; i += sp.length()) {
             acc = FloatVector.fromArray(sp, a, ao + i).fma(FloatVector.fromArray(sp, b, bo + i), acc);
         }
-        float s = sum(acc);
+        float s = sum(acc, scratch);
         for (int i = bound; i < n; i++) {
             s = Math.fma(a[ao + i], b[bo + i], s);
         }
@@ -393,15 +664,6 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         VectorSpecies<Integer> ints() {
             return I;
         }
-
-        @Override
-        float sum(FloatVector v) {
-            FloatVector h = (FloatVector) v.reinterpretShape(FloatVector.SPECIES_256, 0)
-                    .add(v.reinterpretShape(FloatVector.SPECIES_256, 1));
-            FloatVector q = (FloatVector) h.reinterpretShape(FloatVector.SPECIES_128, 0)
-                    .add(h.reinterpretShape(FloatVector.SPECIES_128, 1));
-            return sum128(q);
-        }
     }
 
     static final class W256 extends Lanes {
@@ -423,13 +685,6 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         VectorSpecies<Integer> ints() {
             return I;
         }
-
-        @Override
-        float sum(FloatVector v) {
-            FloatVector h = (FloatVector) v.reinterpretShape(FloatVector.SPECIES_128, 0)
-                    .add(v.reinterpretShape(FloatVector.SPECIES_128, 1));
-            return sum128(h);
-        }
     }
 
     static final class W128 extends Lanes {
@@ -450,11 +705,6 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         @Override
         VectorSpecies<Integer> ints() {
             return I;
-        }
-
-        @Override
-        float sum(FloatVector v) {
-            return sum128(v);
         }
     }
 }

@@ -27,9 +27,14 @@ public final class SimdKernels implements Kernels {
     /** Attention with less work (rows × positions × nHeads × headDim) than this runs on the calling thread. */
     static final long PARALLEL_MIN_ATTENTION = 1 << 15;
 
+    /** Chunks per thread: enough that a thread the OS has descheduled holds up little. */
+    static final int CHUNKS_PER_THREAD = 4;
+
     private final Lanes lanes;
     private final int threads;
     private final WorkerPool pool; // null when threads == 1
+    /** One lane-sum scratch per chunk (a chunk runs on one thread at a time). */
+    private final float[][] scratch;
     private final MatmulJob matmulJob = new MatmulJob();
     private final AttentionJob attentionJob = new AttentionJob();
 
@@ -46,6 +51,7 @@ public final class SimdKernels implements Kernels {
         }
         this.lanes = Lanes.forBits(bits);
         this.threads = threads;
+        this.scratch = new float[CHUNKS_PER_THREAD * threads][16 * lanes.floats().length()];
         this.pool = threads > 1 ? new WorkerPool(threads, "specula-simd") : null;
     }
 
@@ -82,16 +88,20 @@ public final class SimdKernels implements Kernels {
                     + " and out of " + rows * outDim + " floats (got " + x.length + ", " + out.length + ")");
         }
         if (pool == null || (long) outDim * inDim < PARALLEL_MIN_WEIGHTS) {
-            lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim);
+            lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim, scratch[0]);
             return;
         }
         MatmulJob job = matmulJob;
         job.set(out, w.data(), kind, x, rows, outDim, inDim);
         try {
-            pool.run(job);
+            pool.run(job, Math.min(tiles(outDim), CHUNKS_PER_THREAD * threads));
         } finally {
             job.set(null, null, 0, null, 0, 0, 0);
         }
+    }
+
+    private static int tiles(int outDim) {
+        return (outDim + Lanes.TILE_D - 1) / Lanes.TILE_D;
     }
 
     /** Splits output rows into contiguous chunks, aligned to the tile height. */
@@ -115,12 +125,12 @@ public final class SimdKernels implements Kernels {
         }
 
         @Override
-        public void run(int part, int parts) {
-            int tiles = (outDim + Lanes.TILE_D - 1) / Lanes.TILE_D;
-            int from = (int) ((long) tiles * part / parts) * Lanes.TILE_D;
-            int to = Math.min(outDim, (int) ((long) tiles * (part + 1) / parts) * Lanes.TILE_D);
+        public void run(int chunk, int chunks) {
+            int tiles = tiles(outDim);
+            int from = (int) ((long) tiles * chunk / chunks) * Lanes.TILE_D;
+            int to = Math.min(outDim, (int) ((long) tiles * (chunk + 1) / chunks) * Lanes.TILE_D);
             if (from < to) {
-                lanes.matmul(out, w, kind, x, rows, outDim, inDim, from, to);
+                lanes.matmul(out, w, kind, x, rows, outDim, inDim, from, to, scratch[chunk]);
             }
         }
     }
@@ -129,7 +139,7 @@ public final class SimdKernels implements Kernels {
     public void rmsnorm(float[] out, float[] x, float[] weight, int rows, int n, float eps) {
         for (int t = 0; t < rows; t++) {
             int off = t * n;
-            float ss = lanes.dot(x, off, x, off, n);
+            float ss = lanes.dot(x, off, x, off, n, scratch[0]);
             float scale = (float) (1.0 / Math.sqrt((double) ss / n + eps));
             lanes.scale(out, x, off, weight, scale, n);
         }
@@ -187,9 +197,9 @@ public final class SimdKernels implements Kernels {
         long work = (long) rows * (startPos + rows) * nHeads * headDim;
         try {
             if (pool == null || work < PARALLEL_MIN_ATTENTION || nHeads < 2) {
-                job.heads(0, nHeads);
+                job.heads(0, nHeads, scratch[0]);
             } else {
-                pool.run(job);
+                pool.run(job, Math.min(nHeads, CHUNKS_PER_THREAD * threads));
             }
         } finally {
             job.set(null, null, null, null, 0, 0, 0, 0, 0, null);
@@ -224,11 +234,11 @@ public final class SimdKernels implements Kernels {
         }
 
         @Override
-        public void run(int part, int parts) {
-            heads(nHeads * part / parts, nHeads * (part + 1) / parts);
+        public void run(int chunk, int chunks) {
+            heads(nHeads * chunk / chunks, nHeads * (chunk + 1) / chunks, scratch[chunk]);
         }
 
-        void heads(int hFrom, int hTo) {
+        void heads(int hFrom, int hTo, float[] scratch) {
             int kvDim = nKvHeads * headDim;
             int group = nHeads / nKvHeads;
             float scale = (float) (1.0 / Math.sqrt(headDim));
@@ -239,7 +249,7 @@ public final class SimdKernels implements Kernels {
                     int len = startPos + t + 1; // causal: positions 0 .. startPos+t
                     int qOff = (t * nHeads + h) * headDim;
                     for (int s = 0; s < len; s++) {
-                        att[attOff + s] = lanes.dot(q, qOff, keys, s * kvDim + kvOff, headDim) * scale;
+                        att[attOff + s] = lanes.dot(q, qOff, keys, s * kvDim + kvOff, headDim, scratch) * scale;
                     }
                     softmaxInPlace(att, attOff, len);
                     java.util.Arrays.fill(out, qOff, qOff + headDim, 0f);

@@ -2,19 +2,21 @@ package org.specula.tensor.simd;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed pool of platform daemon threads that runs one {@link Job} split into {@code parts = workers + 1} parts; the
- * caller runs part 0. A call allocates nothing and takes no lock: the caller publishes the job by bumping a volatile
- * generation; workers spin on it for a short while after each job (the next matmul usually follows within
- * microseconds) and then park. One caller at a time.
+ * A fixed pool of platform daemon threads that runs one {@link Job} split into chunks. The caller publishes the job
+ * by bumping a volatile generation and then works too; everyone claims chunks from one atomic counter, so a worker
+ * that the OS has not scheduled yet delays nothing (the others take its chunks). A call allocates nothing and takes
+ * no lock; idle workers spin for a short while (the next matmul usually follows within microseconds) and then park.
+ * One caller at a time.
  */
 final class WorkerPool implements AutoCloseable {
 
-    /** A job split into parts; part p of parts does its share. Must not block. */
+    /** A job split into chunks; chunk c of chunks does its share. Must not block. */
     interface Job {
-        void run(int part, int parts);
+        void run(int chunk, int chunks);
     }
 
     /** How long an idle worker spins before parking. */
@@ -22,8 +24,11 @@ final class WorkerPool implements AutoCloseable {
 
     private final Thread[] workers;
     private final AtomicIntegerArray sleeping;
-    private final AtomicInteger pending = new AtomicInteger();
+    /** (generation &lt;&lt; 32) | next unclaimed chunk: a claim names its job, so a late worker cannot take the next. */
+    private final AtomicLong claims = new AtomicLong();
+    private final AtomicInteger done = new AtomicInteger();
     private volatile Job job;
+    private volatile int chunks;
     private volatile int generation;
     private volatile boolean closed;
     private volatile Throwable failure;
@@ -38,50 +43,66 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    int parts() {
+    /** Threads that run a job, the caller included. */
+    int threads() {
         return workers.length + 1;
     }
 
-    /** Runs job on all parts and returns when every part is done; rethrows a worker's failure. */
-    void run(Job job) {
+    /** Runs chunks 0 .. chunks-1 of job and returns when all are done; rethrows the first failure. */
+    void run(Job job, int chunks) {
         if (closed) {
             throw new IllegalStateException("kernels are closed");
         }
-        int parts = parts();
+        int g = generation + 1;
         failure = null;
+        done.set(0);
         this.job = job;
-        pending.set(workers.length);
-        generation++; // volatile write: publishes job and pending to the workers (single caller)
+        this.chunks = chunks;
+        claims.set((long) g << 32);
+        generation = g; // volatile write publishes everything above to the workers
         for (int i = 0; i < workers.length; i++) {
             if (sleeping.get(i) != 0) {
                 LockSupport.unpark(workers[i]);
             }
         }
-        Throwable mine = null;
-        try {
-            job.run(0, parts);
-        } catch (Throwable t) {
-            mine = t;
-        }
+        runChunks(job, g, chunks);
         int spins = 0;
-        while (pending.get() != 0) {
-            if (++spins < 1 << 16) {
+        while (done.get() != chunks) {
+            if (++spins < 1 << 12) {
                 Thread.onSpinWait();
             } else {
                 Thread.yield();
             }
         }
         this.job = null;
-        Throwable theirs = failure;
-        if (mine != null || theirs != null) {
-            Throwable first = mine != null ? mine : theirs;
-            if (first instanceof RuntimeException e) {
-                throw e;
-            }
-            if (first instanceof Error e) {
-                throw e;
-            }
+        Throwable first = failure;
+        if (first instanceof RuntimeException e) {
+            throw e;
+        }
+        if (first instanceof Error e) {
+            throw e;
+        }
+        if (first != null) {
             throw new IllegalStateException(first);
+        }
+    }
+
+    /** Claims and runs chunks of generation g until none is left. */
+    private void runChunks(Job job, int g, int chunks) {
+        while (true) {
+            long c = claims.get();
+            int chunk = (int) c;
+            if ((int) (c >>> 32) != g || chunk >= chunks) {
+                return;
+            }
+            if (claims.compareAndSet(c, c + 1)) {
+                try {
+                    job.run(chunk, chunks);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                done.incrementAndGet();
+            }
         }
     }
 
@@ -109,15 +130,12 @@ final class WorkerPool implements AutoCloseable {
                 g = generation;
             }
             seen = g;
-            try {
-                job.run(index + 1, workers.length + 1);
-            } catch (Throwable t) {
-                failure = t;
+            Job current = job;
+            if (current != null) {
+                runChunks(current, g, chunks);
             }
-            pending.decrementAndGet();
         }
     }
-
     @Override
     public void close() {
         if (closed) {
