@@ -1,0 +1,89 @@
+package org.specula.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The ceiling for memory-bound decode: read bandwidth of summing a 512 MiB long[] (far larger than any cache) split
+ * over 1 or 2 threads. GB/s = 0.537 / (ms per op) · 1000. Plain Java (no incubator module), so it runs anywhere.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class MemoryBandwidthBenchmark {
+    static final int LONGS = 1 << 26; // 512 MiB
+
+    @Param({"1", "2"})
+    public int threads;
+
+    private long[] data;
+    private ExecutorService pool;
+
+    @Setup
+    public void setUp() {
+        data = new long[LONGS];
+        for (int i = 0; i < LONGS; i++) {
+            data[i] = i * 0x9E3779B97F4A7C15L;
+        }
+        pool = Executors.newFixedThreadPool(threads);
+    }
+
+    @Benchmark
+    public long sum() throws Exception {
+        List<Future<Long>> parts = new ArrayList<>(threads);
+        for (int p = 0; p < threads; p++) {
+            int from = (int) ((long) LONGS * p / threads);
+            int to = (int) ((long) LONGS * (p + 1) / threads);
+            parts.add(pool.submit(() -> sum(data, from, to)));
+        }
+        long total = 0;
+        for (Future<Long> part : parts) {
+            total += part.get();
+        }
+        return total;
+    }
+
+    /** Four independent sums so the loop is limited by memory, not by one add chain. */
+    static long sum(long[] a, int from, int to) {
+        long s0 = 0;
+        long s1 = 0;
+        long s2 = 0;
+        long s3 = 0;
+        int i = from;
+        for (; i + 4 <= to; i += 4) {
+            s0 += a[i];
+            s1 += a[i + 1];
+            s2 += a[i + 2];
+            s3 += a[i + 3];
+        }
+        for (; i < to; i++) {
+            s0 += a[i];
+        }
+        return s0 + s1 + s2 + s3;
+    }
+
+    @TearDown
+    public void tearDown() {
+        pool.shutdownNow();
+    }
+}

@@ -1,0 +1,710 @@
+package org.specula.tensor.simd;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import org.specula.tensor.DType;
+
+/**
+ * The vector loops of {@link SimdKernels} for one vector width. The Vector API only compiles to SIMD instructions when
+ * the species is a constant, so each width is a subclass whose species accessors return {@code static final} fields;
+ * a JVM that uses one width sees one subclass and C2 inlines the accessors to constants. Tests that construct several
+ * widths in one JVM still get correct (slower) code.
+ *
+ * <p>Determinism: every reduction is a fixed sequence of IEEE operations (fused multiply-adds over one accumulator per
+ * output element, then {@link #sum} as a fixed pairwise tree, then a scalar tail) that depends only on the reduction
+ * length, never on how many rows or which thread. {@code reduceLanes(ADD)} is avoided because its order is unspecified
+ * and may differ between the interpreter and C2.
+ */
+abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final int F32 = 0;
+    static final int BF16 = 1;
+    static final int F16 = 2;
+    /** Output rows of a matmul tile; thread splits are aligned to it. */
+    static final int TILE_D = 4;
+
+    abstract VectorSpecies<Float> floats();
+
+    /** Shorts with the same lane count as {@link #floats()}, half the bits. */
+    abstract VectorSpecies<Short> shorts();
+
+    /** Ints with the same shape as {@link #floats()}. */
+    abstract VectorSpecies<Integer> ints();
+
+    /**
+     * Σ lanes of v as a fixed pairwise tree, through scratch (at least one vector long). Lane extraction and
+     * reinterpretShape made C2 box the accumulators, and reduceLanes(ADD) has an unspecified order. Tiles store their
+     * accumulators themselves: a call with a vector argument that C2 does not inline boxes the vector.
+     */
+    final float sum(FloatVector v, float[] scratch) {
+        v.intoArray(scratch, 0);
+        return treeSum(scratch, 0, floats().length());
+    }
+
+    /** Σ a[off .. off+n) for n a power of two, as a fixed pairwise tree; overwrites a. */
+    static float treeSum(float[] a, int off, int n) {
+        for (int half = n / 2; half > 0; half /= 2) {
+            for (int i = off; i < off + half; i++) {
+                a[i] += a[i + half];
+            }
+        }
+        return a[off];
+    }
+
+    int bits() {
+        return floats().vectorBitSize();
+    }
+
+    static int kind(DType dtype) {
+        return switch (dtype) {
+            case F32 -> F32;
+            case BF16 -> BF16;
+            case F16 -> F16;
+            default -> -1;
+        };
+    }
+
+    // ---------------------------------------------------------------- weight loads (one vector of weights as floats)
+
+    private FloatVector f32(MemorySegment w, long index) {
+        return FloatVector.fromMemorySegment(floats(), w, index * 4, LE);
+    }
+
+    /** BF16 is the upper half of a float: widen the shorts to ints and shift left by 16. */
+    private FloatVector bf16(MemorySegment w, long index) {
+        ShortVector s = ShortVector.fromMemorySegment(shorts(), w, index * 2, LE);
+        return ((IntVector) s.convertShape(VectorOperators.S2I, ints(), 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /**
+     * F16 to float without a table: the magnitude bits shifted into float position, times 2^112, are exact for
+     * normals and subnormals; exponent 31 (inf/NaN) gets the float's all-ones exponent; the sign is copied.
+     * The API has no half-float conversion (S2F converts the integer value).
+     */
+    private FloatVector f16(MemorySegment w, long index) {
+        ShortVector s = ShortVector.fromMemorySegment(shorts(), w, index * 2, LE);
+        IntVector h = (IntVector) s.convertShape(VectorOperators.S2I, ints(), 0);
+        IntVector mag = h.and(0x7FFF);
+        IntVector bits = mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f)
+                .reinterpretAsInts();
+        VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7C00);
+        bits = bits.lanewise(VectorOperators.OR, 0x7F800000, special);
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    private static float weight(int kind, MemorySegment w, long index) {
+        return switch (kind) {
+            case F32 -> w.getAtIndex(org.specula.tensor.Tensor.F32_LE, index);
+            case BF16 -> DType.bf16ToFloat(w.getAtIndex(org.specula.tensor.Tensor.I16_LE, index));
+            default -> Float.float16ToFloat(w.getAtIndex(org.specula.tensor.Tensor.I16_LE, index));
+        };
+    }
+
+    /** The end of every dot product: s (the lane sum) plus the scalar tail j in [from, n) with fused multiply-adds. */
+    private static float tail(float s, int kind, MemorySegment w, long wRow, float[] x, int xRow, int from, int n) {
+        for (int j = from; j < n; j++) {
+            s = Math.fma(weight(kind, w, wRow + j), x[xRow + j], s);
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- matmul
+
+    /**
+     * out[t][d] = Σ_j w[d][j]·x[t][j] for t &lt; rows and d in [dFrom, dTo). Tiles of 4 weight rows × 4 (or 1)
+     * activation rows: each weight vector is loaded once per tile and used for every activation row. Edge tiles
+     * repeat the last row index (recomputing an identical value) rather than switching to other code.
+     */
+    final void matmul(float[] out, MemorySegment w, int kind, float[] x, int rows, int outDim, int inDim,
+                      int dFrom, int dTo, float[] scratch) {
+        for (int d = dFrom; d < dTo; d += TILE_D) {
+            int dLast = Math.min(d + TILE_D, dTo) - 1;
+            int t = 0;
+            for (; t + 4 <= rows; t += 4) {
+                tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, t + 3, scratch);
+            }
+            if (rows - t == 1) {
+                tile4x1(out, w, kind, x, outDim, inDim, d, dLast, t, scratch);
+            } else if (rows > t) {
+                tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, rows - 1, scratch);
+            }
+        }
+    }
+
+    // One method per dtype and tile shape: C2 stops inlining the Vector API calls when one method holds several of
+    // these loops, and then boxes every vector.
+
+    private void tile4x1(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
+                         int d, int dLast, int t, float[] scratch) {
+        switch (kind) {
+            case F32 -> tile4x1F32(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            case BF16 -> tile4x1Bf16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            default -> tile4x1F16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+        }
+    }
+
+    private void tile4x4(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
+                         int d, int dLast, int t, int tLast, float[] scratch) {
+        switch (kind) {
+            case F32 -> tile4x4F32(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
+            case BF16 -> tile4x4Bf16(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
+            default -> tile4x4F16(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
+        }
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped to dLast) × activation row t. */
+    private void tile4x1F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector a0 = FloatVector.zero(sp);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
+            a0 = f32(w, w0 + j).fma(v, a0);
+            a1 = f32(w, w1 + j).fma(v, a1);
+            a2 = f32(w, w2 + j).fma(v, a2);
+            a3 = f32(w, w3 + j).fma(v, a3);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
+        int o = t * outDim;
+        out[o + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound, inDim);
+        out[o + d1] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w1, x, x0, bound, inDim);
+        out[o + d2] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w2, x, x0, bound, inDim);
+        out[o + dLast] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w3, x, x0, bound, inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped to dLast) × activation row t. */
+    private void tile4x1Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector a0 = FloatVector.zero(sp);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
+            a0 = bf16(w, w0 + j).fma(v, a0);
+            a1 = bf16(w, w1 + j).fma(v, a1);
+            a2 = bf16(w, w2 + j).fma(v, a2);
+            a3 = bf16(w, w3 + j).fma(v, a3);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
+        int o = t * outDim;
+        out[o + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound, inDim);
+        out[o + d1] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w1, x, x0, bound, inDim);
+        out[o + d2] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w2, x, x0, bound, inDim);
+        out[o + dLast] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w3, x, x0, bound, inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped to dLast) × activation row t. */
+    private void tile4x1F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector a0 = FloatVector.zero(sp);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
+            a0 = f16(w, w0 + j).fma(v, a0);
+            a1 = f16(w, w1 + j).fma(v, a1);
+            a2 = f16(w, w2 + j).fma(v, a2);
+            a3 = f16(w, w3 + j).fma(v, a3);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
+        int o = t * outDim;
+        out[o + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound, inDim);
+        out[o + d1] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w1, x, x0, bound, inDim);
+        out[o + d2] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w2, x, x0, bound, inDim);
+        out[o + dLast] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w3, x, x0, bound, inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
+    private void tile4x4F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, int tLast, float[] scratch) {
+        int d0 = d;
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        int d3 = dLast;
+        long w0 = (long) d0 * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) d3 * inDim;
+        int x0 = t * inDim;
+        int x1 = Math.min(t + 1, tLast) * inDim;
+        int x2 = Math.min(t + 2, tLast) * inDim;
+        int x3 = tLast * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector u = f32(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            u = f32(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            u = f32(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            u = f32(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a10.intoArray(scratch, 4 * lanes);
+        a11.intoArray(scratch, 5 * lanes);
+        a12.intoArray(scratch, 6 * lanes);
+        a13.intoArray(scratch, 7 * lanes);
+        a20.intoArray(scratch, 8 * lanes);
+        a21.intoArray(scratch, 9 * lanes);
+        a22.intoArray(scratch, 10 * lanes);
+        a23.intoArray(scratch, 11 * lanes);
+        a30.intoArray(scratch, 12 * lanes);
+        a31.intoArray(scratch, 13 * lanes);
+        a32.intoArray(scratch, 14 * lanes);
+        a33.intoArray(scratch, 15 * lanes);
+        int o0 = t * outDim;
+        int o1 = Math.min(t + 1, tLast) * outDim;
+        int o2 = Math.min(t + 2, tLast) * outDim;
+        int o3 = tLast * outDim;
+        out[o0 + d0] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound, inDim);
+        out[o1 + d0] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound, inDim);
+        out[o2 + d0] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w0, x, x2, bound, inDim);
+        out[o3 + d0] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w0, x, x3, bound, inDim);
+        out[o0 + d1] = tail(treeSum(scratch, 4 * lanes, lanes), F32, w, w1, x, x0, bound, inDim);
+        out[o1 + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F32, w, w1, x, x1, bound, inDim);
+        out[o2 + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F32, w, w1, x, x2, bound, inDim);
+        out[o3 + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F32, w, w1, x, x3, bound, inDim);
+        out[o0 + d2] = tail(treeSum(scratch, 8 * lanes, lanes), F32, w, w2, x, x0, bound, inDim);
+        out[o1 + d2] = tail(treeSum(scratch, 9 * lanes, lanes), F32, w, w2, x, x1, bound, inDim);
+        out[o2 + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F32, w, w2, x, x2, bound, inDim);
+        out[o3 + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F32, w, w2, x, x3, bound, inDim);
+        out[o0 + d3] = tail(treeSum(scratch, 12 * lanes, lanes), F32, w, w3, x, x0, bound, inDim);
+        out[o1 + d3] = tail(treeSum(scratch, 13 * lanes, lanes), F32, w, w3, x, x1, bound, inDim);
+        out[o2 + d3] = tail(treeSum(scratch, 14 * lanes, lanes), F32, w, w3, x, x2, bound, inDim);
+        out[o3 + d3] = tail(treeSum(scratch, 15 * lanes, lanes), F32, w, w3, x, x3, bound, inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
+    private void tile4x4Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, int tLast, float[] scratch) {
+        int d0 = d;
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        int d3 = dLast;
+        long w0 = (long) d0 * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) d3 * inDim;
+        int x0 = t * inDim;
+        int x1 = Math.min(t + 1, tLast) * inDim;
+        int x2 = Math.min(t + 2, tLast) * inDim;
+        int x3 = tLast * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector u = bf16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            u = bf16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            u = bf16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            u = bf16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a10.intoArray(scratch, 4 * lanes);
+        a11.intoArray(scratch, 5 * lanes);
+        a12.intoArray(scratch, 6 * lanes);
+        a13.intoArray(scratch, 7 * lanes);
+        a20.intoArray(scratch, 8 * lanes);
+        a21.intoArray(scratch, 9 * lanes);
+        a22.intoArray(scratch, 10 * lanes);
+        a23.intoArray(scratch, 11 * lanes);
+        a30.intoArray(scratch, 12 * lanes);
+        a31.intoArray(scratch, 13 * lanes);
+        a32.intoArray(scratch, 14 * lanes);
+        a33.intoArray(scratch, 15 * lanes);
+        int o0 = t * outDim;
+        int o1 = Math.min(t + 1, tLast) * outDim;
+        int o2 = Math.min(t + 2, tLast) * outDim;
+        int o3 = tLast * outDim;
+        out[o0 + d0] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound, inDim);
+        out[o1 + d0] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound, inDim);
+        out[o2 + d0] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w0, x, x2, bound, inDim);
+        out[o3 + d0] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w0, x, x3, bound, inDim);
+        out[o0 + d1] = tail(treeSum(scratch, 4 * lanes, lanes), BF16, w, w1, x, x0, bound, inDim);
+        out[o1 + d1] = tail(treeSum(scratch, 5 * lanes, lanes), BF16, w, w1, x, x1, bound, inDim);
+        out[o2 + d1] = tail(treeSum(scratch, 6 * lanes, lanes), BF16, w, w1, x, x2, bound, inDim);
+        out[o3 + d1] = tail(treeSum(scratch, 7 * lanes, lanes), BF16, w, w1, x, x3, bound, inDim);
+        out[o0 + d2] = tail(treeSum(scratch, 8 * lanes, lanes), BF16, w, w2, x, x0, bound, inDim);
+        out[o1 + d2] = tail(treeSum(scratch, 9 * lanes, lanes), BF16, w, w2, x, x1, bound, inDim);
+        out[o2 + d2] = tail(treeSum(scratch, 10 * lanes, lanes), BF16, w, w2, x, x2, bound, inDim);
+        out[o3 + d2] = tail(treeSum(scratch, 11 * lanes, lanes), BF16, w, w2, x, x3, bound, inDim);
+        out[o0 + d3] = tail(treeSum(scratch, 12 * lanes, lanes), BF16, w, w3, x, x0, bound, inDim);
+        out[o1 + d3] = tail(treeSum(scratch, 13 * lanes, lanes), BF16, w, w3, x, x1, bound, inDim);
+        out[o2 + d3] = tail(treeSum(scratch, 14 * lanes, lanes), BF16, w, w3, x, x2, bound, inDim);
+        out[o3 + d3] = tail(treeSum(scratch, 15 * lanes, lanes), BF16, w, w3, x, x3, bound, inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
+    private void tile4x4F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                              int t, int tLast, float[] scratch) {
+        int d0 = d;
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        int d3 = dLast;
+        long w0 = (long) d0 * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) d3 * inDim;
+        int x0 = t * inDim;
+        int x1 = Math.min(t + 1, tLast) * inDim;
+        int x2 = Math.min(t + 2, tLast) * inDim;
+        int x3 = tLast * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector u = f16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            u = f16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            u = f16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            u = f16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a10.intoArray(scratch, 4 * lanes);
+        a11.intoArray(scratch, 5 * lanes);
+        a12.intoArray(scratch, 6 * lanes);
+        a13.intoArray(scratch, 7 * lanes);
+        a20.intoArray(scratch, 8 * lanes);
+        a21.intoArray(scratch, 9 * lanes);
+        a22.intoArray(scratch, 10 * lanes);
+        a23.intoArray(scratch, 11 * lanes);
+        a30.intoArray(scratch, 12 * lanes);
+        a31.intoArray(scratch, 13 * lanes);
+        a32.intoArray(scratch, 14 * lanes);
+        a33.intoArray(scratch, 15 * lanes);
+        int o0 = t * outDim;
+        int o1 = Math.min(t + 1, tLast) * outDim;
+        int o2 = Math.min(t + 2, tLast) * outDim;
+        int o3 = tLast * outDim;
+        out[o0 + d0] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound, inDim);
+        out[o1 + d0] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound, inDim);
+        out[o2 + d0] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w0, x, x2, bound, inDim);
+        out[o3 + d0] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w0, x, x3, bound, inDim);
+        out[o0 + d1] = tail(treeSum(scratch, 4 * lanes, lanes), F16, w, w1, x, x0, bound, inDim);
+        out[o1 + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F16, w, w1, x, x1, bound, inDim);
+        out[o2 + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F16, w, w1, x, x2, bound, inDim);
+        out[o3 + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F16, w, w1, x, x3, bound, inDim);
+        out[o0 + d2] = tail(treeSum(scratch, 8 * lanes, lanes), F16, w, w2, x, x0, bound, inDim);
+        out[o1 + d2] = tail(treeSum(scratch, 9 * lanes, lanes), F16, w, w2, x, x1, bound, inDim);
+        out[o2 + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F16, w, w2, x, x2, bound, inDim);
+        out[o3 + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F16, w, w2, x, x3, bound, inDim);
+        out[o0 + d3] = tail(treeSum(scratch, 12 * lanes, lanes), F16, w, w3, x, x0, bound, inDim);
+        out[o1 + d3] = tail(treeSum(scratch, 13 * lanes, lanes), F16, w, w3, x, x1, bound, inDim);
+        out[o2 + d3] = tail(treeSum(scratch, 14 * lanes, lanes), F16, w, w3, x, x2, bound, inDim);
+        out[o3 + d3] = tail(treeSum(scratch, 15 * lanes, lanes), F16, w, w3, x, x3, bound, inDim);
+    }
+
+    // ---------------------------------------------------------------- row kernels
+
+    /** Σ a[ao+i]·b[bo+i] for i &lt; n: one accumulator, fixed lane tree, scalar fma tail. */
+    final float dot(float[] a, int ao, float[] b, int bo, int n, float[] scratch) {
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(n);
+        FloatVector acc = FloatVector.zero(sp);
+        for (int i = 0; i < bound; i += sp.length()) {
+            acc = FloatVector.fromArray(sp, a, ao + i).fma(FloatVector.fromArray(sp, b, bo + i), acc);
+        }
+        float s = sum(acc, scratch);
+        for (int i = bound; i < n; i++) {
+            s = Math.fma(a[ao + i], b[bo + i], s);
+        }
+        return s;
+    }
+
+    /** y[yo+i] += a · x[xo+i] for i &lt; n (fused). */
+    final void axpy(float[] y, int yo, float a, float[] x, int xo, int n) {
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(n);
+        FloatVector va = FloatVector.broadcast(sp, a);
+        for (int i = 0; i < bound; i += sp.length()) {
+            va.fma(FloatVector.fromArray(sp, x, xo + i), FloatVector.fromArray(sp, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (int i = bound; i < n; i++) {
+            y[yo + i] = Math.fma(a, x[xo + i], y[yo + i]);
+        }
+    }
+
+    /** out[o+i] = weight[i] · (x[o+i] · scale) for i &lt; n (same two roundings as the scalar tail). */
+    final void scale(float[] out, float[] x, int o, float[] weight, float scale, int n) {
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(n);
+        for (int i = 0; i < bound; i += sp.length()) {
+            FloatVector.fromArray(sp, x, o + i).mul(scale).mul(FloatVector.fromArray(sp, weight, i))
+                    .intoArray(out, o + i);
+        }
+        for (int i = bound; i < n; i++) {
+            out[o + i] = x[o + i] * scale * weight[i];
+        }
+    }
+
+    /** x[off+i] *= factor for i &lt; n. */
+    final void scaleInPlace(float[] x, int off, float factor, int n) {
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(n);
+        for (int i = 0; i < bound; i += sp.length()) {
+            FloatVector.fromArray(sp, x, off + i).mul(factor).intoArray(x, off + i);
+        }
+        for (int i = bound; i < n; i++) {
+            x[off + i] *= factor;
+        }
+    }
+
+    /** max of x[off .. off+n), n ≥ 1 (max is exact, so any order gives the same result). */
+    final float max(float[] x, int off, int n) {
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(n);
+        float m = Float.NEGATIVE_INFINITY;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.broadcast(sp, Float.NEGATIVE_INFINITY);
+            for (int i = 0; i < bound; i += sp.length()) {
+                acc = acc.max(FloatVector.fromArray(sp, x, off + i));
+            }
+            m = acc.reduceLanes(VectorOperators.MAX);
+        }
+        for (int i = bound; i < n; i++) {
+            m = Math.max(m, x[off + i]);
+        }
+        return m;
+    }
+
+    /** x[i] += y[i]; elementwise, so the vector body and scalar tail agree bit for bit. */
+    final void add(float[] x, float[] y, int n) {
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(n);
+        for (int i = 0; i < bound; i += sp.length()) {
+            FloatVector.fromArray(sp, x, i).add(FloatVector.fromArray(sp, y, i)).intoArray(x, i);
+        }
+        for (int i = bound; i < n; i++) {
+            x[i] += y[i];
+        }
+    }
+
+    /** Rotate-half for one head at base: (a, b) ← (a·c − b·s, b·c + a·s), tables at table. */
+    final void rope(float[] vec, int base, int half, float[] cos, float[] sin, int table) {
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(half);
+        for (int i = 0; i < bound; i += sp.length()) {
+            FloatVector c = FloatVector.fromArray(sp, cos, table + i);
+            FloatVector s = FloatVector.fromArray(sp, sin, table + i);
+            FloatVector a = FloatVector.fromArray(sp, vec, base + i);
+            FloatVector b = FloatVector.fromArray(sp, vec, base + half + i);
+            a.mul(c).sub(b.mul(s)).intoArray(vec, base + i);
+            b.mul(c).add(a.mul(s)).intoArray(vec, base + half + i);
+        }
+        for (int i = bound; i < half; i++) {
+            float c = cos[table + i];
+            float s = sin[table + i];
+            float a = vec[base + i];
+            float b = vec[base + half + i];
+            vec[base + i] = a * c - b * s;
+            vec[base + half + i] = b * c + a * s;
+        }
+    }
+
+    // ---------------------------------------------------------------- widths
+
+    static Lanes forBits(int bits) {
+        return switch (bits) {
+            case 512 -> new W512();
+            case 256 -> new W256();
+            case 128 -> new W128();
+            default -> throw new IllegalArgumentException("vector width " + bits + " bits; use 128, 256 or 512");
+        };
+    }
+
+    static final class W512 extends Lanes {
+        private static final VectorSpecies<Float> F = FloatVector.SPECIES_512;
+        private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
+
+        @Override
+        VectorSpecies<Float> floats() {
+            return F;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return S;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return I;
+        }
+    }
+
+    static final class W256 extends Lanes {
+        private static final VectorSpecies<Float> F = FloatVector.SPECIES_256;
+        private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
+
+        @Override
+        VectorSpecies<Float> floats() {
+            return F;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return S;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return I;
+        }
+    }
+
+    static final class W128 extends Lanes {
+        private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;
+        private static final VectorSpecies<Short> S = ShortVector.SPECIES_64;
+        private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
+
+        @Override
+        VectorSpecies<Float> floats() {
+            return F;
+        }
+
+        @Override
+        VectorSpecies<Short> shorts() {
+            return S;
+        }
+
+        @Override
+        VectorSpecies<Integer> ints() {
+            return I;
+        }
+    }
+}

@@ -1,0 +1,270 @@
+package org.specula.tensor.simd;
+
+import java.lang.foreign.MemorySegment;
+
+import jdk.incubator.vector.FloatVector;
+
+import org.specula.tensor.Kernels;
+import org.specula.tensor.SpeculaException;
+import org.specula.tensor.Tensor;
+
+/**
+ * {@link Kernels} on the Vector API ({@code jdk.incubator.vector}), with matmul and attention split over a fixed pool
+ * of platform threads. Loaded by name from {@link org.specula.tensor.KernelsFactory}; this package is the only code
+ * that imports the incubator module.
+ *
+ * <p>Vector width: {@code FloatVector.SPECIES_PREFERRED}, unless the system property {@code specula.vectorBits}
+ * (128, 256 or 512) forces one; read in the constructor so one JVM can compare widths.
+ *
+ * <p>Determinism (the {@link Kernels} contract): each output element is reduced by the same sequence of float
+ * operations whatever {@code rows} is and whichever thread computes it; see {@link Lanes}. Not thread-safe: one caller
+ * at a time. With more than one thread, weight segments must be readable from any thread (a shared, global or auto
+ * arena, as a mapped model file is), not confined.
+ */
+public final class SimdKernels implements Kernels {
+    /** Matmuls with fewer weights than this run on the calling thread only (dispatch costs a few microseconds). */
+    static final long PARALLEL_MIN_WEIGHTS = 1 << 15;
+    /** Attention with less work (rows × positions × nHeads × headDim) than this runs on the calling thread. */
+    static final long PARALLEL_MIN_ATTENTION = 1 << 15;
+
+    /** Chunks per thread: enough that a thread the OS has descheduled holds up little. */
+    static final int CHUNKS_PER_THREAD = 4;
+
+    private final Lanes lanes;
+    private final int threads;
+    private final WorkerPool pool; // null when threads == 1
+    /** One lane-sum scratch per chunk (a chunk runs on one thread at a time). */
+    private final float[][] scratch;
+    private final MatmulJob matmulJob = new MatmulJob();
+    private final AttentionJob attentionJob = new AttentionJob();
+
+    public SimdKernels(int threads) {
+        if (threads < 1) {
+            throw new SpeculaException("threads must be at least 1 (got " + threads + ")");
+        }
+        String forced = System.getProperty("specula.vectorBits");
+        int bits = forced == null || forced.isBlank()
+                ? FloatVector.SPECIES_PREFERRED.vectorBitSize() : Integer.parseInt(forced.trim());
+        if (bits != 128 && bits != 256 && bits != 512) {
+            throw new SpeculaException("specula.vectorBits=" + bits + "; use 128, 256 or 512"
+                    + (forced == null ? " (this CPU prefers " + bits + "-bit vectors)" : ""));
+        }
+        this.lanes = Lanes.forBits(bits);
+        this.threads = threads;
+        this.scratch = new float[CHUNKS_PER_THREAD * threads][16 * lanes.floats().length()];
+        this.pool = threads > 1 ? new WorkerPool(threads, "specula-simd") : null;
+    }
+
+    @Override
+    public String name() {
+        return "simd";
+    }
+
+    @Override
+    public int threads() {
+        return threads;
+    }
+
+    /** Vector width in bits. */
+    public int vectorBits() {
+        return lanes.bits();
+    }
+
+    @Override
+    public String toString() {
+        return "simd(" + lanes.bits() + " bits, " + threads + " threads)";
+    }
+
+    @Override
+    public void matmul(float[] out, Tensor w, float[] x, int rows) {
+        int kind = Lanes.kind(w.dtype());
+        if (kind < 0 || w.rank() != 2) {
+            throw new SpeculaException("matmul: tensor " + w + " must be a 2-D F32, F16 or BF16 matrix");
+        }
+        int outDim = w.dim(0);
+        int inDim = w.dim(1);
+        if (x.length < rows * inDim || out.length < rows * outDim) {
+            throw new SpeculaException("matmul " + w + ": " + rows + " rows need x of " + rows * inDim
+                    + " and out of " + rows * outDim + " floats (got " + x.length + ", " + out.length + ")");
+        }
+        if (pool == null || (long) outDim * inDim < PARALLEL_MIN_WEIGHTS) {
+            lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim, scratch[0]);
+            return;
+        }
+        MatmulJob job = matmulJob;
+        job.set(out, w.data(), kind, x, rows, outDim, inDim);
+        try {
+            pool.run(job, Math.min(tiles(outDim), CHUNKS_PER_THREAD * threads));
+        } finally {
+            job.set(null, null, 0, null, 0, 0, 0);
+        }
+    }
+
+    private static int tiles(int outDim) {
+        return (outDim + Lanes.TILE_D - 1) / Lanes.TILE_D;
+    }
+
+    /** Splits output rows into contiguous chunks, aligned to the tile height. */
+    private final class MatmulJob implements WorkerPool.Job {
+        private float[] out;
+        private MemorySegment w;
+        private int kind;
+        private float[] x;
+        private int rows;
+        private int outDim;
+        private int inDim;
+
+        void set(float[] out, MemorySegment w, int kind, float[] x, int rows, int outDim, int inDim) {
+            this.out = out;
+            this.w = w;
+            this.kind = kind;
+            this.x = x;
+            this.rows = rows;
+            this.outDim = outDim;
+            this.inDim = inDim;
+        }
+
+        @Override
+        public void run(int chunk, int chunks) {
+            int tiles = tiles(outDim);
+            int from = (int) ((long) tiles * chunk / chunks) * Lanes.TILE_D;
+            int to = Math.min(outDim, (int) ((long) tiles * (chunk + 1) / chunks) * Lanes.TILE_D);
+            if (from < to) {
+                lanes.matmul(out, w, kind, x, rows, outDim, inDim, from, to, scratch[chunk]);
+            }
+        }
+    }
+
+    @Override
+    public void rmsnorm(float[] out, float[] x, float[] weight, int rows, int n, float eps) {
+        for (int t = 0; t < rows; t++) {
+            int off = t * n;
+            float ss = lanes.dot(x, off, x, off, n, scratch[0]);
+            float scale = (float) (1.0 / Math.sqrt((double) ss / n + eps));
+            lanes.scale(out, x, off, weight, scale, n);
+        }
+    }
+
+    @Override
+    public void ropeInPlace(float[] vec, int rows, int nHeads, int headDim, int startPos, float[] cos, float[] sin) {
+        int half = headDim / 2;
+        for (int t = 0; t < rows; t++) {
+            int table = (startPos + t) * half;
+            for (int h = 0; h < nHeads; h++) {
+                lanes.rope(vec, (t * nHeads + h) * headDim, half, cos, sin, table);
+            }
+        }
+    }
+
+    /** exp stays scalar ({@link Math#exp} in double): same bits in every JIT tier and at every position. */
+    @Override
+    public void softmaxInPlace(float[] x, int off, int n) {
+        if (n <= 0) {
+            return;
+        }
+        float max = lanes.max(x, off, n);
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            double e = Math.exp((double) x[off + i] - max);
+            x[off + i] = (float) e;
+            sum += e;
+        }
+        lanes.scaleInPlace(x, off, (float) (1.0 / sum), n);
+    }
+
+    /** Scalar on purpose: exp dominates, and an elementwise result must not depend on vector body vs tail. */
+    @Override
+    public void swigluInPlace(float[] gate, float[] up, int n) {
+        for (int i = 0; i < n; i++) {
+            double g = gate[i];
+            gate[i] = (float) (g / (1.0 + Math.exp(-g)) * up[i]);
+        }
+    }
+
+    @Override
+    public void addInPlace(float[] x, float[] y, int n) {
+        lanes.add(x, y, n);
+    }
+
+    @Override
+    public void attention(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
+                          int nHeads, int nKvHeads, int headDim, float[] att) {
+        if (nKvHeads < 1 || nHeads % nKvHeads != 0) {
+            throw new SpeculaException("attention: nHeads " + nHeads + " is not a multiple of nKvHeads " + nKvHeads);
+        }
+        AttentionJob job = attentionJob;
+        job.set(out, q, keys, values, rows, startPos, nHeads, nKvHeads, headDim, att);
+        long work = (long) rows * (startPos + rows) * nHeads * headDim;
+        try {
+            if (pool == null || work < PARALLEL_MIN_ATTENTION || nHeads < 2) {
+                job.heads(0, nHeads, scratch[0]);
+            } else {
+                pool.run(job, Math.min(nHeads, CHUNKS_PER_THREAD * threads));
+            }
+        } finally {
+            job.set(null, null, null, null, 0, 0, 0, 0, 0, null);
+        }
+    }
+
+    /** Heads split into contiguous chunks; each head owns att[h * (startPos + rows) ...]. */
+    private final class AttentionJob implements WorkerPool.Job {
+        private float[] out;
+        private float[] q;
+        private float[] keys;
+        private float[] values;
+        private int rows;
+        private int startPos;
+        private int nHeads;
+        private int nKvHeads;
+        private int headDim;
+        private float[] att;
+
+        void set(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
+                 int nHeads, int nKvHeads, int headDim, float[] att) {
+            this.out = out;
+            this.q = q;
+            this.keys = keys;
+            this.values = values;
+            this.rows = rows;
+            this.startPos = startPos;
+            this.nHeads = nHeads;
+            this.nKvHeads = nKvHeads;
+            this.headDim = headDim;
+            this.att = att;
+        }
+
+        @Override
+        public void run(int chunk, int chunks) {
+            heads(nHeads * chunk / chunks, nHeads * (chunk + 1) / chunks, scratch[chunk]);
+        }
+
+        void heads(int hFrom, int hTo, float[] scratch) {
+            int kvDim = nKvHeads * headDim;
+            int group = nHeads / nKvHeads;
+            float scale = (float) (1.0 / Math.sqrt(headDim));
+            for (int h = hFrom; h < hTo; h++) {
+                int kvOff = (h / group) * headDim;
+                int attOff = h * (startPos + rows);
+                for (int t = 0; t < rows; t++) {
+                    int len = startPos + t + 1; // causal: positions 0 .. startPos+t
+                    int qOff = (t * nHeads + h) * headDim;
+                    for (int s = 0; s < len; s++) {
+                        att[attOff + s] = lanes.dot(q, qOff, keys, s * kvDim + kvOff, headDim, scratch) * scale;
+                    }
+                    softmaxInPlace(att, attOff, len);
+                    java.util.Arrays.fill(out, qOff, qOff + headDim, 0f);
+                    for (int s = 0; s < len; s++) {
+                        lanes.axpy(out, qOff, att[attOff + s], values, s * kvDim + kvOff, headDim);
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (pool != null) {
+            pool.close();
+        }
+    }
+}

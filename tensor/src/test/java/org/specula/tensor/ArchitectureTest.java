@@ -1,0 +1,71 @@
+package org.specula.tensor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+
+/** Only org.specula.tensor.simd may use jdk.incubator.vector, so a JVM without the module never links against it. */
+class ArchitectureTest {
+    private static final Pattern INCUBATOR = Pattern.compile(
+            "^\\s*import\\s+(static\\s+)?jdk\\.incubator\\.vector\\b|\\bjdk\\.incubator\\.vector\\.[A-Z]",
+            Pattern.MULTILINE);
+    private static final String SIMD_PACKAGE = "org/specula/tensor/simd/";
+
+    static Path projectRoot() throws IOException {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path pom = dir.resolve("pom.xml");
+            if (Files.isRegularFile(pom) && Files.readString(pom).contains("<module>tensor</module>")) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("no parent pom with <module>tensor</module> above " + Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    void onlyTheSimdPackageImportsTheIncubatorModule() throws IOException {
+        Path root = projectRoot();
+        List<Path> sourceRoots;
+        try (Stream<Path> modules = Files.list(root)) {
+            sourceRoots = modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList();
+        }
+        assertTrue(sourceRoots.stream().anyMatch(p -> p.startsWith(root.resolve("tensor"))),
+                "tensor/src/main/java not found under " + root);
+        List<String> offenders = new ArrayList<>();
+        int simdFiles = 0;
+        for (Path sourceRoot : sourceRoots) {
+            List<Path> files;
+            try (Stream<Path> walk = Files.walk(sourceRoot)) {
+                files = walk.filter(f -> f.toString().endsWith(".java")).toList();
+            }
+            for (Path file : files) {
+                String relative = sourceRoot.relativize(file).toString().replace('\\', '/');
+                boolean uses = INCUBATOR.matcher(read(file)).find();
+                if (relative.startsWith(SIMD_PACKAGE)) {
+                    simdFiles += uses ? 1 : 0;
+                } else if (uses) {
+                    offenders.add(root.relativize(file).toString());
+                }
+            }
+        }
+        assertEquals(List.of(), offenders, "jdk.incubator.vector used outside " + SIMD_PACKAGE);
+        assertTrue(simdFiles > 0, "the pattern found no use even in " + SIMD_PACKAGE + "; is the test still working?");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package org.specula.tensor;
+
+class ScalarKernelsContractTest extends KernelsContractTest {
+    @Override
+    protected Kernels create() {
+        return new ScalarKernels();
+    }
+}
