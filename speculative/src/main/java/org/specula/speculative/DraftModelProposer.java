@@ -47,7 +47,6 @@ public final class DraftModelProposer implements Proposer {
             keep = length - 1;
         }
         draft.truncate(keep);
-        long start = System.nanoTime();
         feed(committed, keep, length - keep);
         for (int i = 0; i < k; i++) {
             double[] probs = draftProbs[i];
@@ -58,7 +57,6 @@ public final class DraftModelProposer implements Proposer {
                 feed(draftTokens, i, 1);
             }
         }
-        forwardNanos += System.nanoTime() - start;
         return new Draft(draftTokens, draftProbs, k);
     }
 
@@ -79,7 +77,9 @@ public final class DraftModelProposer implements Proposer {
 
     private void feed(int[] tokens, int from, int count) {
         System.arraycopy(tokens, from, fed, draft.length(), count);
+        long start = System.nanoTime();
         draft.forward(tokens, from, count, ForwardPass.Logits.LAST, logits);
+        forwardNanos += System.nanoTime() - start;
     }
 
     @Override

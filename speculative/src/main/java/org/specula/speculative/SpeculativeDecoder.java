@@ -6,6 +6,7 @@ import org.specula.sampling.SamplingParams;
 import org.specula.sampling.Uniforms;
 
 import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 
 /**
  * The speculative decoding loop. Each step: the proposer drafts k tokens; the target (the scorer) runs once over
@@ -26,6 +27,7 @@ public final class SpeculativeDecoder {
     private final double[] sampleU;                // [k+1]
     private final double[] residual;               // [vocab]
     private final int[] block;                     // [k+1] last committed token + drafts
+    private final IntFunction<double[]> targetRow = this::processedTargetRow;
     private StepObserver observer = (tokens, length) -> { };
 
     /** Sees the committed tokens after every step, when both caches have been rolled back (for tests). */
@@ -53,6 +55,12 @@ public final class SpeculativeDecoder {
         this.residual = new double[vocab];
         this.block = new int[draftTokens + 1];
         ensureRows(Math.min(draftTokens + 1, 8));
+    }
+
+    /** Target row i, processed on first use: rows after a rejection are never computed. */
+    private double[] processedTargetRow(int i) {
+        Sampler.distribution(targetProbs[i], targetLogits, i * vocab, vocab, params);
+        return targetProbs[i];
     }
 
     private void ensureRows(int rows) {
@@ -89,12 +97,11 @@ public final class SpeculativeDecoder {
             target.forward(block, 0, k + 1, ForwardPass.Logits.ALL, targetLogits);
             stats.verifyNanos += System.nanoTime() - verifyStart;
             for (int i = 0; i <= k; i++) {
-                Sampler.distribution(targetProbs[i], targetLogits, i * vocab, vocab, params);
                 acceptU[i] = Uniforms.at(seed, length + i, Uniforms.ACCEPT);
                 sampleU[i] = Uniforms.at(seed, length + i, Uniforms.SAMPLE);
             }
             SpeculativeSampling.Verdict verdict = SpeculativeSampling.verify(draft.draftTokens(), draft.draftProbs(),
-                    targetProbs, k, acceptU, sampleU, residual);
+                    targetRow, k, acceptU, sampleU, residual);
             int accepted = verdict.acceptedCount();
             stats.record(k, accepted, accepted + 1);
             // the target has seen committed[0..length) plus drafts; keep what is committed: length + accepted

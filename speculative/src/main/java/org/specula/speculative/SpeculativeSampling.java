@@ -2,6 +2,8 @@ package org.specula.speculative;
 
 import org.specula.sampling.Sampler;
 
+import java.util.function.IntFunction;
+
 /**
  * The rejection sampler of speculative decoding (Leviathan et al. 2023, arXiv:2211.17192), pure maths on rows.
  * Notation: {@code targetProbs} = p and {@code draftProbs} = q of Leviathan (Chen et al. swap the letters), both the
@@ -33,18 +35,27 @@ public final class SpeculativeSampling {
     public static Verdict verify(int[] draftTokens, double[][] draftProbs, double[][] targetProbs, int k,
                                  double[] acceptU, double[] sampleU, double[] residualScratch) {
         checkShapes(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU, residualScratch);
+        return verify(draftTokens, draftProbs, i -> targetProbs[i], k, acceptU, sampleU, residualScratch);
+    }
+
+    /**
+     * The same, with target row i computed on demand (rows after the first rejection are never needed, so the
+     * decoder need not process their logits). Shapes are the caller's responsibility.
+     */
+    public static Verdict verify(int[] draftTokens, double[][] draftProbs, IntFunction<double[]> targetRow, int k,
+                                 double[] acceptU, double[] sampleU, double[] residualScratch) {
         for (int i = 0; i < k; i++) {
             int draftToken = draftTokens[i];
-            double[] draftRow = draftProbs[i], targetRow = targetProbs[i];
+            double[] draftRow = draftProbs[i], targetProbs = targetRow.apply(i);
             if (isOneHot(draftRow, draftToken)) {
-                int targetToken = Sampler.sample(targetRow, sampleU[i]);
+                int targetToken = Sampler.sample(targetProbs, sampleU[i]);
                 if (targetToken != draftToken) return new Verdict(i, targetToken, false);
-            } else if (!(draftRow[draftToken] > 0 && acceptU[i] * draftRow[draftToken] < targetRow[draftToken])) {
-                residual(residualScratch, targetRow, draftRow);
+            } else if (!(draftRow[draftToken] > 0 && acceptU[i] * draftRow[draftToken] < targetProbs[draftToken])) {
+                residual(residualScratch, targetProbs, draftRow);
                 return new Verdict(i, Sampler.sample(residualScratch, sampleU[i]), false);
             }
         }
-        return new Verdict(k, Sampler.sample(targetProbs[k], sampleU[k]), true);
+        return new Verdict(k, Sampler.sample(targetRow.apply(k), sampleU[k]), true);
     }
 
     /** out = norm(max(0, targetProbs − draftProbs)) in double; a copy of targetProbs if that mass ≤ 1e-12. */
