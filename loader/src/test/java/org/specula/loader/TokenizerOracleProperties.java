@@ -5,6 +5,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
+import org.specula.loader.chat.ChatTemplate;
+import org.specula.loader.chat.Message;
 import org.specula.testdata.Samples;
 
 import java.io.IOException;
@@ -92,12 +94,18 @@ class TokenizerOracleProperties {
                 });
     }
 
-    /** Hand-picked corners of the Oniguruma → Java regex translation and of the split patterns. */
+    private static final List<Message> CONVERSATION = List.of(Message.system("Be brief."), Message.user("Hi! 🦙"),
+            Message.assistant(" Hello.\n"), Message.user("Count: 1 2 3"));
+
+    /** Hand-picked corners (and rendered chats) of the Oniguruma → Java regex translation and of the split patterns. */
     @Test
     void cornersEncodeLikeHuggingFace() {
         List<String> corners = List.of("'ſ 'ſt 'ß", "\u0085x\u0085", "a\u00A0\u00A0b", "x \u3000 y", "\u000B\u000C",
                 "   \n", " \n \r\n  x", "123456789 12", "٠١٢٣٤٥", "ⅫⅪ ½¾", "'S'T'RE'VE'M'LL'D", "\u200D\u200B", "a\tb",
-                "<|eot_id|>x<|eot_id|>", " <|endoftext|> ", "<s> </s>", "");
+                "<|eot_id|>x<|eot_id|>", " <|endoftext|> ", "<s> </s>", "",
+                ChatTemplate.byName("llama3").render(CONVERSATION, true),
+                ChatTemplate.byName("llama2").render(CONVERSATION, true),
+                ChatTemplate.byName("chatml").render(CONVERSATION, true));
         for (Pair pair : List.of(llama2, gpt2, llama3)) {
             for (String text : corners) {
                 long[] expected = pair.oracle().encode(text, false, false).getIds();
