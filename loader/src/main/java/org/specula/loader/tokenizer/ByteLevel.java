@@ -50,6 +50,11 @@ public final class ByteLevel {
         return new String(out);
     }
 
+    /** The character that spells byte b (0..255). */
+    public static char charOf(int b) {
+        return CHAR_OF_BYTE[b];
+    }
+
     /** The byte a mapped character stands for, or -1 when c is not one of the 256 mapped characters. */
     public static int byteOf(char c) {
         return c < BYTE_OF_CHAR.length ? BYTE_OF_CHAR[c] : -1;
