@@ -57,11 +57,6 @@ public final class PreTokenizer {
         return new PreTokenizer(List.copyOf(steps));
     }
 
-    /** Whether the last step spells text as ByteLevel characters (the model's vocab is byte-level). */
-    public boolean isByteLevel() {
-        return !steps.isEmpty() && steps.getLast() instanceof ByteLevelStep;
-    }
-
     private static void collect(Object json, String file, String field, List<Step> steps) {
         Map<String, Object> p = Fields.object(json, file, field);
         String type = Fields.type(p, file, field);
