@@ -17,15 +17,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * A SentencePiece-style BPE tokenizer (the Llama 2 family) read from a Hugging Face tokenizer.json, with the
- * {@code tokenizers} library's semantics. Encoding: the input is cut at added tokens (special ones only when
- * asked), each remaining piece is normalized (Prepend "▁", Replace " " → "▁") or pre-tokenized (Metaspace) and
- * BPE-encoded, and BOS/EOS are added per the post_processor or tokenizer_config.json. Decoding runs the decoder
- * chain (Replace "▁" → " ", ByteFallback, Fuse, Strip one leading space) over the pieces, skipping special tokens.
- * Byte-level BPE (GPT-2, Llama 3) is refused with a clear error.
+ * A BPE tokenizer read from a Hugging Face tokenizer.json, with the {@code tokenizers} library's semantics: both
+ * SentencePiece-style BPE (Llama 2: normalizer Prepend "▁" + Replace " " → "▁" or Metaspace, byte_fallback) and
+ * byte-level BPE (GPT-2, Llama 3: a regex Split and/or ByteLevel pre-tokenizer spelling UTF-8 bytes as vocab
+ * characters). Encoding: the input is cut at added tokens (special ones only when asked), each remaining piece is
+ * normalized, pre-tokenized into words and each word BPE-encoded (results cached per word), and BOS/EOS are added
+ * per the post_processor or tokenizer_config.json. Decoding runs the decoder chain (Replace/ByteFallback/Fuse/Strip
+ * or ByteLevel) over the pieces, skipping special tokens.
  */
 public final class Tokenizer {
     private final BpeModel model;
@@ -40,9 +42,12 @@ public final class Tokenizer {
     private final String[] pieces;   // [vocabSize] piece by id; null for ids neither vocab nor added_tokens use
     private final boolean[] special; // [vocabSize]
     private final boolean hasNormalizedAddedTokens;
+    private final String chatTemplate;   // tokenizer_config.json chat_template (Jinja), null when absent
 
     private Tokenizer(BpeModel model, AddedTokens added, Normalizer normalizer, PreTokenizer preTokenizer,
-                      DecoderChain decoder, int[] prefix, int[] suffix, OptionalInt bos, int[] eos) {
+                      DecoderChain decoder, int[] prefix, int[] suffix, OptionalInt bos, int[] eos,
+                      String chatTemplate) {
+        this.chatTemplate = chatTemplate;
         this.model = model;
         this.added = added;
         this.normalizer = normalizer;
@@ -102,12 +107,6 @@ public final class Tokenizer {
 
     private static Tokenizer fromJson(Map<String, Object> json, String file, Map<String, Object> config,
                                       String configName) {
-        for (String field : List.of("pre_tokenizer", "decoder", "post_processor", "normalizer")) {
-            if (mentionsByteLevel(json.get(field))) {
-                throw new SpeculaException(file + ": byte-level BPE (" + field + " ByteLevel) is not supported yet;"
-                        + " only SentencePiece-style BPE tokenizers (Llama 2 family) are");
-            }
-        }
         if (json.get("model") == null) {
             throw Fields.bad(file, "model", "is missing; the file is not a tokenizer.json (re-export it with Hugging"
                     + " Face tokenizers)");
@@ -116,7 +115,7 @@ public final class Tokenizer {
         String type = Fields.optString(modelJson, "type", file, "model.type");
         if (type != null && !type.equals("BPE")) {
             throw Fields.bad(file, "model.type", "\"" + type + "\" is not supported; only BPE tokenizers"
-                    + " (SentencePiece-style, Llama 2 family) are");
+                    + " (SentencePiece-style like Llama 2, byte-level like GPT-2 and Llama 3) are");
         }
         BpeModel model = BpeModel.fromJson(modelJson, file);
         AddedTokens added = AddedTokens.fromJson(json.get("added_tokens"), file);
@@ -134,6 +133,9 @@ public final class Tokenizer {
         OptionalInt eosId = configToken(config, "eos_token", model, added, configName);
         if (eosId.isEmpty() && !config.containsKey("eos_token")) {
             eosId = suffix.length > 0 ? OptionalInt.of(suffix[suffix.length - 1]) : idOf("</s>", model, added);
+            if (eosId.isEmpty()) {
+                eosId = idOf("<|endoftext|>", model, added);   // GPT-2 and its descendants
+            }
         }
         if (config.get("add_bos_token") instanceof Boolean addBos) {
             prefix = addBos ? new int[] {require(bos, "bos_token", "add_bos_token", configName)} : new int[0];
@@ -142,37 +144,61 @@ public final class Tokenizer {
             suffix = addEos ? new int[] {require(eosId, "eos_token", "add_eos_token", configName)} : new int[0];
         }
         int[] eos = eosId.isPresent() ? new int[] {eosId.getAsInt()} : new int[0];
-        return new Tokenizer(model, added, normalizer, preTokenizer, decoder, prefix, suffix, bos, eos);
+        return new Tokenizer(model, added, normalizer, preTokenizer, decoder, prefix, suffix, bos, eos,
+                chatTemplate(config.get("chat_template"), configName));
     }
 
-    private static boolean mentionsByteLevel(Object component) {
-        return switch (component) {
-            case Map<?, ?> map -> "ByteLevel".equals(map.get("type"))
-                    || map.values().stream().anyMatch(Tokenizer::mentionsByteLevel);
-            case List<?> list -> list.stream().anyMatch(Tokenizer::mentionsByteLevel);
-            case null, default -> false;
-        };
+    /** chat_template: a Jinja string, or a list of {name, template} of which "default" is the chat one. */
+    private static String chatTemplate(Object value, String configName) {
+        if (value == null || value instanceof String) {
+            return (String) value;
+        }
+        List<Object> named = Fields.list(value, configName, "chat_template");
+        for (int i = 0; i < named.size(); i++) {
+            Map<String, Object> entry = Fields.object(named.get(i), configName, "chat_template[" + i + "]");
+            if ("default".equals(entry.get("name"))) {
+                return Fields.string(entry.get("template"), configName, "chat_template[" + i + "].template");
+            }
+        }
+        return null;
     }
 
-    /** {prefix, suffix}: the special-token ids a TemplateProcessing puts around a single sequence. */
+    /** The model's chat template (tokenizer_config.json chat_template, Jinja source), if it has one. */
+    public Optional<String> chatTemplate() {
+        return Optional.ofNullable(chatTemplate);
+    }
+
+    /**
+     * {prefix, suffix}: the special-token ids a TemplateProcessing puts around a single sequence. ByteLevel only
+     * adjusts offsets, which Specula does not report, so it adds nothing; in a Sequence each TemplateProcessing adds
+     * its tokens around the result of the processors before it, as in HF.
+     */
     private static int[][] template(Object json, String file) {
+        return template(json, file, "post_processor");
+    }
+
+    private static int[][] template(Object json, String file, String field) {
         int[][] none = {new int[0], new int[0]};
         if (json == null) {
             return none;
         }
-        String field = "post_processor";
         Map<String, Object> p = Fields.object(json, file, field);
         String type = Fields.type(p, file, field);
         if (type.equals("Sequence")) {
             int[][] result = none;
             List<Object> inner = Fields.list(p.get("processors"), file, field + ".processors");
             for (int i = 0; i < inner.size(); i++) {
-                result = template(inner.get(i), file);   // the last TemplateProcessing decides, as in HF
+                int[][] around = template(inner.get(i), file, field + ".processors[" + i + "]");
+                result = new int[][] {concat(around[0], result[0]), concat(result[1], around[1])};
             }
             return result;
         }
+        if (type.equals("ByteLevel")) {
+            return none;
+        }
         if (!type.equals("TemplateProcessing")) {
-            throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; only TemplateProcessing is");
+            throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; only TemplateProcessing,"
+                    + " ByteLevel and a Sequence of them are");
         }
         Map<String, Object> specials = p.get("special_tokens") == null ? Map.of()
                 : Fields.object(p.get("special_tokens"), file, field + ".special_tokens");
@@ -202,6 +228,12 @@ public final class Tokenizer {
             }
         }
         return new int[][] {before.toArray(), after.toArray()};
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** The id of tokenizer_config.json's bos_token/eos_token (a string or {"content": ...}), if it names one. */
@@ -308,7 +340,10 @@ public final class Tokenizer {
         return bos;
     }
 
-    /** The end-of-sequence ids (tokenizer_config eos_token, else the template's or "</s>"); possibly empty. */
+    /**
+     * The end-of-sequence ids (tokenizer_config eos_token, else the template's, "</s>" or "<|endoftext|>");
+     * possibly empty. A chat adds its end-of-turn token: see {@code ChatTemplate.stopIds}.
+     */
     public int[] eosIds() {
         return eos.clone();
     }

@@ -3,7 +3,6 @@ package org.specula.loader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.specula.tensor.SpeculaException;
-import org.specula.testdata.Samples;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,20 +26,20 @@ class TokenizerErrorsTest {
     }
 
     @Test
-    void byteLevelBpeIsRefusedForNow() {
-        Path gpt2 = Samples.path("tokenizers/gpt2/tokenizer.json");
-        assertEquals(gpt2 + ": byte-level BPE (pre_tokenizer ByteLevel) is not supported yet; only"
-                + " SentencePiece-style BPE tokenizers (Llama 2 family) are", failure(gpt2));
-        String llama3 = failure(Samples.path("tokenizers/llama3"));
-        assertTrue(llama3.contains("tokenizer.json: byte-level BPE (pre_tokenizer ByteLevel) is not supported"), llama3);
-    }
-
-    @Test
-    void aByteLevelDecoderAloneIsRefusedToo(@TempDir Path dir) throws IOException {
-        Path file = write(dir, """
-                {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
-                 "decoder": {"type": "ByteLevel", "add_prefix_space": true}}""");
-        assertTrue(failure(file).contains("byte-level BPE (decoder ByteLevel) is not supported yet"));
+    void badSplitPatternsNameTheField(@TempDir Path dir) throws IOException {
+        String model = "\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}, \"merges\": []}";
+        assertTrue(failure(write(dir, "{" + model + ", \"pre_tokenizer\": {\"type\": \"Split\","
+                + " \"pattern\": {\"Regex\": \"(a\"}, \"behavior\": \"Isolated\"}}"))
+                .contains("pre_tokenizer.pattern.Regex is a regex Specula cannot compile"));
+        assertTrue(failure(write(dir, "{" + model + ", \"pre_tokenizer\": {\"type\": \"Split\","
+                + " \"pattern\": {\"String\": \" \"}, \"behavior\": \"Sideways\"}}"))
+                .contains("pre_tokenizer.behavior \"Sideways\" must be Isolated, Removed"));
+        assertTrue(failure(write(dir, "{" + model + ", \"pre_tokenizer\": {\"type\": \"Sequence\", \"pretokenizers\":"
+                + " [{\"type\": \"Split\", \"pattern\": {\"Glob\": \"*\"}, \"behavior\": \"Removed\"}]}}"))
+                .contains("pre_tokenizer.pretokenizers[0].pattern must be {\"Regex\": ...} or {\"String\": ...}"));
+        assertTrue(failure(write(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0},"
+                + " \"continuing_subword_prefix\": \"##\"}}"))
+                .contains("model.continuing_subword_prefix is set"));
     }
 
     @Test
@@ -63,7 +62,7 @@ class TokenizerErrorsTest {
         for (String type : new String[] {"WordPiece", "Unigram", "WordLevel"}) {
             Path file = write(dir, "{\"model\": {\"type\": \"" + type + "\", \"vocab\": {\"a\": 0}}}");
             assertEquals(file + ": model.type \"" + type + "\" is not supported; only BPE tokenizers"
-                    + " (SentencePiece-style, Llama 2 family) are", failure(file));
+                    + " (SentencePiece-style like Llama 2, byte-level like GPT-2 and Llama 3) are", failure(file));
         }
     }
 
@@ -80,8 +79,11 @@ class TokenizerErrorsTest {
                 + " \"normalizer\": {\"type\": \"Lowercase\"}}"))
                 .contains("normalizer.type \"Lowercase\" is not supported"));
         assertTrue(failure(write(dir, "{\"model\": {\"type\": \"BPE\", " + vocab + "},"
-                + " \"pre_tokenizer\": {\"type\": \"Whitespace\"}}"))
-                .contains("pre_tokenizer.type \"Whitespace\" is not supported"));
+                + " \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}}"))
+                .contains("pre_tokenizer.type \"BertPreTokenizer\" is not supported"));
+        assertTrue(failure(write(dir, "{\"model\": {\"type\": \"BPE\", " + vocab + "},"
+                + " \"post_processor\": {\"type\": \"RobertaProcessing\"}}"))
+                .contains("post_processor.type \"RobertaProcessing\" is not supported"));
         assertTrue(failure(write(dir, "{\"model\": {\"type\": \"BPE\", " + vocab + "},"
                 + " \"decoder\": {\"type\": \"WordPiece\"}}"))
                 .contains("decoder.type \"WordPiece\" is not supported"));

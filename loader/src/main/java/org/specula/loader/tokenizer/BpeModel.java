@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The BPE model of a tokenizer.json ({@code "model": {"type": "BPE", ...}}) with Hugging Face semantics: a word
@@ -23,7 +24,12 @@ public final class BpeModel {
     private final boolean byteFallback;
     private final boolean ignoreMerges;
     private final int[] byteIds;            // [256] id of <0xNN>, -1 when missing
+    private final int[] charIds;            // [65536] id of the one-char piece of a BMP char, -1 when missing
     private final String file;
+    /** Results per word, as HF caches them: words shorter than 256 chars, at most 10 000, never evicted. */
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
+    private static final int CACHE_CAPACITY = 10_000;
+    private static final int CACHE_MAX_WORD = 256;
 
     private BpeModel(Map<String, Integer> vocab, String[] pieces, MergeTable merges, int[] mergedId,
                      String unkToken, boolean fuseUnk, boolean byteFallback, boolean ignoreMerges, String file) {
@@ -41,6 +47,13 @@ public final class BpeModel {
             Integer id = vocab.get(String.format("<0x%02X>", b));
             byteIds[b] = id == null ? -1 : id;
         }
+        this.charIds = new int[65536];
+        Arrays.fill(charIds, -1);
+        vocab.forEach((piece, id) -> {
+            if (piece.length() == 1 && !Character.isSurrogate(piece.charAt(0))) {
+                charIds[piece.charAt(0)] = id;
+            }
+        });
     }
 
     /** Reads {@code model} of a tokenizer.json whose type is BPE (the caller checked the type). */
@@ -100,9 +113,9 @@ public final class BpeModel {
     }
 
     private static void refuse(Map<String, Object> model, String key, String file) {
-        if (model.get(key) != null) {
-            throw Fields.bad(file, "model." + key, "is set; only SentencePiece-style BPE (Llama 2 family) is"
-                    + " supported, which has no " + key);
+        if (model.get(key) != null && !"".equals(model.get(key))) {
+            throw Fields.bad(file, "model." + key, "is set; Specula supports BPE without " + key
+                    + " (SentencePiece-style and byte-level BPE: Llama 2, GPT-2, Llama 3)");
         }
     }
 
@@ -142,10 +155,37 @@ public final class BpeModel {
                 return;
             }
         }
+        if (word.length() >= CACHE_MAX_WORD) {
+            encodeUncached(word, out);
+            return;
+        }
+        int[] hit = cache.get(word);
+        if (hit == null) {
+            IntList ids = new IntList();
+            encodeUncached(word, ids);
+            hit = ids.toArray();
+            if (cache.size() < CACHE_CAPACITY) {
+                cache.put(word, hit);
+            }
+        }
+        out.addAll(hit);
+    }
+
+    private void encodeUncached(String word, IntList out) {
         int[] ids = new int[word.length() * 4 + 1];  // a char is at most 4 byte pieces; [symbols]
         int n = 0;
         int unkId = -1;        // a pending (possibly fused) unk
         for (int i = 0; i < word.length(); ) {
+            char c = word.charAt(i);
+            if (charIds[c] >= 0) {   // the fast path: a BMP char with its own piece (every char, byte-level)
+                if (unkId >= 0) {
+                    ids[n++] = unkId;
+                    unkId = -1;
+                }
+                ids[n++] = charIds[c];
+                i++;
+                continue;
+            }
             int cp = word.codePointAt(i);
             int next = i + Character.charCount(cp);
             String symbol = word.substring(i, next);

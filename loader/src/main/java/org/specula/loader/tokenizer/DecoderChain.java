@@ -14,12 +14,18 @@ import java.util.Map;
  * both {@code decode} and the streaming decoder and the two agree by construction. Hugging Face's decoders map a
  * list of pieces to a list of pieces; here each stage receives fragments flagged {@code newToken} when they start a
  * piece of that list (after Fuse, every later fragment continues the single fused piece). Supported: Sequence,
- * Replace (literal), ByteFallback, Fuse, Strip, Metaspace; a null decoder joins pieces with ' ', as HF does.
+ * Replace (literal), ByteFallback, Fuse, Strip, Metaspace, ByteLevel; a null decoder joins pieces with ' ', as HF
+ * does.
  * ByteFallback holds a run of {@code <0xNN>} pieces until a non-byte piece or the end: a valid UTF-8 run becomes
  * its text, an invalid one one U+FFFD per byte (HF's rule, so a run is only printed once it is known to be valid).
+ * ByteLevel turns pieces back into bytes and the whole sequence into one lossy UTF-8 string (U+FFFD per maximal
+ * invalid subpart); streaming, it holds back only a trailing incomplete-but-valid-so-far UTF-8 sequence.
  */
 public final class DecoderChain {
-    private sealed interface Spec permits Replace, ByteFallback, Fuse, Strip, Metaspace, SpaceJoin {
+    private sealed interface Spec permits Replace, ByteFallback, Fuse, Strip, Metaspace, SpaceJoin, ByteLevelSpec {
+    }
+
+    private record ByteLevelSpec() implements Spec {
     }
 
     private record Replace(String pattern, String content) implements Spec {
@@ -69,6 +75,7 @@ public final class DecoderChain {
             case "Replace" -> specs.add(new Replace(Fields.stringPattern(d.get("pattern"), file, field + ".pattern"),
                     Fields.string(d.get("content"), file, field + ".content")));
             case "ByteFallback" -> specs.add(new ByteFallback());
+            case "ByteLevel" -> specs.add(new ByteLevelSpec());
             case "Fuse" -> specs.add(new Fuse());
             case "Strip" -> specs.add(new Strip(Fields.codePoint(d.get("content"), file, field + ".content"),
                     Fields.index(d.get("start"), file, field + ".start"),
@@ -82,7 +89,7 @@ public final class DecoderChain {
                         prepend));
             }
             default -> throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
-                    + " decoders: Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace");
+                    + " decoders: Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace, ByteLevel");
         }
     }
 
@@ -118,6 +125,7 @@ public final class DecoderChain {
                     case Strip s -> new StripStage(next, s);
                     case Metaspace m -> new MetaspaceStage(next, m, atSequenceStart);
                     case SpaceJoin j -> new SpaceJoinStage(next, atSequenceStart);
+                    case ByteLevelSpec b -> new ByteLevelStage(next, atSequenceStart);
                 };
             }
             head = next;
@@ -327,6 +335,94 @@ public final class DecoderChain {
                 index++;
             }
             next.push(newToken && index > 0 ? " " + fragment : fragment, newToken);
+        }
+    }
+
+    /**
+     * HF's ByteLevel decoder: each piece becomes the bytes its characters stand for (a piece with a character outside
+     * the map, like an added token's text, its own UTF-8 bytes), and all bytes are decoded as one lossy UTF-8 string,
+     * passed on as one piece. Streaming: bytes are decoded as soon as the only undecided bytes are an incomplete
+     * sequence at the end that could still become valid; lossy decoding of the parts then equals that of the whole.
+     */
+    private static final class ByteLevelStage extends Stage {
+        private byte[] pending = new byte[16];   // [pendingLength] bytes not yet decoded
+        private int pendingLength;
+        private boolean first;
+
+        ByteLevelStage(Stage next, boolean atSequenceStart) {
+            super(next);
+            this.first = atSequenceStart;
+        }
+
+        @Override
+        void push(String fragment, boolean newToken) {
+            boolean mapped = true;
+            for (int i = 0; i < fragment.length() && mapped; i++) {
+                mapped = ByteLevel.byteOf(fragment.charAt(i)) >= 0;
+            }
+            if (mapped) {
+                for (int i = 0; i < fragment.length(); i++) {
+                    append((byte) ByteLevel.byteOf(fragment.charAt(i)));
+                }
+            } else {
+                for (byte b : fragment.getBytes(StandardCharsets.UTF_8)) {
+                    append(b);
+                }
+            }
+            int ready = pendingLength - incompleteTail(pending, pendingLength);
+            emit(ready);
+        }
+
+        @Override
+        void finish() {
+            emit(pendingLength);
+            next.finish();
+        }
+
+        private void append(byte b) {
+            if (pendingLength == pending.length) {
+                pending = Arrays.copyOf(pending, pendingLength * 2);
+            }
+            pending[pendingLength++] = b;
+        }
+
+        private void emit(int count) {
+            if (count == 0) {
+                return;
+            }
+            String text = new String(pending, 0, count, StandardCharsets.UTF_8);
+            System.arraycopy(pending, count, pending, 0, pendingLength - count);
+            pendingLength -= count;
+            next.push(text, first);
+            first = false;
+        }
+
+        /**
+         * The length of the trailing bytes that begin a UTF-8 sequence (lead C2..F4 and the allowed continuations so
+         * far) without completing it; 0 when the bytes end on a character boundary or in an already invalid sequence.
+         */
+        static int incompleteTail(byte[] bytes, int length) {
+            for (int back = 1; back <= Math.min(3, length); back++) {
+                int lead = bytes[length - back] & 0xFF;
+                if (lead >= 0x80 && lead < 0xC0) {
+                    continue;   // a continuation byte; the lead is further back
+                }
+                int need = lead >= 0xC2 && lead <= 0xDF ? 2 : lead >= 0xE0 && lead <= 0xEF ? 3
+                        : lead >= 0xF0 && lead <= 0xF4 ? 4 : 1;
+                if (back >= need) {
+                    return 0;   // complete (or ASCII / an invalid lead): nothing to wait for
+                }
+                if (back >= 2) {
+                    int second = bytes[length - back + 1] & 0xFF;
+                    int lo = lead == 0xE0 ? 0xA0 : lead == 0xF0 ? 0x90 : 0x80;
+                    int hi = lead == 0xED ? 0x9F : lead == 0xF4 ? 0x8F : 0xBF;
+                    if (second < lo || second > hi) {
+                        return 0;   // already invalid: decoding it now gives the same U+FFFDs
+                    }
+                }
+                return back;
+            }
+            return 0;
         }
     }
 }
