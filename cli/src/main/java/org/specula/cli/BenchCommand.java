@@ -14,6 +14,7 @@ import org.specula.speculative.StopCondition;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Locale;
@@ -33,7 +34,7 @@ final class BenchCommand implements Main.Command {
     }
 
     @Override
-    public int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
         o.addOption(Args.value("m", "model", "DIR", "target model folder (required)"));
         o.addOption(Args.value(null, "draft", "DIR", "draft model folder: also measure speculative decoding"));

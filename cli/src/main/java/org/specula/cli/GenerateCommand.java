@@ -2,18 +2,19 @@ package org.specula.cli;
 
 import org.apache.commons.cli.Options;
 import org.specula.loader.Tokenizer;
-import org.specula.model.ForwardPass;
+import org.specula.loader.chat.ChatTemplate;
+import org.specula.loader.chat.Message;
 import org.specula.sampling.SamplingParams;
-import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.Generation;
-import org.specula.speculative.PlainDecoder;
 import org.specula.speculative.SpecStats;
-import org.specula.speculative.SpeculativeDecoder;
 import org.specula.speculative.StopCondition;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.IntConsumer;
 
@@ -36,13 +37,17 @@ final class GenerateCommand implements Main.Command {
         o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
         o.addOption(Args.value(null, "num-samples", "N", "independent continuations, seeds derived from --seed"));
         o.addOption(Args.flag(null, "json", "print one JSON object per sample instead of streaming text"));
+        o.addOption(Args.flag(null, "chat", "treat --prompt as one user turn in the model's chat format"));
+        o.addOption(Args.value(null, "system", "TEXT", "system prompt for --chat"));
+        o.addOption(Args.value(null, "chat-template", "NAME", "chat format: " + String.join(", ", ChatTemplate.NAMES)
+                + " (default: recognised from the model's chat_template)"));
         CommonOptions.addSampling(o);
         CommonOptions.addRuntime(o);
         return o;
     }
 
     @Override
-    public int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Args a = Args.parse("generate", options(), argv, out);
         if (a == null) {
             return 0;
@@ -59,38 +64,37 @@ final class GenerateCommand implements Main.Command {
         try (Kernels kernels = CommonOptions.kernels(a);
              ModelSession target = new ModelSession(a.folder("model"), kernels, !a.has("no-mmap"));
              ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels, !a.has("no-mmap")) : null) {
-            int context = target.context(a);
             Tokenizer tokenizer = target.tokenizer();
-            int[] prompt = a.has("prompt") ? tokenizer.encode(a.required("prompt"), true) : a.ids("prompt-ids");
-            if (draft != null && draft.model.config().vocabSize() != target.model.config().vocabSize()) {
-                throw new SpeculaException("--draft " + draft.folder.dir() + " has a vocabulary of "
-                        + draft.model.config().vocabSize() + " tokens but the target has "
-                        + target.model.config().vocabSize() + "; the draft must share the target's tokenizer");
+            Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params);
+            int[] stopIds = target.model.config().eosIds();
+            int[] prompt;
+            if (a.has("chat")) {
+                if (!a.has("prompt")) {
+                    throw new SpeculaException("--chat needs --prompt TEXT (the user's message)");
+                }
+                ChatTemplate template = ChatCommand.template(a, tokenizer);
+                List<Message> messages = new ArrayList<>();
+                if (a.has("system")) {
+                    messages.add(Message.system(a.required("system")));
+                }
+                messages.add(Message.user(a.required("prompt")));
+                prompt = template.encode(tokenizer, messages, true);
+                stopIds = ChatCommand.union(stopIds, template.stopIds(tokenizer));
+            } else {
+                prompt = a.has("prompt") ? tokenizer.encode(a.required("prompt"), true) : a.ids("prompt-ids");
             }
-            StopCondition stop = new StopCondition(maxTokens,
-                    a.has("ignore-eos") ? new int[0] : target.model.config().eosIds());
-            ForwardPass targetPass = target.model.newForwardPass(context);
-            ForwardPass draftPass = draft == null ? null : draft.model.newForwardPass(
-                    Math.min(context, draft.model.config().maxPositions()));
+            StopCondition stop = new StopCondition(maxTokens, a.has("ignore-eos") ? new int[0] : stopIds);
             for (int s = 0; s < samples; s++) {
                 long sampleSeed = samples == 1 ? seed : derivedSeed(seed, s);
                 if (!json && samples > 1) {
                     out.println("--- sample " + (s + 1) + " (seed " + sampleSeed + ") ---");
                 }
                 IntConsumer sink = json ? t -> { } : streamer(tokenizer, out);
-                if (!json) {
+                if (!json && !a.has("chat")) {
                     out.print(a.has("prompt") ? a.required("prompt") : tokenizer.decode(prompt));
                     out.flush();
                 }
-                Generation g;
-                if (draftPass == null) {
-                    g = new PlainDecoder(targetPass, params, sampleSeed).generate(prompt, stop, sink);
-                } else {
-                    DraftModelProposer proposer = new DraftModelProposer(draftPass, params, sampleSeed);
-                    draftPass.truncate(0);
-                    g = new SpeculativeDecoder(targetPass, proposer, draftTokens, params, sampleSeed)
-                            .generate(prompt, stop, sink);
-                }
+                Generation g = decoding.generate(prompt, stop, sampleSeed, sink);
                 if (json) {
                     String text = continuationText(tokenizer, g.generated());
                     out.println(json(prompt, g, text, sampleSeed, kernels, draftTokens));
@@ -175,7 +179,7 @@ final class GenerateCommand implements Main.Command {
         return g.generated().length * verifyPerPass / s.totalNanos();
     }
 
-    private static void report(Generation g, long seed, Kernels kernels, int k, PrintStream err) {
+    static void report(Generation g, long seed, Kernels kernels, int k, PrintStream err) {
         err.printf(Locale.ROOT, "prompt: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | stop: %s | seed %d"
                         + " | %s kernels, %d threads%n", g.promptTokens(), g.promptTokensPerSecond(),
                 g.generated().length, g.decodeTokensPerSecond(), g.stopReason(), seed, kernels.name(),

@@ -5,6 +5,7 @@ import org.specula.loader.LlamaConfig;
 import org.specula.loader.ModelFolder;
 import org.specula.tensor.Tensor;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -17,7 +18,7 @@ final class InspectCommand implements Main.Command {
     }
 
     @Override
-    public int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
         o.addOption(Args.value("m", "model", "DIR", "Hugging Face model folder (required)"));
         Args a = Args.parse("inspect", o, argv, out);

@@ -3,6 +3,7 @@ package org.specula.cli;
 import org.apache.commons.cli.ParseException;
 import org.specula.tensor.SpeculaException;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -18,13 +19,14 @@ public final class Main {
     interface Command {
         String summary();
 
-        int run(String[] args, PrintStream out, PrintStream err) throws Exception;
+        int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception;
     }
 
     static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
     static {
         COMMANDS.put("generate", new GenerateCommand());
+        COMMANDS.put("chat", new ChatCommand());
         COMMANDS.put("tokenize", new TokenizeCommand());
         COMMANDS.put("score", new ScoreCommand());
         COMMANDS.put("inspect", new InspectCommand());
@@ -39,14 +41,19 @@ public final class Main {
                 StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
                 StandardCharsets.UTF_8);
-        int code = run(args, out, err);
+        int code = run(args, System.in, out, err);
         out.flush();
         err.flush();
         System.exit(code);
     }
 
-    /** Runs a command line and returns the exit code (0 ok, 2 user error, 1 internal error). */
+    /** Runs a command line with no standard input. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        return run(args, InputStream.nullInputStream(), out, err);
+    }
+
+    /** Runs a command line and returns the exit code (0 ok, 2 user error, 1 internal error). */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help")) {
             usage(args.length == 0 ? err : out);
             return args.length == 0 ? 2 : 0;
@@ -58,7 +65,7 @@ public final class Main {
             return 2;
         }
         try {
-            return command.run(Arrays.copyOfRange(args, 1, args.length), out, err);
+            return command.run(Arrays.copyOfRange(args, 1, args.length), in, out, err);
         } catch (SpeculaException | ParseException | IllegalArgumentException e) {
             err.println("specula " + args[0] + ": error: " + oneLine(e.getMessage()));
             debug(e, err);

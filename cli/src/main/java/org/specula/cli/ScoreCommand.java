@@ -7,6 +7,7 @@ import org.specula.tensor.SpeculaException;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,7 +28,7 @@ final class ScoreCommand implements Main.Command {
     }
 
     @Override
-    public int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
         o.addOption(Args.value("m", "model", "DIR", "Hugging Face model folder (required)"));
         o.addOption(Args.value(null, "ids", "IDS", "comma-separated token ids, used exactly"));

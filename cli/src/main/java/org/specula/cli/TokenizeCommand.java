@@ -4,6 +4,7 @@ import org.apache.commons.cli.Options;
 import org.specula.loader.Tokenizer;
 import org.specula.tensor.SpeculaException;
 
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,7 @@ final class TokenizeCommand implements Main.Command {
     }
 
     @Override
-    public int run(String[] argv, PrintStream out, PrintStream err) throws Exception {
+    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
         o.addOption(Args.value("m", "model", "DIR", "model folder whose tokenizer.json to use"));
         o.addOption(Args.value(null, "tokenizer", "FILE", "a tokenizer.json file"));

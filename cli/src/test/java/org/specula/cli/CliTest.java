@@ -147,6 +147,39 @@ class CliTest {
     }
 
     @Test
+    void chatKeepsHistoryResetsAndReportsStats() {
+        String input = "Once upon a time\n/stats\nThe end\n/reset\n/nonsense\n/quit\n";
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new String[]{"chat", "-m", model(), "--draft",
+                        Samples.path("models/stories260K-draft").toString(), "--temperature", "0", "-n", "12",
+                        "--chat-template", "plain", "--system", "Tell a story."},
+                new java.io.ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("plain format, speculative with k=4"));
+        assertTrue(text.contains("decode: 12 tokens") && text.contains("acceptance"), text);
+        assertTrue(text.contains("(conversation cleared)"), text);
+        assertTrue(text.contains("(unknown command /nonsense"), text);
+        assertEquals(6, text.split("> ", -1).length - 1, "one prompt per input line: " + text);
+    }
+
+    @Test
+    void generateChatUsesTheTemplate() {
+        Result plain = run("generate", "-m", model(), "--chat", "-p", "Hi", "--chat-template", "plain",
+                "--temperature", "0", "-n", "5", "--json");
+        assertEquals(0, plain.code(), plain.err());
+        int[] ids = ints(Json.parseObject(plain.out().strip(), "out").get("prompt_ids"));
+        Result tokenized = run("tokenize", "--model", model(), "--text", "User: Hi\nAssistant:", "--json");
+        int[] expected = ints(Json.parseObject(tokenized.out().strip(), "t").get("ids"));
+        assertEquals(java.util.Arrays.toString(expected), java.util.Arrays.toString(ids));
+        assertEquals(1, ids[0], "BOS first");
+        assertUserError(run("generate", "-m", model(), "--chat", "-p", "Hi", "--chat-template", "vicuna"),
+                "vicuna", "llama3");
+    }
+
+    @Test
     void inspectListsTensors() {
         Result r = run("inspect", "-m", model());
         assertEquals(0, r.code(), r.err());

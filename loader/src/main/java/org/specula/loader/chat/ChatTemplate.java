@@ -160,9 +160,12 @@ public final class ChatTemplate {
         }
     }
 
-    /** The ids of the rendered conversation: special tokens parsed, no BOS added (the rendering holds it). */
+    /**
+     * The ids of the rendered conversation, special tokens parsed. The model formats hold their BOS in the
+     * rendering, so none is added; the plain format has none, so the tokenizer adds it as for any prompt.
+     */
     public int[] encode(Tokenizer tokenizer, List<Message> messages, boolean addGenerationPrompt) {
-        return tokenizer.encode(render(messages, addGenerationPrompt), false, true);
+        return tokenizer.encode(render(messages, addGenerationPrompt), name.equals("plain"), true);
     }
 
     /** The token that ends an assistant turn in this format, if it has one besides EOS. */

@@ -1,0 +1,144 @@
+package org.specula.cli;
+
+import org.apache.commons.cli.Options;
+import org.specula.loader.Tokenizer;
+import org.specula.loader.chat.ChatTemplate;
+import org.specula.loader.chat.Message;
+import org.specula.sampling.SamplingParams;
+import org.specula.speculative.Generation;
+import org.specula.speculative.StopCondition;
+import org.specula.tensor.Kernels;
+import org.specula.tensor.SpeculaException;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code specula chat}: an interactive conversation in the model's chat format, streaming each reply, with or
+ * without a draft model. Lines starting with / are commands: /reset, /stats, /quit. Each turn re-encodes the whole
+ * conversation (the cache is rebuilt; prefix reuse is a later optimisation).
+ */
+final class ChatCommand implements Main.Command {
+
+    @Override
+    public String summary() {
+        return "interactive chat in the model's chat format (/reset, /stats, /quit)";
+    }
+
+    @Override
+    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
+        Options o = new Options();
+        o.addOption(Args.value("m", "model", "DIR", "Hugging Face model folder (required)"));
+        o.addOption(Args.value(null, "draft", "DIR", "draft model folder for speculative decoding"));
+        o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
+        o.addOption(Args.value(null, "system", "TEXT", "system prompt"));
+        o.addOption(Args.value(null, "chat-template", "NAME", "chat format: " + String.join(", ", ChatTemplate.NAMES)
+                + " (default: recognised from the model's chat_template)"));
+        o.addOption(Args.value("n", "max-tokens", "N", "tokens per reply at most (default 512)"));
+        CommonOptions.addSampling(o);
+        CommonOptions.addRuntime(o);
+        Args a = Args.parse("chat", o, argv, out);
+        if (a == null) {
+            return 0;
+        }
+        int maxTokens = a.integer("max-tokens", 512, 1);
+        int draftTokens = a.integer("draft-tokens", 4, 0);
+        SamplingParams params = CommonOptions.sampling(a);
+        long seed = CommonOptions.seed(a);
+        try (Kernels kernels = CommonOptions.kernels(a);
+             ModelSession target = new ModelSession(a.folder("model"), kernels, !a.has("no-mmap"));
+             ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels, !a.has("no-mmap"))
+                     : null) {
+            Tokenizer tokenizer = target.tokenizer();
+            ChatTemplate template = template(a, tokenizer);
+            Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params);
+            StopCondition stop = new StopCondition(maxTokens,
+                    union(target.model.config().eosIds(), template.stopIds(tokenizer)));
+            List<Message> history = new ArrayList<>();
+            if (a.has("system")) {
+                history.add(Message.system(a.required("system")));
+            }
+            int systemMessages = history.size();
+            err.println("specula chat: " + target.folder.dir().getFileName() + ", " + template.name() + " format"
+                    + (decoding.speculative() ? ", speculative with k=" + draftTokens : "")
+                    + "; /reset clears the conversation, /stats shows the last reply's figures, /quit ends");
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            Generation last = null;
+            int turn = 0;
+            while (true) {
+                out.print("> ");
+                out.flush();
+                String line = reader.readLine();
+                if (line == null || line.strip().equals("/quit") || line.strip().equals("/exit")) {
+                    out.println();
+                    return 0;
+                }
+                String text = line.strip();
+                if (text.isEmpty()) {
+                    continue;
+                }
+                if (text.equals("/reset")) {
+                    history.subList(systemMessages, history.size()).clear();
+                    out.println("(conversation cleared)");
+                    continue;
+                }
+                if (text.equals("/stats")) {
+                    if (last == null) {
+                        out.println("(no reply yet)");
+                    } else {
+                        GenerateCommand.report(last, seed, kernels, draftTokens, out);
+                    }
+                    continue;
+                }
+                if (text.startsWith("/")) {
+                    out.println("(unknown command " + text + "; use /reset, /stats or /quit)");
+                    continue;
+                }
+                history.add(Message.user(text));
+                int[] prompt = template.encode(tokenizer, history, true);
+                if (prompt.length >= decoding.context()) {
+                    history.remove(history.size() - 1);
+                    out.println("(the conversation has " + prompt.length + " tokens and fills the context of "
+                            + decoding.context() + "; /reset it or raise --context)");
+                    continue;
+                }
+                Tokenizer.StreamDecoder decoder = tokenizer.newStreamDecoder(true);
+                StringBuilder reply = new StringBuilder();
+                last = decoding.generate(prompt, stop, GenerateCommand.derivedSeed(seed, turn++), id -> {
+                    String piece = decoder.accept(id);
+                    reply.append(piece);
+                    out.print(piece);
+                    out.flush();
+                });
+                String rest = decoder.finish();
+                reply.append(rest);
+                out.println(rest);
+                history.add(Message.assistant(reply.toString().strip()));
+            }
+        }
+    }
+
+    /** --chat-template NAME, else the format recognised from the tokenizer's chat_template. */
+    static ChatTemplate template(Args a, Tokenizer tokenizer) {
+        return a.has("chat-template") ? ChatTemplate.byName(a.required("chat-template"))
+                : ChatTemplate.forTokenizer(tokenizer);
+    }
+
+    static int[] union(int[] a, int[] b) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        for (int id : a) {
+            ids.add(id);
+        }
+        for (int id : b) {
+            ids.add(id);
+        }
+        return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+}
