@@ -46,6 +46,7 @@ final class BenchCommand implements Main.Command {
         o.addOption(Args.value(null, "prompt-ids", "IDS", "use these token ids as the prompt"));
         o.addOption(Args.value(null, "repeats", "N", "timed repetitions, best kept (default 3)"));
         o.addOption(Args.flag(null, "json", "print one JSON object"));
+        o.addOption(Args.flag(null, "no-bandwidth", "skip measuring the machine's memory read bandwidth"));
         CommonOptions.addSampling(o);
         CommonOptions.addRuntime(o);
         Args a = Args.parse("bench", o, argv, out);
@@ -112,6 +113,7 @@ final class BenchCommand implements Main.Command {
                 }
             }
             long weights = target.folder.weightBytes();
+            double bandwidth = a.has("no-bandwidth") ? Double.NaN : Bandwidth.measure(kernels.threads());
             if (a.has("json")) {
                 JsonOut j = new JsonOut()
                         .put("model", target.folder.dir().toString())
@@ -124,6 +126,7 @@ final class BenchCommand implements Main.Command {
                 j.put("verify_cost", cost)
                         .put("weights_bytes", weights)
                         .put("decode_gb_per_s", plain.decodeTokensPerSecond() * weights / 1e9)
+                        .put("bandwidth_gb_per_s", bandwidth)
                         .put("threads", kernels.threads())
                         .put("kernels", kernels.name())
                         .put("mmap", target.folder.mmap());
@@ -149,8 +152,8 @@ final class BenchCommand implements Main.Command {
                         kernels.name(), kernels.threads(), weights / 1e6);
                 out.printf(Locale.ROOT, "prompt  %.1f tok/s (%d tokens)%n", plain.promptTokensPerSecond(),
                         promptTokens);
-                out.printf(Locale.ROOT, "decode  %.1f tok/s (%.2f GB/s of weights)%n", plain.decodeTokensPerSecond(),
-                        plain.decodeTokensPerSecond() * weights / 1e9);
+                out.printf(Locale.ROOT, "decode  %.1f tok/s (%.2f GB/s of weights; memory reads %.2f GB/s)%n",
+                        plain.decodeTokensPerSecond(), plain.decodeTokensPerSecond() * weights / 1e9, bandwidth);
                 StringBuilder sb = new StringBuilder("verify(T)/decode(1):");
                 for (int i = 0; i < VERIFY_SIZES.length; i++) {
                     sb.append(String.format(Locale.ROOT, " T=%d %.2f", VERIFY_SIZES[i], verifyCost[i]));
