@@ -49,14 +49,37 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return treeSum(scratch, 0, floats().length());
     }
 
-    /** Σ a[off .. off+n) for n a power of two, as a fixed pairwise tree; overwrites a. */
+    /**
+     * Σ a[off .. off+n) for n = 4, 8 or 16 as a fixed pairwise tree: halves added elementwise until one is left.
+     * Straight-line code, because this runs once per output element (a loop here cost a third of a 4×4 tile).
+     */
     static float treeSum(float[] a, int off, int n) {
-        for (int half = n / 2; half > 0; half /= 2) {
-            for (int i = off; i < off + half; i++) {
-                a[i] += a[i + half];
+        return switch (n) {
+            case 16 -> {
+                float b0 = a[off] + a[off + 8];
+                float b1 = a[off + 1] + a[off + 9];
+                float b2 = a[off + 2] + a[off + 10];
+                float b3 = a[off + 3] + a[off + 11];
+                float b4 = a[off + 4] + a[off + 12];
+                float b5 = a[off + 5] + a[off + 13];
+                float b6 = a[off + 6] + a[off + 14];
+                float b7 = a[off + 7] + a[off + 15];
+                float c0 = b0 + b4;
+                float c1 = b1 + b5;
+                float c2 = b2 + b6;
+                float c3 = b3 + b7;
+                yield (c0 + c2) + (c1 + c3);
             }
-        }
-        return a[off];
+            case 8 -> {
+                float c0 = a[off] + a[off + 4];
+                float c1 = a[off + 1] + a[off + 5];
+                float c2 = a[off + 2] + a[off + 6];
+                float c3 = a[off + 3] + a[off + 7];
+                yield (c0 + c2) + (c1 + c3);
+            }
+            case 4 -> (a[off] + a[off + 2]) + (a[off + 1] + a[off + 3]);
+            default -> throw new IllegalArgumentException("lanes " + n);
+        };
     }
 
     int bits() {
