@@ -22,8 +22,11 @@ import org.specula.tensor.Tensor;
  * arena, as a mapped model file is), not confined.
  */
 public final class SimdKernels implements Kernels {
-    /** Matmuls with fewer weights than this run on the calling thread only (dispatch costs a few microseconds). */
-    static final long PARALLEL_MIN_WEIGHTS = 1 << 15;
+    /**
+     * Matmuls with fewer weights than this run on the calling thread only: handing a job to a spinning worker costs
+     * about 1 µs (measured: 64x512 BF16 takes 1.7 µs on one thread, 2.1 µs on two).
+     */
+    static final long PARALLEL_MIN_WEIGHTS = 1 << 16;
     /** Attention with less work (rows × positions × nHeads × headDim) than this runs on the calling thread. */
     static final long PARALLEL_MIN_ATTENTION = 1 << 15;
 
