@@ -143,9 +143,12 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     // ---------------------------------------------------------------- matmul
 
     /**
-     * out[t][d] = Σ_j w[d][j]·x[t][j] for t &lt; rows and d in [dFrom, dTo). Tiles of 4 weight rows × 4 (or 1)
-     * activation rows: each weight vector is loaded once per tile and used for every activation row. Edge tiles
-     * repeat the last row index (recomputing an identical value) rather than switching to other code.
+     * out[t][d] = Σ_j w[d][j]·x[t][j] for t &lt; rows and d in [dFrom, dTo). Tiles of 4 weight rows × 4 activation
+     * rows: each weight vector is loaded once per tile and used for every activation row; edge tiles repeat the last
+     * row index (recomputing an identical value) rather than switching to other code. A lone last activation row
+     * (rows = 1, 5, 9 …) takes the 4 weight rows one after the other: one sequential stream reads DRAM ~1.5× faster
+     * than 4 interleaved ones (27 vs 17 GB/s on one core here), and those rows are still in cache when rows &gt; 1.
+     * Every path keeps one accumulator per output element, so the sum order never depends on the path.
      */
     final void matmul(float[] out, MemorySegment w, int kind, float[] x, int rows, int outDim, int inDim,
                       int dFrom, int dTo, float[] scratch) {
@@ -156,7 +159,9 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                 tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, t + 3, scratch);
             }
             if (rows - t == 1) {
-                tile4x1(out, w, kind, x, outDim, inDim, d, dLast, t, scratch);
+                for (int e = d; e <= dLast; e++) {
+                    dot(out, w, kind, x, outDim, inDim, e, t, scratch);
+                }
             } else if (rows > t) {
                 tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, rows - 1, scratch);
             }
@@ -166,12 +171,12 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     // One method per dtype and tile shape: C2 stops inlining the Vector API calls when one method holds several of
     // these loops, and then boxes every vector.
 
-    private void tile4x1(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dLast, int t, float[] scratch) {
+    private void dot(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim, int d, int t,
+                     float[] scratch) {
         switch (kind) {
-            case F32 -> tile4x1F32(out, w, x, outDim, inDim, d, dLast, t, scratch);
-            case BF16 -> tile4x1Bf16(out, w, x, outDim, inDim, d, dLast, t, scratch);
-            default -> tile4x1F16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            case F32 -> dotF32(out, w, x, outDim, inDim, d, t, scratch);
+            case BF16 -> dotBf16(out, w, x, outDim, inDim, d, t, scratch);
+            default -> dotF16(out, w, x, outDim, inDim, d, t, scratch);
         }
     }
 
@@ -184,109 +189,55 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         }
     }
 
-    /** Weight rows d, d+1, d+2, dLast (clamped to dLast) × activation row t. */
-    private void tile4x1F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
-                              int t, float[] scratch) {
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+
+
+
+
+
+
+    /** Weight row d × activation row t, one accumulator: a single sequential stream, the fastest way through DRAM. */
+    private void dotF32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                          float[] scratch) {
         long w0 = (long) d * inDim;
-        long w1 = (long) d1 * inDim;
-        long w2 = (long) d2 * inDim;
-        long w3 = (long) dLast * inDim;
         int x0 = t * inDim;
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(inDim);
-        FloatVector a0 = FloatVector.zero(sp);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
+        FloatVector a = FloatVector.zero(sp);
         for (int j = 0; j < bound; j += sp.length()) {
-            FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
-            a0 = f32(w, w0 + j).fma(v, a0);
-            a1 = f32(w, w1 + j).fma(v, a1);
-            a2 = f32(w, w2 + j).fma(v, a2);
-            a3 = f32(w, w3 + j).fma(v, a3);
+            a = f32(w, w0 + j).fma(FloatVector.fromArray(sp, x, x0 + j), a);
         }
-        int lanes = sp.length();
-        a0.intoArray(scratch, 0 * lanes);
-        a1.intoArray(scratch, 1 * lanes);
-        a2.intoArray(scratch, 2 * lanes);
-        a3.intoArray(scratch, 3 * lanes);
-        int o = t * outDim;
-        out[o + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound, inDim);
-        out[o + d1] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w1, x, x0, bound, inDim);
-        out[o + d2] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w2, x, x0, bound, inDim);
-        out[o + dLast] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w3, x, x0, bound, inDim);
+        a.intoArray(scratch, 0);
+        out[t * outDim + d] = tail(treeSum(scratch, 0, sp.length()), F32, w, w0, x, x0, bound, inDim);
     }
 
-    /** Weight rows d, d+1, d+2, dLast (clamped to dLast) × activation row t. */
-    private void tile4x1Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
-                              int t, float[] scratch) {
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+    /** Weight row d × activation row t, one accumulator: a single sequential stream, the fastest way through DRAM. */
+    private void dotBf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                          float[] scratch) {
         long w0 = (long) d * inDim;
-        long w1 = (long) d1 * inDim;
-        long w2 = (long) d2 * inDim;
-        long w3 = (long) dLast * inDim;
         int x0 = t * inDim;
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(inDim);
-        FloatVector a0 = FloatVector.zero(sp);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
+        FloatVector a = FloatVector.zero(sp);
         for (int j = 0; j < bound; j += sp.length()) {
-            FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
-            a0 = bf16(w, w0 + j).fma(v, a0);
-            a1 = bf16(w, w1 + j).fma(v, a1);
-            a2 = bf16(w, w2 + j).fma(v, a2);
-            a3 = bf16(w, w3 + j).fma(v, a3);
+            a = bf16(w, w0 + j).fma(FloatVector.fromArray(sp, x, x0 + j), a);
         }
-        int lanes = sp.length();
-        a0.intoArray(scratch, 0 * lanes);
-        a1.intoArray(scratch, 1 * lanes);
-        a2.intoArray(scratch, 2 * lanes);
-        a3.intoArray(scratch, 3 * lanes);
-        int o = t * outDim;
-        out[o + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound, inDim);
-        out[o + d1] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w1, x, x0, bound, inDim);
-        out[o + d2] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w2, x, x0, bound, inDim);
-        out[o + dLast] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w3, x, x0, bound, inDim);
+        a.intoArray(scratch, 0);
+        out[t * outDim + d] = tail(treeSum(scratch, 0, sp.length()), BF16, w, w0, x, x0, bound, inDim);
     }
 
-    /** Weight rows d, d+1, d+2, dLast (clamped to dLast) × activation row t. */
-    private void tile4x1F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
-                              int t, float[] scratch) {
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+    /** Weight row d × activation row t, one accumulator: a single sequential stream, the fastest way through DRAM. */
+    private void dotF16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                          float[] scratch) {
         long w0 = (long) d * inDim;
-        long w1 = (long) d1 * inDim;
-        long w2 = (long) d2 * inDim;
-        long w3 = (long) dLast * inDim;
         int x0 = t * inDim;
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(inDim);
-        FloatVector a0 = FloatVector.zero(sp);
-        FloatVector a1 = a0;
-        FloatVector a2 = a0;
-        FloatVector a3 = a0;
+        FloatVector a = FloatVector.zero(sp);
         for (int j = 0; j < bound; j += sp.length()) {
-            FloatVector v = FloatVector.fromArray(sp, x, x0 + j);
-            a0 = f16(w, w0 + j).fma(v, a0);
-            a1 = f16(w, w1 + j).fma(v, a1);
-            a2 = f16(w, w2 + j).fma(v, a2);
-            a3 = f16(w, w3 + j).fma(v, a3);
+            a = f16(w, w0 + j).fma(FloatVector.fromArray(sp, x, x0 + j), a);
         }
-        int lanes = sp.length();
-        a0.intoArray(scratch, 0 * lanes);
-        a1.intoArray(scratch, 1 * lanes);
-        a2.intoArray(scratch, 2 * lanes);
-        a3.intoArray(scratch, 3 * lanes);
-        int o = t * outDim;
-        out[o + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound, inDim);
-        out[o + d1] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w1, x, x0, bound, inDim);
-        out[o + d2] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w2, x, x0, bound, inDim);
-        out[o + dLast] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w3, x, x0, bound, inDim);
+        a.intoArray(scratch, 0);
+        out[t * outDim + d] = tail(treeSum(scratch, 0, sp.length()), F16, w, w0, x, x0, bound, inDim);
     }
 
     /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
