@@ -11,6 +11,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import org.specula.tensor.DType;
+import org.specula.tensor.Tensor;
 
 /**
  * The vector loops of {@link SimdKernels} for one vector width. The Vector API only compiles to SIMD instructions when
@@ -126,9 +127,9 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
 
     private static float weight(int kind, MemorySegment w, long index) {
         return switch (kind) {
-            case F32 -> w.getAtIndex(org.specula.tensor.Tensor.F32_LE, index);
-            case BF16 -> DType.bf16ToFloat(w.getAtIndex(org.specula.tensor.Tensor.I16_LE, index));
-            default -> Float.float16ToFloat(w.getAtIndex(org.specula.tensor.Tensor.I16_LE, index));
+            case F32 -> w.getAtIndex(Tensor.F32_LE, index);
+            case BF16 -> DType.bf16ToFloat(w.getAtIndex(Tensor.I16_LE, index));
+            default -> Float.float16ToFloat(w.getAtIndex(Tensor.I16_LE, index));
         };
     }
 
