@@ -27,7 +27,9 @@ import org.specula.tensor.Tensor;
  * out[rows][outDim] = x[rows][inDim] · W[outDim][inDim]ᵀ for weight shapes of real models: SmolLM2-360M (960x960
  * attention, 2560x960 up/gate, 960x2560 down), Llama-3.2-1B (8192x2048 up/gate) and one awkward size. Weight-read
  * bandwidth (weight bytes per call / time) is printed after each iteration: at rows = 1 decode is memory-bound, so it
- * should approach the machine's read bandwidth; rows = 8 should cost little more than rows = 1.
+ * should approach the machine's read bandwidth; rows = 8 should cost little more than rows = 1. Each call reads the
+ * next of several copies of the weights (256 MiB in all), so that, as in a forward pass, they come from memory and
+ * not from the last-level cache.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,7 +51,11 @@ public class MatmulBenchmark {
 
     private Arena arena;
     private Kernels kernels;
-    private Tensor w;  // [outDim, inDim]
+    static final long WORKING_SET = 256L << 20;
+
+    private Tensor[] copies; // each [outDim, inDim]
+    private int next;
+    private Tensor w;  // [outDim, inDim], the first copy
     private float[] x;   // [rows, inDim]
     private float[] out; // [rows, outDim]
     private long calls;
@@ -63,6 +69,12 @@ public class MatmulBenchmark {
         DType type = DType.valueOf(dtype);
         arena = Arena.ofShared();
         w = randomWeights(arena, type, outDim, inDim, new Random(1));
+        copies = new Tensor[(int) Math.max(1, WORKING_SET / w.byteSize())];
+        copies[0] = w;
+        for (int c = 1; c < copies.length; c++) {
+            MemorySegment copy = arena.allocate(w.byteSize(), 64).copyFrom(w.data());
+            copies[c] = new Tensor("w" + c, type, w.shape(), copy);
+        }
         x = new float[rows * inDim];
         Random random = new Random(2);
         for (int i = 0; i < x.length; i++) {
@@ -118,7 +130,8 @@ public class MatmulBenchmark {
 
     @Benchmark
     public float[] matmul() {
-        kernels.matmul(out, w, x, rows);
+        kernels.matmul(out, copies[next], x, rows);
+        next = next + 1 == copies.length ? 0 : next + 1;
         calls++;
         return out;
     }
@@ -134,6 +147,7 @@ public class MatmulBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         kernels.close();
+        copies = null;
         arena.close();
     }
 }

@@ -24,7 +24,7 @@ final class WorkerPool implements AutoCloseable {
 
     private final Thread[] workers;
     private final AtomicIntegerArray sleeping;
-    /** (generation &lt;&lt; 32) | next unclaimed chunk: a claim names its job, so a late worker cannot take the next. */
+    /** (generation &lt;&lt; 32) | next unclaimed chunk: a claim names its job, so a late worker takes no later one. */
     private final AtomicLong claims = new AtomicLong();
     private final AtomicInteger done = new AtomicInteger();
     private volatile Job job;

@@ -1,0 +1,71 @@
+package org.specula.tensor.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import org.junit.jupiter.api.Test;
+
+class WorkerPoolTest {
+
+    private static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
+    }
+
+    /** Every chunk of every job runs exactly once, even with more threads than cores and jobs back to back. */
+    @Test
+    void runsEachChunkOnce() {
+        try (WorkerPool pool = new WorkerPool(3, "pool-once")) {
+            for (int job = 0; job < 2000; job++) {
+                int chunks = 1 + job % 13;
+                AtomicIntegerArray runs = new AtomicIntegerArray(chunks);
+                pool.run((chunk, n) -> runs.incrementAndGet(chunk), chunks);
+                for (int c = 0; c < chunks; c++) {
+                    assertEquals(1, runs.get(c), "job " + job + " chunk " + c + " of " + chunks);
+                }
+            }
+        }
+    }
+
+    @Test
+    void rethrowsAChunkFailureAndStaysUsable() {
+        try (WorkerPool pool = new WorkerPool(2, "pool-fail")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> pool.run((chunk, n) -> {
+                if (chunk == n - 1) {
+                    throw new IllegalArgumentException("chunk " + chunk);
+                }
+            }, 8));
+            assertEquals("chunk 7", e.getMessage());
+            AtomicIntegerArray runs = new AtomicIntegerArray(4);
+            pool.run((chunk, n) -> runs.incrementAndGet(chunk), 4);
+            assertEquals("[1, 1, 1, 1]", runs.toString());
+        }
+    }
+
+    @Test
+    void closeStopsTheWorkers() throws InterruptedException {
+        WorkerPool pool = new WorkerPool(3, "pool-close");
+        assertEquals(2, threadsNamed("pool-close"));
+        pool.close();
+        for (int i = 0; i < 100 && threadsNamed("pool-close") > 0; i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, threadsNamed("pool-close"));
+        assertThrows(IllegalStateException.class, () -> pool.run((chunk, n) -> { }, 1));
+    }
+
+    @Test
+    void idleWorkersParkAndWakeUp() throws InterruptedException {
+        try (WorkerPool pool = new WorkerPool(2, "pool-park")) {
+            Thread.sleep(5); // longer than the spin phase: the worker parks
+            AtomicIntegerArray runs = new AtomicIntegerArray(64);
+            pool.run((chunk, n) -> runs.incrementAndGet(chunk), 64);
+            for (int c = 0; c < 64; c++) {
+                assertTrue(runs.get(c) == 1, "chunk " + c);
+            }
+        }
+    }
+}
