@@ -156,15 +156,24 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         for (int d = dFrom; d < dTo; d += TILE_D) {
             int dLast = Math.min(d + TILE_D, dTo) - 1;
             int t = 0;
-            for (; t + 4 <= rows; t += 4) {
-                tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, t + 3, scratch);
-            }
-            if (rows - t == 1) {
-                for (int e = d; e <= dLast; e++) {
-                    dot(out, w, kind, x, outDim, inDim, e, t, scratch);
+            while (rows - t >= 4) {
+                if (rows - t == 5) { // 4×5 in one pass: the widest tile the 32 vector registers hold
+                    tile4x5(out, w, kind, x, outDim, inDim, d, dLast, t, scratch);
+                    t += 5;
+                } else {
+                    tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, t + 3, scratch);
+                    t += 4;
                 }
-            } else if (rows > t) {
-                tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, rows - 1, scratch);
+            }
+            switch (rows - t) {
+                case 1 -> { // only when rows == 1: the decode path
+                    for (int e = d; e <= dLast; e++) {
+                        dot(out, w, kind, x, outDim, inDim, e, t, scratch);
+                    }
+                }
+                case 2 -> tile4x2(out, w, kind, x, outDim, inDim, d, dLast, t, scratch);
+                case 3 -> tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, rows - 1, scratch);
+                default -> { }
             }
         }
     }
@@ -178,6 +187,24 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             case F32 -> dotF32(out, w, x, outDim, inDim, d, t, scratch);
             case BF16 -> dotBf16(out, w, x, outDim, inDim, d, t, scratch);
             default -> dotF16(out, w, x, outDim, inDim, d, t, scratch);
+        }
+    }
+
+    private void tile4x2(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
+                         int d, int dLast, int t, float[] scratch) {
+        switch (kind) {
+            case F32 -> tile4x2F32(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            case BF16 -> tile4x2Bf16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            default -> tile4x2F16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+        }
+    }
+
+    private void tile4x5(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
+                         int d, int dLast, int t, float[] scratch) {
+        switch (kind) {
+            case F32 -> tile4x5F32(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            case BF16 -> tile4x5Bf16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            default -> tile4x5F16(out, w, x, outDim, inDim, d, dLast, t, scratch);
         }
     }
 
@@ -240,6 +267,535 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a.intoArray(scratch, 0);
         out[t * outDim + d] = tail(treeSum(scratch, 0, sp.length()), F16, w, w0, x, x0, bound, inDim);
     }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
+    private void tile4x2F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                             int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z;
+        FloatVector a20 = z, a21 = z;
+        FloatVector a30 = z, a31 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector u = f32(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            u = f32(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            u = f32(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            u = f32(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a10.intoArray(scratch, 2 * lanes);
+        a11.intoArray(scratch, 3 * lanes);
+        a20.intoArray(scratch, 4 * lanes);
+        a21.intoArray(scratch, 5 * lanes);
+        a30.intoArray(scratch, 6 * lanes);
+        a31.intoArray(scratch, 7 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound,
+                inDim);
+        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w1, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w1, x, x1, bound,
+                inDim);
+        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 4 * lanes, lanes), F32, w, w2, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 5 * lanes, lanes), F32, w, w2, x, x1, bound,
+                inDim);
+        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 6 * lanes, lanes), F32, w, w3, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 7 * lanes, lanes), F32, w, w3, x, x1, bound,
+                inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
+    private void tile4x2Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                             int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z;
+        FloatVector a20 = z, a21 = z;
+        FloatVector a30 = z, a31 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector u = bf16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            u = bf16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            u = bf16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            u = bf16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a10.intoArray(scratch, 2 * lanes);
+        a11.intoArray(scratch, 3 * lanes);
+        a20.intoArray(scratch, 4 * lanes);
+        a21.intoArray(scratch, 5 * lanes);
+        a30.intoArray(scratch, 6 * lanes);
+        a31.intoArray(scratch, 7 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound,
+                inDim);
+        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w1, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w1, x, x1, bound,
+                inDim);
+        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 4 * lanes, lanes), BF16, w, w2, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 5 * lanes, lanes), BF16, w, w2, x, x1, bound,
+                inDim);
+        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 6 * lanes, lanes), BF16, w, w3, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 7 * lanes, lanes), BF16, w, w3, x, x1, bound,
+                inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
+    private void tile4x2F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                             int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z;
+        FloatVector a20 = z, a21 = z;
+        FloatVector a30 = z, a31 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector u = f16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            u = f16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            u = f16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            u = f16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a10.intoArray(scratch, 2 * lanes);
+        a11.intoArray(scratch, 3 * lanes);
+        a20.intoArray(scratch, 4 * lanes);
+        a21.intoArray(scratch, 5 * lanes);
+        a30.intoArray(scratch, 6 * lanes);
+        a31.intoArray(scratch, 7 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound,
+                inDim);
+        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w1, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w1, x, x1, bound,
+                inDim);
+        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 4 * lanes, lanes), F16, w, w2, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 5 * lanes, lanes), F16, w, w2, x, x1, bound,
+                inDim);
+        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 6 * lanes, lanes), F16, w, w3, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 7 * lanes, lanes), F16, w, w3, x, x1, bound,
+                inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+4. */
+    private void tile4x5F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                             int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        int x3 = x2 + inDim;
+        int x4 = x3 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a24 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a34 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector v4 = FloatVector.fromArray(sp, x, x4 + j);
+            FloatVector u = f32(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            a04 = u.fma(v4, a04);
+            u = f32(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            a14 = u.fma(v4, a14);
+            u = f32(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            a24 = u.fma(v4, a24);
+            u = f32(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+            a34 = u.fma(v4, a34);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a04.intoArray(scratch, 4 * lanes);
+        a10.intoArray(scratch, 5 * lanes);
+        a11.intoArray(scratch, 6 * lanes);
+        a12.intoArray(scratch, 7 * lanes);
+        a13.intoArray(scratch, 8 * lanes);
+        a14.intoArray(scratch, 9 * lanes);
+        a20.intoArray(scratch, 10 * lanes);
+        a21.intoArray(scratch, 11 * lanes);
+        a22.intoArray(scratch, 12 * lanes);
+        a23.intoArray(scratch, 13 * lanes);
+        a24.intoArray(scratch, 14 * lanes);
+        a30.intoArray(scratch, 15 * lanes);
+        a31.intoArray(scratch, 16 * lanes);
+        a32.intoArray(scratch, 17 * lanes);
+        a33.intoArray(scratch, 18 * lanes);
+        a34.intoArray(scratch, 19 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w0, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + d] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w0, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + d] = tail(treeSum(scratch, 4 * lanes, lanes), F32, w, w0, x, x4, bound,
+                inDim);
+        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F32, w, w1, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F32, w, w1, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F32, w, w1, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + d1] = tail(treeSum(scratch, 8 * lanes, lanes), F32, w, w1, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + d1] = tail(treeSum(scratch, 9 * lanes, lanes), F32, w, w1, x, x4, bound,
+                inDim);
+        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F32, w, w2, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F32, w, w2, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + d2] = tail(treeSum(scratch, 12 * lanes, lanes), F32, w, w2, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + d2] = tail(treeSum(scratch, 13 * lanes, lanes), F32, w, w2, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + d2] = tail(treeSum(scratch, 14 * lanes, lanes), F32, w, w2, x, x4, bound,
+                inDim);
+        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 15 * lanes, lanes), F32, w, w3, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 16 * lanes, lanes), F32, w, w3, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + dLast] = tail(treeSum(scratch, 17 * lanes, lanes), F32, w, w3, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + dLast] = tail(treeSum(scratch, 18 * lanes, lanes), F32, w, w3, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + dLast] = tail(treeSum(scratch, 19 * lanes, lanes), F32, w, w3, x, x4, bound,
+                inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+4. */
+    private void tile4x5Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                             int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        int x3 = x2 + inDim;
+        int x4 = x3 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a24 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a34 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector v4 = FloatVector.fromArray(sp, x, x4 + j);
+            FloatVector u = bf16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            a04 = u.fma(v4, a04);
+            u = bf16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            a14 = u.fma(v4, a14);
+            u = bf16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            a24 = u.fma(v4, a24);
+            u = bf16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+            a34 = u.fma(v4, a34);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a04.intoArray(scratch, 4 * lanes);
+        a10.intoArray(scratch, 5 * lanes);
+        a11.intoArray(scratch, 6 * lanes);
+        a12.intoArray(scratch, 7 * lanes);
+        a13.intoArray(scratch, 8 * lanes);
+        a14.intoArray(scratch, 9 * lanes);
+        a20.intoArray(scratch, 10 * lanes);
+        a21.intoArray(scratch, 11 * lanes);
+        a22.intoArray(scratch, 12 * lanes);
+        a23.intoArray(scratch, 13 * lanes);
+        a24.intoArray(scratch, 14 * lanes);
+        a30.intoArray(scratch, 15 * lanes);
+        a31.intoArray(scratch, 16 * lanes);
+        a32.intoArray(scratch, 17 * lanes);
+        a33.intoArray(scratch, 18 * lanes);
+        a34.intoArray(scratch, 19 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w0, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + d] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w0, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + d] = tail(treeSum(scratch, 4 * lanes, lanes), BF16, w, w0, x, x4, bound,
+                inDim);
+        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 5 * lanes, lanes), BF16, w, w1, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 6 * lanes, lanes), BF16, w, w1, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + d1] = tail(treeSum(scratch, 7 * lanes, lanes), BF16, w, w1, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + d1] = tail(treeSum(scratch, 8 * lanes, lanes), BF16, w, w1, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + d1] = tail(treeSum(scratch, 9 * lanes, lanes), BF16, w, w1, x, x4, bound,
+                inDim);
+        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 10 * lanes, lanes), BF16, w, w2, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 11 * lanes, lanes), BF16, w, w2, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + d2] = tail(treeSum(scratch, 12 * lanes, lanes), BF16, w, w2, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + d2] = tail(treeSum(scratch, 13 * lanes, lanes), BF16, w, w2, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + d2] = tail(treeSum(scratch, 14 * lanes, lanes), BF16, w, w2, x, x4, bound,
+                inDim);
+        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 15 * lanes, lanes), BF16, w, w3, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 16 * lanes, lanes), BF16, w, w3, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + dLast] = tail(treeSum(scratch, 17 * lanes, lanes), BF16, w, w3, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + dLast] = tail(treeSum(scratch, 18 * lanes, lanes), BF16, w, w3, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + dLast] = tail(treeSum(scratch, 19 * lanes, lanes), BF16, w, w3, x, x4, bound,
+                inDim);
+    }
+
+    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+4. */
+    private void tile4x5F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+                             int t, float[] scratch) {
+        int d1 = Math.min(d + 1, dLast);
+        int d2 = Math.min(d + 2, dLast);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        int x3 = x2 + inDim;
+        int x4 = x3 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a24 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a34 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector v4 = FloatVector.fromArray(sp, x, x4 + j);
+            FloatVector u = f16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            a04 = u.fma(v4, a04);
+            u = f16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            a14 = u.fma(v4, a14);
+            u = f16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            a24 = u.fma(v4, a24);
+            u = f16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+            a34 = u.fma(v4, a34);
+        }
+        int lanes = sp.length();
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a04.intoArray(scratch, 4 * lanes);
+        a10.intoArray(scratch, 5 * lanes);
+        a11.intoArray(scratch, 6 * lanes);
+        a12.intoArray(scratch, 7 * lanes);
+        a13.intoArray(scratch, 8 * lanes);
+        a14.intoArray(scratch, 9 * lanes);
+        a20.intoArray(scratch, 10 * lanes);
+        a21.intoArray(scratch, 11 * lanes);
+        a22.intoArray(scratch, 12 * lanes);
+        a23.intoArray(scratch, 13 * lanes);
+        a24.intoArray(scratch, 14 * lanes);
+        a30.intoArray(scratch, 15 * lanes);
+        a31.intoArray(scratch, 16 * lanes);
+        a32.intoArray(scratch, 17 * lanes);
+        a33.intoArray(scratch, 18 * lanes);
+        a34.intoArray(scratch, 19 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w0, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + d] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w0, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + d] = tail(treeSum(scratch, 4 * lanes, lanes), F16, w, w0, x, x4, bound,
+                inDim);
+        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F16, w, w1, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F16, w, w1, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F16, w, w1, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + d1] = tail(treeSum(scratch, 8 * lanes, lanes), F16, w, w1, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + d1] = tail(treeSum(scratch, 9 * lanes, lanes), F16, w, w1, x, x4, bound,
+                inDim);
+        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F16, w, w2, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F16, w, w2, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + d2] = tail(treeSum(scratch, 12 * lanes, lanes), F16, w, w2, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + d2] = tail(treeSum(scratch, 13 * lanes, lanes), F16, w, w2, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + d2] = tail(treeSum(scratch, 14 * lanes, lanes), F16, w, w2, x, x4, bound,
+                inDim);
+        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 15 * lanes, lanes), F16, w, w3, x, x0, bound,
+                inDim);
+        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 16 * lanes, lanes), F16, w, w3, x, x1, bound,
+                inDim);
+        out[(t + 2) * outDim + dLast] = tail(treeSum(scratch, 17 * lanes, lanes), F16, w, w3, x, x2, bound,
+                inDim);
+        out[(t + 3) * outDim + dLast] = tail(treeSum(scratch, 18 * lanes, lanes), F16, w, w3, x, x3, bound,
+                inDim);
+        out[(t + 4) * outDim + dLast] = tail(treeSum(scratch, 19 * lanes, lanes), F16, w, w3, x, x4, bound,
+                inDim);
+    }
+
 
     /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
     private void tile4x4F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,

@@ -62,7 +62,7 @@ public final class SimdKernels implements Kernels {
         }
         this.lanes = Lanes.forBits(bits);
         this.threads = threads;
-        this.scratch = new float[CHUNKS_PER_THREAD * threads][16 * lanes.floats().length()];
+        this.scratch = new float[CHUNKS_PER_THREAD * threads][20 * lanes.floats().length()]; // 20 accumulators: the 4x5 tile
         this.pool = threads > 1 ? new WorkerPool(threads, "specula-simd") : null;
     }
 

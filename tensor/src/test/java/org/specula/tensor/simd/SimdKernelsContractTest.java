@@ -14,7 +14,7 @@ import org.specula.tensor.KernelsContractTest;
 import org.specula.tensor.Tensor;
 
 /** {@link KernelsContractTest} for the SIMD backend at every vector width and with two threads. */
-class SimdContractTests {
+class SimdKernelsContractTest {
 
     /** Constructs the backend with {@code specula.vectorBits} set to bits (0: the CPU's preferred width). */
     static SimdKernels simd(int threads, int bits) {
