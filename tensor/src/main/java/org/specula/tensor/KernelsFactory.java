@@ -13,7 +13,9 @@ public final class KernelsFactory {
     }
 
     /**
-     * @param name    "auto" (SIMD when available, else scalar), "simd" (error when unavailable) or "scalar"
+     * @param name    "auto" (SIMD when available, else scalar; the system property specula.kernels=scalar makes
+     *                "auto" mean scalar, so a whole test suite can run on the oracle), "simd" (error when
+     *                unavailable) or "scalar"
      * @param threads worker threads for backends that use them (≥ 1)
      */
     public static Kernels create(String name, int threads) {
@@ -23,7 +25,8 @@ public final class KernelsFactory {
         return switch (name) {
             case "scalar" -> new ScalarKernels();
             case "simd" -> loadSimd(threads, true);
-            case "auto" -> loadSimd(threads, false);
+            case "auto" -> "scalar".equals(System.getProperty("specula.kernels")) ? new ScalarKernels()
+                    : loadSimd(threads, false);
             default -> throw new SpeculaException("unknown kernels '" + name + "'; use auto, simd or scalar");
         };
     }

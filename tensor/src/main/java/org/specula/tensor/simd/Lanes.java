@@ -31,6 +31,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     static final int F16 = 2;
     /** Output rows of a matmul tile; thread splits are aligned to it. */
     static final int TILE_D = 4;
+    /**
+     * Blocks of up to this many rows read each weight row once as one sequential stream with one accumulator per
+     * activation row (as decode's dot does): DRAM serves one stream about twice as fast as a tile's four
+     * interleaved ones. Measured (2560x960 BF16 from DRAM, 2 threads): rows 2/3/4 = 214/220/298 µs this way
+     * against 272/308/320 µs with 4-row tiles; from 5 rows on the tiles' register reuse wins (344 vs 392 µs).
+     */
+    static final int ROW_STREAM_MAX_ROWS = 4;
 
     abstract VectorSpecies<Float> floats();
 
@@ -155,6 +162,12 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                       int dFrom, int dTo, float[] scratch) {
         for (int d = dFrom; d < dTo; d += TILE_D) {
             int dLast = Math.min(d + TILE_D, dTo) - 1;
+            if (rows <= ROW_STREAM_MAX_ROWS && rows > 1) {
+                for (int e = d; e <= dLast; e++) {
+                    row(out, w, kind, x, outDim, inDim, e, 0, rows, scratch);
+                }
+                continue;
+            }
             int t = 0;
             while (rows - t >= 4) {
                 if (rows - t == 5) { // 4×5 in one pass: the widest tile the 32 vector registers hold
@@ -177,6 +190,276 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             }
         }
     }
+
+    /** Weight row d × activation rows t .. t+1: one sequential weight stream, 2 accumulators. */
+    private void row1x2F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                           float[] scratch) {
+        long w0 = (long) d * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a0 = z, a1 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector u = f32(w, w0 + j);
+            a0 = u.fma(FloatVector.fromArray(sp, x, x0 + j), a0);
+            a1 = u.fma(FloatVector.fromArray(sp, x, x1 + j), a1);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound, inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound, inDim);
+    }
+
+    /** Weight row d × activation rows t .. t+1: one sequential weight stream, 2 accumulators. */
+    private void row1x2Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                           float[] scratch) {
+        long w0 = (long) d * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a0 = z, a1 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector u = bf16(w, w0 + j);
+            a0 = u.fma(FloatVector.fromArray(sp, x, x0 + j), a0);
+            a1 = u.fma(FloatVector.fromArray(sp, x, x1 + j), a1);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound, inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound, inDim);
+    }
+
+    /** Weight row d × activation rows t .. t+1: one sequential weight stream, 2 accumulators. */
+    private void row1x2F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                           float[] scratch) {
+        long w0 = (long) d * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a0 = z, a1 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector u = f16(w, w0 + j);
+            a0 = u.fma(FloatVector.fromArray(sp, x, x0 + j), a0);
+            a1 = u.fma(FloatVector.fromArray(sp, x, x1 + j), a1);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound, inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound, inDim);
+    }
+
+    /** Weight row d × activation rows t .. t+2: one sequential weight stream, 3 accumulators. */
+    private void row1x3F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                           float[] scratch) {
+        long w0 = (long) d * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a0 = z, a1 = z, a2 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector u = f32(w, w0 + j);
+            a0 = u.fma(FloatVector.fromArray(sp, x, x0 + j), a0);
+            a1 = u.fma(FloatVector.fromArray(sp, x, x1 + j), a1);
+            a2 = u.fma(FloatVector.fromArray(sp, x, x2 + j), a2);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound, inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound, inDim);
+        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w0, x, x2, bound, inDim);
+    }
+
+    /** Weight row d × activation rows t .. t+2: one sequential weight stream, 3 accumulators. */
+    private void row1x3Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                           float[] scratch) {
+        long w0 = (long) d * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a0 = z, a1 = z, a2 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector u = bf16(w, w0 + j);
+            a0 = u.fma(FloatVector.fromArray(sp, x, x0 + j), a0);
+            a1 = u.fma(FloatVector.fromArray(sp, x, x1 + j), a1);
+            a2 = u.fma(FloatVector.fromArray(sp, x, x2 + j), a2);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound, inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound, inDim);
+        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w0, x, x2, bound, inDim);
+    }
+
+    /** Weight row d × activation rows t .. t+2: one sequential weight stream, 3 accumulators. */
+    private void row1x3F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                           float[] scratch) {
+        long w0 = (long) d * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a0 = z, a1 = z, a2 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector u = f16(w, w0 + j);
+            a0 = u.fma(FloatVector.fromArray(sp, x, x0 + j), a0);
+            a1 = u.fma(FloatVector.fromArray(sp, x, x1 + j), a1);
+            a2 = u.fma(FloatVector.fromArray(sp, x, x2 + j), a2);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound, inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound, inDim);
+        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w0, x, x2, bound, inDim);
+    }
+
+    /** Weight row d × activation rows t .. t+3: one sequential weight stream, 4 accumulators. */
+    private void row1x4F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                           float[] scratch) {
+        long w0 = (long) d * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        int x3 = x2 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector u = f32(w, w0 + j);
+            a0 = u.fma(FloatVector.fromArray(sp, x, x0 + j), a0);
+            a1 = u.fma(FloatVector.fromArray(sp, x, x1 + j), a1);
+            a2 = u.fma(FloatVector.fromArray(sp, x, x2 + j), a2);
+            a3 = u.fma(FloatVector.fromArray(sp, x, x3 + j), a3);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound, inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound, inDim);
+        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w0, x, x2, bound, inDim);
+        out[(t + 3) * outDim + d] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w0, x, x3, bound, inDim);
+    }
+
+    /** Weight row d × activation rows t .. t+3: one sequential weight stream, 4 accumulators. */
+    private void row1x4Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                           float[] scratch) {
+        long w0 = (long) d * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        int x3 = x2 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector u = bf16(w, w0 + j);
+            a0 = u.fma(FloatVector.fromArray(sp, x, x0 + j), a0);
+            a1 = u.fma(FloatVector.fromArray(sp, x, x1 + j), a1);
+            a2 = u.fma(FloatVector.fromArray(sp, x, x2 + j), a2);
+            a3 = u.fma(FloatVector.fromArray(sp, x, x3 + j), a3);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound, inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound, inDim);
+        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w0, x, x2, bound, inDim);
+        out[(t + 3) * outDim + d] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w0, x, x3, bound, inDim);
+    }
+
+    /** Weight row d × activation rows t .. t+3: one sequential weight stream, 4 accumulators. */
+    private void row1x4F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int t,
+                           float[] scratch) {
+        long w0 = (long) d * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        int x3 = x2 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector u = f16(w, w0 + j);
+            a0 = u.fma(FloatVector.fromArray(sp, x, x0 + j), a0);
+            a1 = u.fma(FloatVector.fromArray(sp, x, x1 + j), a1);
+            a2 = u.fma(FloatVector.fromArray(sp, x, x2 + j), a2);
+            a3 = u.fma(FloatVector.fromArray(sp, x, x3 + j), a3);
+        }
+        int lanes = sp.length();
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
+        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound, inDim);
+        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound, inDim);
+        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w0, x, x2, bound, inDim);
+        out[(t + 3) * outDim + d] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w0, x, x3, bound, inDim);
+    }
+
+    /** Weight row d × activation rows t .. t+r-1, 2 ≤ r ≤ 4. */
+    private void row(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim, int d, int t, int r,
+                     float[] scratch) {
+        switch (kind) {
+            case F32 -> {
+                switch (r) {
+                    case 1 -> dotF32(out, w, x, outDim, inDim, d, t, scratch);
+                    case 2 -> row1x2F32(out, w, x, outDim, inDim, d, t, scratch);
+                    case 3 -> row1x3F32(out, w, x, outDim, inDim, d, t, scratch);
+                    case 4 -> row1x4F32(out, w, x, outDim, inDim, d, t, scratch);
+                    default -> throw new IllegalArgumentException("rows " + r);
+                }
+            }
+            case BF16 -> {
+                switch (r) {
+                    case 1 -> dotBf16(out, w, x, outDim, inDim, d, t, scratch);
+                    case 2 -> row1x2Bf16(out, w, x, outDim, inDim, d, t, scratch);
+                    case 3 -> row1x3Bf16(out, w, x, outDim, inDim, d, t, scratch);
+                    case 4 -> row1x4Bf16(out, w, x, outDim, inDim, d, t, scratch);
+                    default -> throw new IllegalArgumentException("rows " + r);
+                }
+            }
+            case F16 -> {
+                switch (r) {
+                    case 1 -> dotF16(out, w, x, outDim, inDim, d, t, scratch);
+                    case 2 -> row1x2F16(out, w, x, outDim, inDim, d, t, scratch);
+                    case 3 -> row1x3F16(out, w, x, outDim, inDim, d, t, scratch);
+                    case 4 -> row1x4F16(out, w, x, outDim, inDim, d, t, scratch);
+                    default -> throw new IllegalArgumentException("rows " + r);
+                }
+            }
+            default -> throw new IllegalArgumentException("kind " + kind);
+        }
+    }
+
 
     // One method per dtype and tile shape: C2 stops inlining the Vector API calls when one method holds several of
     // these loops, and then boxes every vector.
