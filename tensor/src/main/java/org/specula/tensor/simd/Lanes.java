@@ -32,12 +32,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Output rows of a matmul tile; thread splits are aligned to it. */
     static final int TILE_D = 4;
     /**
-     * Blocks of up to this many rows read each weight row once as one sequential stream with one accumulator per
-     * activation row (as decode's dot does): DRAM serves one stream about twice as fast as a tile's four
-     * interleaved ones. Measured (2560x960 BF16 from DRAM, 2 threads): rows 2/3/4 = 214/220/298 µs this way
-     * against 272/308/320 µs with 4-row tiles; from 5 rows on the tiles' register reuse wins (344 vs 392 µs).
+     * Small blocks (rows × inDim ≤ this many floats, so at most 4 rows given the row kernels) read each weight row
+     * once as one sequential stream with one accumulator per activation row, as decode's dot does. Where the rows
+     * are short (960 BF16 = 1.9 KB) DRAM serves that one stream better than a tile's four interleaved ones; where
+     * they are long the tiles' reuse of activation loads wins. Measured from DRAM, 2 threads, BF16 (µs, stream vs
+     * tile): 2560x960 rows 2/3/4 = 214/220/298 vs 272/308/320; 8192x2048 rows 2 = 1292 vs 1454, rows 3 = 2187 vs
+     * 1454; 960x2560 rows 2 = 236 vs 213; 2048x8192 rows 2 = 1978 vs 1223.
      */
-    static final int ROW_STREAM_MAX_ROWS = 4;
+    static final int ROW_STREAM_MAX_FLOATS = 4096;
 
     abstract VectorSpecies<Float> floats();
 
@@ -162,7 +164,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                       int dFrom, int dTo, float[] scratch) {
         for (int d = dFrom; d < dTo; d += TILE_D) {
             int dLast = Math.min(d + TILE_D, dTo) - 1;
-            if (rows <= ROW_STREAM_MAX_ROWS && rows > 1) {
+            if (rows > 1 && rows <= 4 && rows * inDim <= ROW_STREAM_MAX_FLOATS) {
                 for (int e = d; e <= dLast; e++) {
                     row(out, w, kind, x, outDim, inDim, e, 0, rows, scratch);
                 }
