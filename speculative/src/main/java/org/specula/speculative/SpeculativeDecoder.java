@@ -16,17 +16,17 @@ import java.util.function.IntFunction;
  */
 public final class SpeculativeDecoder {
     private final ForwardPass target;
+    private final Scorer scorer;
     private final Proposer proposer;
     private final int draftTokens;
     private final SamplingParams params;
     private final long seed;
     private final int vocab;
-    private float[] targetLogits = new float[0];   // [k+1][vocab]
+    private float[] targetLogits = new float[0];   // [k+1][vocab], the scorer's
     private double[][] targetProbs = new double[0][]; // [k+1][vocab]
     private final double[] acceptU;                // [k+1]
     private final double[] sampleU;                // [k+1]
     private final double[] residual;               // [vocab]
-    private final int[] block;                     // [k+1] last committed token + drafts
     private final IntFunction<double[]> targetRow = this::processedTargetRow;
     private StepObserver observer = (tokens, length) -> { };
 
@@ -45,6 +45,7 @@ public final class SpeculativeDecoder {
             throw new IllegalArgumentException("--draft-tokens must be >= 0");
         }
         this.target = target;
+        this.scorer = new Scorer(target);
         this.proposer = proposer;
         this.draftTokens = draftTokens;
         this.params = params;
@@ -53,7 +54,6 @@ public final class SpeculativeDecoder {
         this.acceptU = new double[draftTokens + 1];
         this.sampleU = new double[draftTokens + 1];
         this.residual = new double[vocab];
-        this.block = new int[draftTokens + 1];
         ensureRows(Math.min(draftTokens + 1, 8));
     }
 
@@ -65,7 +65,6 @@ public final class SpeculativeDecoder {
 
     private void ensureRows(int rows) {
         if (targetProbs.length < rows) {
-            targetLogits = new float[rows * vocab];
             targetProbs = new double[rows][vocab];
         }
     }
@@ -92,9 +91,7 @@ public final class SpeculativeDecoder {
             k = draft.count();
             long verifyStart = System.nanoTime();
             ensureRows(k + 1);
-            block[0] = tokens[length - 1];
-            System.arraycopy(draft.draftTokens(), 0, block, 1, k);
-            target.forward(block, 0, k + 1, ForwardPass.Logits.ALL, targetLogits);
+            targetLogits = scorer.score(tokens[length - 1], draft);
             stats.verifyNanos += System.nanoTime() - verifyStart;
             for (int i = 0; i <= k; i++) {
                 acceptU[i] = Uniforms.at(seed, length + i, Uniforms.ACCEPT);
@@ -104,8 +101,7 @@ public final class SpeculativeDecoder {
                     targetRow, k, acceptU, sampleU, residual);
             int accepted = verdict.acceptedCount();
             stats.record(k, accepted, accepted + 1);
-            // the target has seen committed[0..length) plus drafts; keep what is committed: length + accepted
-            target.truncate(length + accepted);
+            scorer.commit(length, accepted);
             int before = length;
             for (int i = 0; i <= accepted && generated < stop.maxTokens(); i++) {
                 tokens[length++] = i < accepted ? draft.draftTokens()[i] : verdict.emittedToken();
