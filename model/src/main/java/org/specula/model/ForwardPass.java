@@ -145,7 +145,7 @@ public final class ForwardPass {
             k.matmul(vNew, layer.wv(), xb, rows);
             k.ropeInPlace(q, rows, c.numHeads(), c.headDim(), pos, ropeCos, ropeSin);
             k.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), pos, ropeCos, ropeSin);
-            System.arraycopy(kNew, 0, cache.keys[l], pos * kvDim, rows * kvDim);
+            cache.putKeys(l, pos, kNew, rows);
             System.arraycopy(vNew, 0, cache.values[l], pos * kvDim, rows * kvDim);
             k.attention(attOut, q, cache.keys[l], cache.values[l], rows, pos, c.numHeads(), c.numKvHeads(),
                     c.headDim(), att);

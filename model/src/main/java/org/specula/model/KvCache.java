@@ -8,7 +8,7 @@ import org.specula.tensor.SpeculaException;
  * Invariant: after each step the cache equals a fresh prefill of the tokens it covers.
  */
 public final class KvCache {
-    final float[][] keys;   // [layer][capacity * kvDim]
+    final float[][] keys;   // [layer][kvDim * capacity], transposed: dimension-major, positions contiguous
     final float[][] values; // [layer][capacity * kvDim]
     private final int capacity;
     private final int kvDim;
@@ -58,7 +58,21 @@ public final class KvCache {
 
     /** Copy of layer l's keys for position p (for tests comparing caches). */
     public float[] key(int layer, int position) {
-        return java.util.Arrays.copyOfRange(keys[layer], position * kvDim, (position + 1) * kvDim);
+        float[] key = new float[kvDim];
+        for (int i = 0; i < kvDim; i++) {
+            key[i] = keys[layer][i * capacity + position];
+        }
+        return key;
+    }
+
+    /** Stores keys [rows][kvDim] of layer l at positions from .. from+rows-1 (transposed). */
+    void putKeys(int layer, int from, float[] rowsOfKeys, int rows) {
+        float[] k = keys[layer];
+        for (int t = 0; t < rows; t++) {
+            for (int i = 0; i < kvDim; i++) {
+                k[i * capacity + from + t] = rowsOfKeys[t * kvDim + i];
+            }
+        }
     }
 
     /** Copy of layer l's values for position p. */

@@ -40,10 +40,12 @@ public interface Kernels extends AutoCloseable {
 
     /**
      * Causal grouped-query attention for a block of rows queries at positions startPos .. startPos+rows-1.
-     * q and out are [rows][nHeads * headDim]; keys and values are one layer's cache [context][nKvHeads * headDim]
-     * already holding positions 0 .. startPos+rows-1. Query head h reads kv head h / (nHeads / nKvHeads); row t
-     * attends to positions 0 .. startPos+t with scores q·k / sqrt(headDim). att is scratch of at least
-     * nHeads * (startPos + rows) floats.
+     * q and out are [rows][nHeads * headDim]. keys is one layer's key cache stored transposed,
+     * [nKvHeads * headDim][capacity] with capacity = keys.length / (nKvHeads * headDim), so that consecutive positions
+     * of one key dimension are contiguous (scores of many positions are computed a vector at a time); values is
+     * [capacity][nKvHeads * headDim]. Both already hold positions 0 .. startPos+rows-1. Query head h reads kv head
+     * h / (nHeads / nKvHeads); row t attends to positions 0 .. startPos+t with scores q·k / sqrt(headDim). att is
+     * scratch of at least nHeads * (startPos + rows) floats.
      */
     void attention(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
                    int nHeads, int nKvHeads, int headDim, float[] att);

@@ -122,6 +122,7 @@ public final class ScalarKernels implements Kernels {
     public void attention(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
                           int nHeads, int nKvHeads, int headDim, float[] att) {
         int kvDim = nKvHeads * headDim;
+        int capacity = keys.length / kvDim;
         int group = nHeads / nKvHeads;
         double scale = 1.0 / Math.sqrt(headDim);
         for (int t = 0; t < rows; t++) {
@@ -133,7 +134,7 @@ public final class ScalarKernels implements Kernels {
                 for (int s = 0; s < len; s++) {
                     double dot = 0;
                     for (int i = 0; i < headDim; i++) {
-                        dot += (double) q[qOff + i] * keys[s * kvDim + kvOff + i];
+                        dot += (double) q[qOff + i] * keys[(kvOff + i) * capacity + s];
                     }
                     att[attOff + s] = (float) (dot * scale);
                 }

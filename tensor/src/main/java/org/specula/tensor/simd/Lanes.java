@@ -1360,6 +1360,98 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return s;
     }
 
+    /**
+     * att[attOff + s] = (Σ_i q[qOff+i] · keysT[(kvOff+i) · capacity + s]) · scale for s &lt; len, with the keys stored
+     * transposed: a vector holds the scores of consecutive positions and each is one fused multiply-add chain over
+     * i ascending (no lane sum), the same chain as the scalar tail, so a score never depends on its lane.
+     */
+    final void scores(float[] att, int attOff, float[] q, int qOff, float[] keysT, int kvOff, int capacity, int len,
+                      int headDim, float scale) {
+        VectorSpecies<Float> sp = floats();
+        int lanes = sp.length();
+        int bound = sp.loopBound(len);
+        int s = 0;
+        for (; s + 4 * lanes <= bound; s += 4 * lanes) { // four independent chains hide the FMA latency
+            FloatVector a0 = FloatVector.zero(sp);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int i = 0; i < headDim; i++) {
+                FloatVector qi = FloatVector.broadcast(sp, q[qOff + i]);
+                int row = (kvOff + i) * capacity + s;
+                a0 = qi.fma(FloatVector.fromArray(sp, keysT, row), a0);
+                a1 = qi.fma(FloatVector.fromArray(sp, keysT, row + lanes), a1);
+                a2 = qi.fma(FloatVector.fromArray(sp, keysT, row + 2 * lanes), a2);
+                a3 = qi.fma(FloatVector.fromArray(sp, keysT, row + 3 * lanes), a3);
+            }
+            a0.mul(scale).intoArray(att, attOff + s);
+            a1.mul(scale).intoArray(att, attOff + s + lanes);
+            a2.mul(scale).intoArray(att, attOff + s + 2 * lanes);
+            a3.mul(scale).intoArray(att, attOff + s + 3 * lanes);
+        }
+        for (; s < bound; s += lanes) {
+            FloatVector acc = FloatVector.zero(sp);
+            for (int i = 0; i < headDim; i++) {
+                acc = FloatVector.broadcast(sp, q[qOff + i])
+                        .fma(FloatVector.fromArray(sp, keysT, (kvOff + i) * capacity + s), acc);
+            }
+            acc.mul(scale).intoArray(att, attOff + s);
+        }
+        for (; s < len; s++) {
+            float acc = 0;
+            for (int i = 0; i < headDim; i++) {
+                acc = Math.fma(q[qOff + i], keysT[(kvOff + i) * capacity + s], acc);
+            }
+            att[attOff + s] = acc * scale;
+        }
+    }
+
+    /**
+     * out[o+i] = Σ_s att[attOff+s] · values[s · kvDim + kvOff + i] for i &lt; headDim, each element one fused
+     * multiply-add chain over s ascending from 0 (what repeated {@link #axpy} from zero gives), with up to four
+     * vectors of accumulators kept in registers across all positions.
+     */
+    final void weightedSum(float[] out, int o, float[] att, int attOff, int len, float[] values, int kvOff,
+                           int kvDim, int headDim) {
+        VectorSpecies<Float> sp = floats();
+        int lanes = sp.length();
+        int bound = sp.loopBound(headDim);
+        int c = 0;
+        for (; c + 4 * lanes <= bound; c += 4 * lanes) {
+            FloatVector a0 = FloatVector.zero(sp);
+            FloatVector a1 = a0;
+            FloatVector a2 = a0;
+            FloatVector a3 = a0;
+            for (int s = 0; s < len; s++) {
+                FloatVector w = FloatVector.broadcast(sp, att[attOff + s]);
+                int v = s * kvDim + kvOff + c;
+                a0 = w.fma(FloatVector.fromArray(sp, values, v), a0);
+                a1 = w.fma(FloatVector.fromArray(sp, values, v + lanes), a1);
+                a2 = w.fma(FloatVector.fromArray(sp, values, v + 2 * lanes), a2);
+                a3 = w.fma(FloatVector.fromArray(sp, values, v + 3 * lanes), a3);
+            }
+            a0.intoArray(out, o + c);
+            a1.intoArray(out, o + c + lanes);
+            a2.intoArray(out, o + c + 2 * lanes);
+            a3.intoArray(out, o + c + 3 * lanes);
+        }
+        for (; c < bound; c += lanes) {
+            FloatVector a = FloatVector.zero(sp);
+            for (int s = 0; s < len; s++) {
+                a = FloatVector.broadcast(sp, att[attOff + s])
+                        .fma(FloatVector.fromArray(sp, values, s * kvDim + kvOff + c), a);
+            }
+            a.intoArray(out, o + c);
+        }
+        for (; c < headDim; c++) {
+            float a = 0;
+            for (int s = 0; s < len; s++) {
+                a = Math.fma(att[attOff + s], values[s * kvDim + kvOff + c], a);
+            }
+            out[o + c] = a;
+        }
+    }
+
     /** y[yo+i] += a · x[xo+i] for i &lt; n (fused). */
     final void axpy(float[] y, int yo, float a, float[] x, int xo, int n) {
         VectorSpecies<Float> sp = floats();
@@ -1399,6 +1491,61 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /** max of x[off .. off+n), n ≥ 1 (max is exact, so any order gives the same result). */
+    // exp for softmax: Cody-Waite reduction by ln 2 and Cephes' degree-5 polynomial, in float. The vector body and
+    // the scalar tail perform the same IEEE operations in the same order, so an element's value never depends on
+    // whether it fell in a vector or in the tail (and no JIT-dependent library exp is involved). Error ≤ 2 ulp.
+    private static final float LOG2E = 1.44269504f;
+    private static final float MAGIC = 12582912f; // 1.5 * 2^23: adding it rounds to an integer
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float P0 = 1.9875691500e-4f;
+    private static final float P1 = 1.3981999507e-3f;
+    private static final float P2 = 8.3334519073e-3f;
+    private static final float P3 = 4.1665795894e-2f;
+    private static final float P4 = 1.6666665459e-1f;
+    private static final float P5 = 5.0000001201e-1f;
+    private static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+
+    /** exp(x − max) for x ≤ max, the scalar twin of the vector body of {@link #expShiftedInPlace}. */
+    static float expShifted(float x, float max) {
+        float d = Math.max(x - max, -87f);
+        float t = d * LOG2E + MAGIC;
+        float n = t - MAGIC;
+        float r = Math.fma(n, -LN2_HI, d);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(P0, r, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        float y = Math.fma(p, r * r, r) + 1f;
+        return y * Float.intBitsToFloat((Float.floatToRawIntBits(t) - MAGIC_BITS + 127) << 23);
+    }
+
+    /** x[off+i] = exp(x[off+i] − max) for i &lt; n, every x ≤ max. */
+    final void expShiftedInPlace(float[] x, int off, int n, float max) {
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(n);
+        for (int i = 0; i < bound; i += sp.length()) {
+            FloatVector d = FloatVector.fromArray(sp, x, off + i).sub(max).max(-87f);
+            FloatVector t = d.mul(LOG2E).add(MAGIC);
+            FloatVector nf = t.sub(MAGIC);
+            FloatVector r = nf.fma(FloatVector.broadcast(sp, -LN2_HI), d);
+            r = nf.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+            FloatVector p = FloatVector.broadcast(sp, P0).fma(r, FloatVector.broadcast(sp, P1));
+            p = p.fma(r, FloatVector.broadcast(sp, P2));
+            p = p.fma(r, FloatVector.broadcast(sp, P3));
+            p = p.fma(r, FloatVector.broadcast(sp, P4));
+            p = p.fma(r, FloatVector.broadcast(sp, P5));
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            IntVector bits = t.reinterpretAsInts().sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+            y.mul(bits.reinterpretAsFloats()).intoArray(x, off + i);
+        }
+        for (int i = bound; i < n; i++) {
+            x[off + i] = expShifted(x[off + i], max);
+        }
+    }
+
     final float max(float[] x, int off, int n) {
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(n);

@@ -170,18 +170,17 @@ public final class SimdKernels implements Kernels {
         }
     }
 
-    /** exp stays scalar ({@link Math#exp} in double): same bits in every JIT tier and at every position. */
+    /** exp by {@link Lanes#expShiftedInPlace}: the same float operations in vector body and tail, in every JIT tier. */
     @Override
     public void softmaxInPlace(float[] x, int off, int n) {
         if (n <= 0) {
             return;
         }
         float max = lanes.max(x, off, n);
+        lanes.expShiftedInPlace(x, off, n, max);
         double sum = 0;
         for (int i = 0; i < n; i++) {
-            double e = Math.exp((double) x[off + i] - max);
-            x[off + i] = (float) e;
-            sum += e;
+            sum += x[off + i];
         }
         lanes.scaleInPlace(x, off, (float) (1.0 / sum), n);
     }
@@ -286,6 +285,7 @@ public final class SimdKernels implements Kernels {
 
         void heads(int hFrom, int hTo, float[] scratch) {
             int kvDim = nKvHeads * headDim;
+            int capacity = keys.length / kvDim;
             int group = nHeads / nKvHeads;
             float scale = (float) (1.0 / Math.sqrt(headDim));
             for (int h = hFrom; h < hTo; h++) {
@@ -294,14 +294,9 @@ public final class SimdKernels implements Kernels {
                 for (int t = 0; t < rows; t++) {
                     int len = startPos + t + 1; // causal: positions 0 .. startPos+t
                     int qOff = (t * nHeads + h) * headDim;
-                    for (int s = 0; s < len; s++) {
-                        att[attOff + s] = lanes.dot(q, qOff, keys, s * kvDim + kvOff, headDim, scratch) * scale;
-                    }
+                    lanes.scores(att, attOff, q, qOff, keys, kvOff, capacity, len, headDim, scale);
                     softmaxInPlace(att, attOff, len);
-                    java.util.Arrays.fill(out, qOff, qOff + headDim, 0f);
-                    for (int s = 0; s < len; s++) {
-                        lanes.axpy(out, qOff, att[attOff + s], values, s * kvDim + kvOff, headDim);
-                    }
+                    lanes.weightedSum(out, qOff, att, attOff, len, values, kvOff, kvDim, headDim);
                 }
             }
         }
