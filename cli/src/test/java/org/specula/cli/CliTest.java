@@ -180,6 +180,56 @@ class CliTest {
     }
 
     @Test
+    void benchJsonKeepsItsContractKeys() {
+        Result r = run("bench", "-m", model(), "--tokens", "24", "--prompt-tokens", "8", "--repeats", "1", "--json",
+                "--no-bandwidth");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> json = Json.parseObject(r.out().strip(), "bench");
+        for (String key : new String[]{"prompt_tokens_per_s", "decode_tokens_per_s", "verify_cost", "weights_bytes",
+                "threads", "mmap"}) {
+            assertTrue(json.containsKey(key), key + " in " + json.keySet());
+        }
+        Map<?, ?> cost = (Map<?, ?>) json.get("verify_cost");
+        assertEquals(java.util.List.of("1", "2", "3", "5", "8", "16"), java.util.List.copyOf(cost.keySet()));
+        assertEquals(1.0, ((Number) cost.get("1")).doubleValue());
+        assertEquals(1040128L, json.get("weights_bytes"));
+        assertEquals(true, json.get("mmap"));
+    }
+
+    @Test
+    void benchOracleRunsTheVerificationPathAtTheChosenAcceptance() {
+        for (String a : new String[]{"1", "0"}) {
+            Result r = run("bench", "-m", model(), "--tokens", "40", "--prompt-tokens", "8", "--repeats", "1",
+                    "--json", "--no-bandwidth", "--oracle-acceptance", a, "--draft-tokens", "4", "--temperature", "0");
+            assertEquals(0, r.code(), r.err());
+            Map<String, Object> json = Json.parseObject(r.out().strip(), "bench");
+            for (String key : new String[]{"plain_tokens_per_s", "spec_tokens_per_s", "speedup", "acceptance_rate",
+                    "mean_accepted_per_step"}) {
+                assertTrue(json.containsKey(key), key);
+            }
+            assertEquals(Double.parseDouble(a), ((Number) json.get("acceptance_rate")).doubleValue(), 1e-9,
+                    "oracle acceptance " + a);
+            assertEquals(true, json.get("identical_output"), "greedy speculative output equals plain");
+        }
+        Result draft = run("bench", "-m", model(), "--draft", Samples.path("models/stories260K-draft").toString(),
+                "--tokens", "32", "--prompt-tokens", "8", "--repeats", "1", "--json", "--no-bandwidth");
+        assertEquals(0, draft.code(), draft.err());
+        assertEquals(true, Json.parseObject(draft.out().strip(), "bench").get("identical_output"));
+        assertUserError(run("bench", "-m", model(), "--oracle-acceptance", "1.5"), "--oracle-acceptance");
+    }
+
+    @Test
+    void noMmapGivesTheSameGreedyText() {
+        Result mapped = run("generate", "-m", model(), "-p", "Once upon a time", "--temperature", "0", "-n", "30",
+                "--json");
+        Result copied = run("generate", "-m", model(), "-p", "Once upon a time", "--temperature", "0", "-n", "30",
+                "--json", "--no-mmap");
+        assertEquals(0, copied.code(), copied.err());
+        assertEquals(Json.parseObject(mapped.out().strip(), "a").get("generated_ids"),
+                Json.parseObject(copied.out().strip(), "b").get("generated_ids"));
+    }
+
+    @Test
     void inspectListsTensors() {
         Result r = run("inspect", "-m", model());
         assertEquals(0, r.code(), r.err());
