@@ -19,16 +19,23 @@ final class WorkerPool implements AutoCloseable {
         void run(int chunk, int chunks);
     }
 
+    /** Most chunks one job may have (the claim word holds the count in 16 bits). */
+    static final int MAX_CHUNKS = 0xFFFF;
+
     /** How long an idle worker spins before parking. */
     private static final long SPIN_NANOS = 200_000;
 
     private final Thread[] workers;
     private final AtomicIntegerArray sleeping;
-    /** (generation &lt;&lt; 32) | next unclaimed chunk: a claim names its job, so a late worker takes no later one. */
+    /**
+     * (generation &lt;&lt; 32) | (chunks &lt;&lt; 16) | next unclaimed chunk. A claim names its job and carries that job's
+     * chunk count, so a worker that read a generation late can neither take a chunk of a later job nor pair an
+     * earlier generation with a later job's chunk count (which once let a stale worker run a chunk of the new job
+     * twice and count it towards the new job's completion).
+     */
     private final AtomicLong claims = new AtomicLong();
     private final AtomicInteger done = new AtomicInteger();
     private volatile Job job;
-    private volatile int chunks;
     private volatile int generation;
     private volatile boolean closed;
     private volatile Throwable failure;
@@ -53,19 +60,21 @@ final class WorkerPool implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("kernels are closed");
         }
+        if (chunks < 1 || chunks > MAX_CHUNKS) {
+            throw new IllegalArgumentException("chunks must be in 1.." + MAX_CHUNKS + " (got " + chunks + ")");
+        }
         int g = generation + 1;
         failure = null;
         done.set(0);
         this.job = job;
-        this.chunks = chunks;
-        claims.set((long) g << 32);
+        claims.set(((long) g << 32) | ((long) chunks << 16));
         generation = g; // volatile write publishes everything above to the workers
         for (int i = 0; i < workers.length; i++) {
             if (sleeping.get(i) != 0) {
                 LockSupport.unpark(workers[i]);
             }
         }
-        runChunks(job, g, chunks);
+        runChunks(job, g);
         int spins = 0;
         while (done.get() != chunks) {
             if (++spins < 1 << 12) {
@@ -88,10 +97,11 @@ final class WorkerPool implements AutoCloseable {
     }
 
     /** Claims and runs chunks of generation g until none is left. */
-    private void runChunks(Job job, int g, int chunks) {
+    private void runChunks(Job job, int g) {
         while (true) {
             long c = claims.get();
-            int chunk = (int) c;
+            int chunk = (int) (c & 0xFFFF);
+            int chunks = (int) ((c >>> 16) & 0xFFFF);
             if ((int) (c >>> 32) != g || chunk >= chunks) {
                 return;
             }
@@ -132,7 +142,7 @@ final class WorkerPool implements AutoCloseable {
             seen = g;
             Job current = job;
             if (current != null) {
-                runChunks(current, g, chunks);
+                runChunks(current, g);
             }
         }
     }

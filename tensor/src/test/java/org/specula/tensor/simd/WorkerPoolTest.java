@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 class WorkerPoolTest {
 
@@ -23,6 +24,29 @@ class WorkerPoolTest {
                 int chunks = 1 + job % 13;
                 AtomicIntegerArray runs = new AtomicIntegerArray(chunks);
                 pool.run((chunk, n) -> runs.incrementAndGet(chunk), chunks);
+                for (int c = 0; c < chunks; c++) {
+                    assertEquals(1, runs.get(c), "job " + job + " chunk " + c + " of " + chunks);
+                }
+            }
+        }
+    }
+
+    /**
+     * Jobs with a growing chunk count, back to back, many times: a worker that read the previous generation late must
+     * not pair it with the new job's chunk count (this once ran a chunk twice, and then the job's completion count
+     * overshot: it ended early or, here, never ended; it showed up once in a CI run).
+     */
+    @Test
+    @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // the bug also showed as a hang
+    void aLateWorkerNeverTakesAChunkOfTheNextJob() {
+        try (WorkerPool pool = new WorkerPool(5, "pool-late")) { // more threads than cores: workers get preempted
+            for (int job = 0; job < 200_000; job++) {
+                int chunks = 2 + job % 2; // 2, 3, 2, 3 ...: the stale case needs a larger next job
+                AtomicIntegerArray runs = new AtomicIntegerArray(chunks);
+                pool.run((chunk, n) -> {
+                    runs.incrementAndGet(chunk);
+                    Thread.onSpinWait();
+                }, chunks);
                 for (int c = 0; c < chunks; c++) {
                     assertEquals(1, runs.get(c), "job " + job + " chunk " + c + " of " + chunks);
                 }
