@@ -84,6 +84,7 @@ final class BenchCommand implements Main.Command {
 
             Generation plain = null;
             for (int r = 0; r < repeats; r++) {
+                pass.truncate(0); // measure the whole prefill every time, not the reuse of the cached prompt
                 Generation g = new PlainDecoder(pass, params, seed).generate(prompt, stop, t -> { });
                 if (plain == null || g.decodeNanos() < plain.decodeNanos()) {
                     plain = g;
@@ -105,6 +106,7 @@ final class BenchCommand implements Main.Command {
                     if (draftPass != null) {
                         draftPass.truncate(0);
                     }
+                    pass.truncate(0);
                     Generation g = new SpeculativeDecoder(pass, proposer, k, params, seed).generate(prompt, stop,
                             t -> { });
                     if (spec == null || g.decodeNanos() < spec.decodeNanos()) {

@@ -23,7 +23,7 @@ import java.util.Set;
 /**
  * {@code specula chat}: an interactive conversation in the model's chat format, streaming each reply, with or
  * without a draft model. Lines starting with / are commands: /reset, /stats, /quit. Each turn re-encodes the whole
- * conversation (the cache is rebuilt; prefix reuse is a later optimisation).
+ * conversation; the decoders keep the KV-cache prefix it shares with the previous turn, so only new text is fed.
  */
 final class ChatCommand implements Main.Command {
 

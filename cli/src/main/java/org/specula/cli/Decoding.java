@@ -47,7 +47,6 @@ final class Decoding {
         if (draft == null) {
             return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
         }
-        draft.truncate(0);
         return new SpeculativeDecoder(target, new DraftModelProposer(draft, params, seed), draftTokens, params, seed)
                 .generate(prompt, stop, sink);
     }

@@ -20,6 +20,7 @@ public final class ForwardPass {
     private final LlamaConfig c;
     private final Kernels k;
     private final KvCache cache;
+    private final int[] fed;       // [context] the token at each cached position
     private final float[] ropeCos; // [context][headDim/2]
     private final float[] ropeSin; // [context][headDim/2]
 
@@ -44,6 +45,7 @@ public final class ForwardPass {
             throw new SpeculaException("--context must be at least 1 (got " + context + ")");
         }
         this.cache = new KvCache(c.numLayers(), context, c.kvDim());
+        this.fed = new int[context];
         int half = c.headDim() / 2;
         double[] inv = c.ropeInverseFrequencies();
         ropeCos = new float[context * half];
@@ -92,6 +94,19 @@ public final class ForwardPass {
     }
 
     /**
+     * The length of the longest prefix of tokens[0..n) that the cache already holds: feeding only the rest after
+     * truncate(prefix) leaves the cache exactly as a fresh prefill would (the same tokens at the same positions).
+     */
+    public int commonPrefix(int[] tokens, int n) {
+        int limit = Math.min(n, cache.length());
+        int i = 0;
+        while (i < limit && fed[i] == tokens[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
      * Feeds tokens[from .. from+count) at positions length() .. length()+count-1 and appends them to the cache.
      * logitsOut receives [count][vocab] (ALL), [vocab] (LAST) or nothing (NONE; may be null).
      */
@@ -111,6 +126,7 @@ public final class ForwardPass {
                 throw new SpeculaException("token id " + id + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
+        System.arraycopy(tokens, from, fed, cache.length(), count);
         for (int done = 0; done < count; ) {
             int rows = Math.min(MAX_BLOCK, count - done);
             boolean lastChunk = done + rows == count;

@@ -17,7 +17,6 @@ public final class DraftModelProposer implements Proposer {
     private final SamplingParams params;
     private final long seed;
     private final int vocab;
-    private final int[] fed;            // [context] tokens the draft cache holds, fed[0..draft.length())
     private final float[] logits;       // [vocab]
     private int[] draftTokens = new int[0];
     private double[][] draftProbs = new double[0][];
@@ -28,7 +27,6 @@ public final class DraftModelProposer implements Proposer {
         this.params = params;
         this.seed = seed;
         this.vocab = draft.model().config().vocabSize();
-        this.fed = new int[draft.context()];
         this.logits = new float[vocab];
     }
 
@@ -67,16 +65,10 @@ public final class DraftModelProposer implements Proposer {
 
     /** Length of the longest prefix of the draft cache's tokens that equals committed[0..length). */
     private int committedPrefix(int[] committed, int length) {
-        int keep = 0;
-        int cached = draft.length();
-        while (keep < cached && keep < length && fed[keep] == committed[keep]) {
-            keep++;
-        }
-        return keep;
+        return draft.commonPrefix(committed, length);
     }
 
     private void feed(int[] tokens, int from, int count) {
-        System.arraycopy(tokens, from, fed, draft.length(), count);
         long start = System.nanoTime();
         draft.forward(tokens, from, count, ForwardPass.Logits.LAST, logits);
         forwardNanos += System.nanoTime() - start;

@@ -28,7 +28,7 @@ public final class PlainDecoder {
         this.probs = new double[vocab];
     }
 
-    /** Generates after prompt (which must be non-empty), streaming each token to sink. Resets the cache. */
+    /** Generates after prompt (which must be non-empty), streaming each token to sink. Reuses the cached prefix it shares. */
     public Generation generate(int[] prompt, StopCondition stop, IntConsumer sink) {
         Prefill prefill = Prefill.run(target, prompt);
         int[] tokens = prefill.tokens();
@@ -54,6 +54,6 @@ public final class PlainDecoder {
         }
         long decode = System.nanoTime() - start;
         return new Generation(java.util.Arrays.copyOfRange(tokens, prompt.length, length), reason, prompt.length,
-                prefill.nanos(), decode, null);
+                prefill.fed(), prefill.nanos(), decode, null);
     }
 }

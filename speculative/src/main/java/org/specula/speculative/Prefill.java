@@ -4,10 +4,12 @@ import org.specula.model.ForwardPass;
 import org.specula.tensor.SpeculaException;
 
 /**
- * Feeds all but the last prompt token into a fresh cache: the last committed token is always fed by the next
- * step, whose logits it needs. Returns the token buffer [context] holding the prompt.
+ * Feeds all but the last prompt token into the cache: the last committed token is always fed by the next step,
+ * whose logits it needs. Positions the cache already holds for the same tokens are kept (a chat's earlier turns,
+ * repeated samples of one prompt), which leaves it exactly as a fresh prefill would. Returns the token buffer
+ * [context] holding the prompt and how many tokens were actually fed.
  */
-record Prefill(int[] tokens, long nanos) {
+record Prefill(int[] tokens, long nanos, int fed) {
 
     static Prefill run(ForwardPass target, int[] prompt) {
         if (prompt.length == 0) {
@@ -20,11 +22,13 @@ record Prefill(int[] tokens, long nanos) {
         }
         int[] tokens = new int[target.context()];
         System.arraycopy(prompt, 0, tokens, 0, prompt.length);
-        target.truncate(0);
+        int keep = target.commonPrefix(prompt, prompt.length - 1);
+        target.truncate(keep);
+        int fed = prompt.length - 1 - keep;
         long start = System.nanoTime();
-        if (prompt.length > 1) {
-            target.forward(tokens, 0, prompt.length - 1, ForwardPass.Logits.NONE, null);
+        if (fed > 0) {
+            target.forward(tokens, keep, fed, ForwardPass.Logits.NONE, null);
         }
-        return new Prefill(tokens, System.nanoTime() - start);
+        return new Prefill(tokens, System.nanoTime() - start, fed);
     }
 }

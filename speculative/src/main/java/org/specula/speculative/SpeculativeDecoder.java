@@ -69,7 +69,7 @@ public final class SpeculativeDecoder {
         }
     }
 
-    /** Generates after prompt, streaming each committed token to sink. Resets the target cache. */
+    /** Generates after prompt, streaming each committed token to sink. Reuses the target's cached prefix it shares. */
     public Generation generate(int[] prompt, StopCondition stop, IntConsumer sink) {
         Prefill prefill = Prefill.run(target, prompt);
         int[] tokens = prefill.tokens();
@@ -121,6 +121,6 @@ public final class SpeculativeDecoder {
         stats.totalNanos = System.nanoTime() - start;
         stats.draftNanos = proposer.forwardNanos() - draftBefore;
         return new Generation(java.util.Arrays.copyOfRange(tokens, prompt.length, length), reason, prompt.length,
-                prefill.nanos(), stats.totalNanos, stats);
+                prefill.fed(), prefill.nanos(), stats.totalNanos, stats);
     }
 }

@@ -52,6 +52,11 @@ class SpeculativeDecoderTest {
                 .generate(PROMPT, new StopCondition(n, new int[0]), t -> { });
     }
 
+    static int[] plainFrom(int[] prompt) {
+        return new PlainDecoder(target.newForwardPass(512), SamplingParams.GREEDY, 0)
+                .generate(prompt, new StopCondition(40, new int[0]), t -> { }).generated();
+    }
+
     static Generation speculative(Llama drafter, int k, SamplingParams params, long seed, int n,
                                   SpeculativeDecoder.StepObserver observer) {
         ForwardPass targetPass = target.newForwardPass(512);
@@ -119,6 +124,34 @@ class SpeculativeDecoderTest {
                         "value layer " + layer + " pos " + p);
             }
         }
+    }
+
+    @Test
+    void aCachedPromptPrefixIsReusedAndChangesNothing() {
+        ForwardPass targetPass = target.newForwardPass(512);
+        ForwardPass draftPass = draft.newForwardPass(512);
+        StopCondition stop = new StopCondition(40, new int[0]);
+        Generation first = new SpeculativeDecoder(targetPass, new DraftModelProposer(draftPass, SamplingParams.GREEDY,
+                0), 4, SamplingParams.GREEDY, 0).generate(PROMPT, stop, t -> { });
+        assertEquals(PROMPT.length - 1, first.prefilledTokens());
+        // the same prompt again: nothing to prefill, same output, caches still equal a fresh prefill after each step
+        SpeculativeDecoder again = new SpeculativeDecoder(targetPass, new DraftModelProposer(draftPass,
+                SamplingParams.GREEDY, 0), 4, SamplingParams.GREEDY, 0);
+        again.setStepObserver((tokens, length) -> {
+            assertCacheIsPrefill(target, targetPass.cache(), tokens, targetPass.length());
+            assertCacheIsPrefill(draft, draftPass.cache(), tokens, draftPass.length());
+        });
+        Generation second = again.generate(PROMPT, stop, t -> { });
+        assertEquals(0, second.prefilledTokens());
+        assertArrayEquals(first.generated(), second.generated());
+        // a prompt that shares only the first prompt: the cached continuation is dropped, the new tokens fed
+        int[] other = java.util.Arrays.copyOf(PROMPT, PROMPT.length + 3);
+        other[PROMPT.length] = 300;
+        other[PROMPT.length + 1] = 301;
+        other[PROMPT.length + 2] = 302;
+        Generation third = new PlainDecoder(targetPass, SamplingParams.GREEDY, 0).generate(other, stop, t -> { });
+        assertEquals(2, third.prefilledTokens(), "the 5 shared positions are kept; 2 of the 3 new tokens are fed");
+        assertArrayEquals(plainFrom(other), third.generated());
     }
 
     @Test
