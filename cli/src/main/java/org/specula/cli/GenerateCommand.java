@@ -137,6 +137,7 @@ final class GenerateCommand implements Main.Command {
     private static String json(int[] prompt, Generation g, String text, long seed, Kernels kernels, int k) {
         JsonOut stats = new JsonOut()
                 .put("prompt_tokens", prompt.length)
+                .put("prefilled_tokens", g.prefilledTokens())
                 .put("generated_tokens", g.generated().length)
                 .put("stop_reason", g.stopReason())
                 .put("prompt_tokens_per_s", g.promptTokensPerSecond())
@@ -180,8 +181,9 @@ final class GenerateCommand implements Main.Command {
     }
 
     static void report(Generation g, long seed, Kernels kernels, int k, PrintStream err) {
-        err.printf(Locale.ROOT, "prompt: %d tokens, %.1f tok/s | decode: %d tokens, %.1f tok/s | stop: %s | seed %d"
-                        + " | %s kernels, %d threads%n", g.promptTokens(), g.promptTokensPerSecond(),
+        err.printf(Locale.ROOT, "prompt: %d tokens (%d fed, the rest cached), %.1f tok/s | decode: %d tokens, %.1f tok/s"
+                        + " | stop: %s | seed %d | %s kernels, %d threads%n", g.promptTokens(), g.prefilledTokens() + 1,
+                g.promptTokensPerSecond(),
                 g.generated().length, g.decodeTokensPerSecond(), g.stopReason(), seed, kernels.name(),
                 kernels.threads());
         SpecStats s = g.stats();
