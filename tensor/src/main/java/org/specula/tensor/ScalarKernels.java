@@ -105,7 +105,12 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void swigluInPlace(float[] gate, float[] up, int n) {
-        for (int i = 0; i < n; i++) {
+        swiglu(gate, up, 0, n);
+    }
+
+    /** gate[i] = silu(gate[i]) · up[i] for i in [from, to), in double: the one definition every backend shares. */
+    public static void swiglu(float[] gate, float[] up, int from, int to) {
+        for (int i = from; i < to; i++) {
             double g = gate[i];
             gate[i] = (float) (g / (1.0 + Math.exp(-g)) * up[i]);
         }

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 import org.specula.tensor.Kernels;
+import org.specula.tensor.ScalarKernels;
 import org.specula.tensor.SpeculaException;
 import org.specula.tensor.Tensor;
 
@@ -196,7 +197,7 @@ public final class SimdKernels implements Kernels {
     @Override
     public void swigluInPlace(float[] gate, float[] up, int n) {
         if (pool == null || n < PARALLEL_MIN_SWIGLU) {
-            swiglu(gate, up, 0, n);
+            ScalarKernels.swiglu(gate, up, 0, n);
             return;
         }
         SwigluJob job = swigluJob;
@@ -211,13 +212,6 @@ public final class SimdKernels implements Kernels {
         }
     }
 
-    private static void swiglu(float[] gate, float[] up, int from, int to) {
-        for (int i = from; i < to; i++) {
-            double g = gate[i];
-            gate[i] = (float) (g / (1.0 + Math.exp(-g)) * up[i]);
-        }
-    }
-
     /** Elements split into contiguous chunks. */
     private static final class SwigluJob implements WorkerPool.Job {
         private float[] gate;
@@ -226,7 +220,9 @@ public final class SimdKernels implements Kernels {
 
         @Override
         public void run(int chunk, int chunks) {
-            swiglu(gate, up, (int) ((long) n * chunk / chunks), (int) ((long) n * (chunk + 1) / chunks));
+            int from = (int) ((long) n * chunk / chunks);
+            int to = (int) ((long) n * (chunk + 1) / chunks);
+            ScalarKernels.swiglu(gate, up, from, to);
         }
     }
 
