@@ -108,7 +108,8 @@ final class Args {
         try {
             parsed = Double.parseDouble(v.strip());
         } catch (NumberFormatException e) {
-            throw new SpeculaException("--" + name + " must be a number in [" + min + ", " + max + "] (got '" + v + "')");
+            throw new SpeculaException("--" + name + " must be a number in [" + min + ", " + max + "] (got '" + v
+                    + "')");
         }
         if (!(parsed >= min && parsed <= max)) {
             throw new SpeculaException("--" + name + " must be a number in [" + min + ", " + max + "] (got " + v + ")");

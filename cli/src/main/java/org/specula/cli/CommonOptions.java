@@ -21,7 +21,8 @@ final class CommonOptions {
         o.addOption(Args.value(null, "temperature", "T", "sampling temperature, 0 = greedy (default 0.8)"));
         o.addOption(Args.value(null, "top-k", "K", "keep the K most likely tokens, 0 = off (default 40)"));
         o.addOption(Args.value(null, "top-p", "P", "nucleus sampling mass in (0, 1], 1 = off (default 0.95)"));
-        o.addOption(Args.value(null, "min-p", "P", "drop tokens below P x the top probability, 0 = off (default 0.05)"));
+        o.addOption(Args.value(null, "min-p", "P",
+                "drop tokens below P x the top probability, 0 = off (default 0.05)"));
         o.addOption(Args.value(null, "seed", "N", "random seed (default: random, printed in the statistics)"));
     }
 

@@ -63,7 +63,8 @@ final class GenerateCommand implements Main.Command {
         boolean json = a.has("json");
         try (Kernels kernels = CommonOptions.kernels(a);
              ModelSession target = new ModelSession(a.folder("model"), kernels, !a.has("no-mmap"));
-             ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels, !a.has("no-mmap")) : null) {
+             ModelSession draft = a.has("draft")
+                     ? new ModelSession(a.folder("draft"), kernels, !a.has("no-mmap")) : null) {
             Tokenizer tokenizer = target.tokenizer();
             Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params);
             int[] stopIds = target.model.config().eosIds();
@@ -181,8 +182,8 @@ final class GenerateCommand implements Main.Command {
     }
 
     static void report(Generation g, long seed, Kernels kernels, int k, PrintStream err) {
-        err.printf(Locale.ROOT, "prompt: %d tokens (%d fed, the rest cached), %.1f tok/s | decode: %d tokens, %.1f tok/s"
-                        + " | stop: %s | seed %d | %s kernels, %d threads%n", g.promptTokens(), g.prefilledTokens() + 1,
+        err.printf(Locale.ROOT, "prompt: %d tokens (%d fed, the rest cached), %.1f tok/s"
+                        + " | decode: %d tokens, %.1f tok/s | stop: %s | seed %d | %s kernels, %d threads%n", g.promptTokens(), g.prefilledTokens() + 1,
                 g.promptTokensPerSecond(),
                 g.generated().length, g.decodeTokensPerSecond(), g.stopReason(), seed, kernels.name(),
                 kernels.threads());

@@ -41,7 +41,8 @@ final class InspectCommand implements Main.Command {
                             t.byteSize());
                 }
             }
-            out.printf(Locale.ROOT, "%d tensors, %,d bytes of weights%n", folder.tensors().size(), folder.weightBytes());
+            out.printf(Locale.ROOT, "%d tensors, %,d bytes of weights%n", folder.tensors().size(),
+                    folder.weightBytes());
         }
         return 0;
     }

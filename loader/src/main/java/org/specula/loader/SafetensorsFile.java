@@ -132,7 +132,8 @@ public final class SafetensorsFile {
             throw new SpeculaException(field + ": missing \"dtype\"");
         }
         DType dtype = DType.fromSafetensorsName(dtypeName).orElseThrow(() -> new SpeculaException(
-                field + ": unknown dtype \"" + dtypeName + "\"; supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL"));
+                field + ": unknown dtype \"" + dtypeName
+                        + "\"; supported: F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL"));
         long[] shape = longs(field, "shape", info.get("shape"));
         long[] offsets = longs(field, "data_offsets", info.get("data_offsets"));
         if (offsets.length != 2) {

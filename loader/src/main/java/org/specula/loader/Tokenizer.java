@@ -73,7 +73,9 @@ public final class Tokenizer {
         hasNormalizedAddedTokens = added.tokens().stream().anyMatch(AddedTokens.Token::normalized);
     }
 
-    /** path = a model folder (reads tokenizer.json and, when present, tokenizer_config.json) or a tokenizer.json file. */
+    /**
+     * path = a model folder (reads tokenizer.json and, when present, tokenizer_config.json) or a tokenizer.json file.
+     */
     public static Tokenizer load(Path path) {
         Path file = path;
         Path configFile = null;
@@ -243,7 +245,8 @@ public final class Tokenizer {
         if (value == null) {
             return OptionalInt.empty();
         }
-        String content = value instanceof Map<?, ?> map ? Fields.string(map.get("content"), configName, key + ".content")
+        String content = value instanceof Map<?, ?> map
+                ? Fields.string(map.get("content"), configName, key + ".content")
                 : Fields.string(value, configName, key);
         OptionalInt id = idOf(content, model, added);
         if (id.isEmpty()) {
