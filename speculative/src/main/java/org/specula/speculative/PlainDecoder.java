@@ -28,7 +28,10 @@ public final class PlainDecoder {
         this.probs = new double[vocab];
     }
 
-    /** Generates after prompt (which must be non-empty), streaming each token to sink. Reuses the cached prefix it shares. */
+    /**
+     * Generates after prompt (which must be non-empty), streaming each token to sink. Reuses the cached prefix it
+     * shares.
+     */
     public Generation generate(int[] prompt, StopCondition stop, IntConsumer sink) {
         Prefill prefill = Prefill.run(target, prompt);
         int[] tokens = prefill.tokens();

@@ -15,6 +15,8 @@ import java.util.function.IntFunction;
  * Uniforms are keyed by (seed, absolute position), so greedy and one-hot drafters reproduce plain decoding exactly.
  */
 public final class SpeculativeDecoder {
+    private static final Draft NO_DRAFT = new Draft(new int[0], new double[0][], 0);
+
     private final ForwardPass target;
     private final Scorer scorer;
     private final Proposer proposer;
@@ -87,7 +89,7 @@ public final class SpeculativeDecoder {
             }
             // never draft past the context or past what may still be generated
             int k = Math.min(draftTokens, Math.min(target.context() - length, stop.maxTokens() - generated - 1));
-            Draft draft = k > 0 ? proposer.propose(tokens, length, k) : new Draft(new int[0], new double[0][], 0);
+            Draft draft = k > 0 ? proposer.propose(tokens, length, k) : NO_DRAFT;
             k = draft.count();
             long verifyStart = System.nanoTime();
             ensureRows(k + 1);

@@ -1408,7 +1408,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
 
     /**
      * out[o+i] = Σ_s att[attOff+s] · values[s · kvDim + kvOff + i] for i &lt; headDim, each element one fused
-     * multiply-add chain over s ascending from 0 (what repeated {@link #axpy} from zero gives), with up to four
+     * multiply-add chain over s ascending from 0, with up to four
      * vectors of accumulators kept in registers across all positions.
      */
     final void weightedSum(float[] out, int o, float[] att, int attOff, int len, float[] values, int kvOff,
@@ -1449,19 +1449,6 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                 a = Math.fma(att[attOff + s], values[s * kvDim + kvOff + c], a);
             }
             out[o + c] = a;
-        }
-    }
-
-    /** y[yo+i] += a · x[xo+i] for i &lt; n (fused). */
-    final void axpy(float[] y, int yo, float a, float[] x, int xo, int n) {
-        VectorSpecies<Float> sp = floats();
-        int bound = sp.loopBound(n);
-        FloatVector va = FloatVector.broadcast(sp, a);
-        for (int i = 0; i < bound; i += sp.length()) {
-            va.fma(FloatVector.fromArray(sp, x, xo + i), FloatVector.fromArray(sp, y, yo + i)).intoArray(y, yo + i);
-        }
-        for (int i = bound; i < n; i++) {
-            y[yo + i] = Math.fma(a, x[xo + i], y[yo + i]);
         }
     }
 
