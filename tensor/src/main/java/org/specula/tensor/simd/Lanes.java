@@ -85,6 +85,144 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         };
     }
 
+    // ---------------------------------------------------------------- lane sums of a tile, a vector at a time
+
+    /**
+     * Index vector (for a two-vector {@code selectFrom}) of one butterfly level with groups of h lanes: lane i of
+     * the result takes group 2m (lo) or 2m+1 (hi), m = (i / h) / 2, of the first vector when i / h is even, of the
+     * second when odd. lo + hi adds, within each accumulator, partial sums h lanes apart, exactly the pairs
+     * {@link #treeSum} adds at that level; null where 2h exceeds the lane count.
+     */
+    static IntVector foldIndex(VectorSpecies<Integer> sp, int h, boolean hi) {
+        int lanes = sp.length();
+        if (2 * h > lanes) {
+            return null;
+        }
+        int[] index = new int[lanes];
+        for (int i = 0; i < lanes; i++) {
+            int g = i / h;
+            index[i] = (g % 2 == 0 ? 0 : lanes) + (2 * (g / 2) + (hi ? 1 : 0)) * h + i % h;
+        }
+        return IntVector.fromArray(sp, index, 0);
+    }
+
+    /**
+     * Where {@link #foldSums} leaves each sum: result[k] is the offset from base of accumulator k's lane sum. Found by
+     * running the same pairing on accumulator labels, which also checks that every addition stays within one
+     * accumulator.
+     */
+    static int[] foldLayout(int lanes, int count) {
+        int[][] slots = new int[count][lanes];
+        for (int k = 0; k < count; k++) {
+            java.util.Arrays.fill(slots[k], k);
+        }
+        int v = count;
+        for (int h = lanes / 2; h >= 1; h /= 2) {
+            int pairs = Math.max(1, v / 2);
+            int[][] next = new int[pairs][lanes];
+            for (int i = 0; i < pairs; i++) {
+                int[] a = slots[2 * i];
+                int[] b = v == 1 ? a : slots[2 * i + 1];
+                for (int l = 0; l < lanes; l++) {
+                    int g = l / h;
+                    int[] src = g % 2 == 0 ? a : b;
+                    int lo = src[2 * (g / 2) * h + l % h];
+                    if (lo != src[(2 * (g / 2) + 1) * h + l % h]) {
+                        throw new AssertionError("fold mixes accumulators " + lo + " and another");
+                    }
+                    next[i][l] = lo;
+                }
+            }
+            slots = next;
+            v = pairs;
+        }
+        int[] at = new int[count];
+        java.util.Arrays.fill(at, -1);
+        for (int i = 0; i < slots.length; i++) {
+            for (int l = 0; l < lanes; l++) {
+                if (at[slots[i][l]] < 0) {
+                    at[slots[i][l]] = i * lanes + l;
+                }
+            }
+        }
+        return at;
+    }
+
+    /** Fold index vectors: n = 0/1 are lo/hi for h = 8, 2/3 for h = 4, 4/5 for h = 2, 6/7 for h = 1. */
+    abstract IntVector fold(int n);
+
+    /** Offset of accumulator k's lane sum after {@code foldSums(s, base, count)}, count 4, 8 or 16. */
+    abstract int sumAt4(int k);
+
+    abstract int sumAt8(int k);
+
+    abstract int sumAt16(int k);
+
+    /**
+     * The lane sums of count (4, 8 or 16) accumulators stored at s[base + k·lanes], a vector at a time: each level
+     * folds two vectors into one with two lane permutations and one add, halving the partial sums per accumulator,
+     * so 16 accumulators of 16 lanes take 15 vector folds instead of 240 scalar adds. The additions are exactly those
+     * of {@link #treeSum}, so each sum is bit-identical to it (decode and blocks agree). In place, in ascending
+     * order: fold i reads slots 2i and 2i+1 (one slot folded with itself once a single vector is left) and writes
+     * slot i. Afterwards the sums lie where {@link #sumAt16} and its siblings say.
+     */
+    final void foldSums(float[] s, int base, int count) {
+        VectorSpecies<Float> sp = floats();
+        int lanes = sp.length();
+        int v = count;
+        if (lanes >= 16) {
+            IntVector lo = fold(0);
+            IntVector hi = fold(1);
+            int pairs = Math.max(1, v / 2);
+            for (int i = 0; i < pairs; i++) {
+                IntVector a = FloatVector.fromArray(sp, s, base + 2 * i * lanes).reinterpretAsInts();
+                IntVector b = FloatVector.fromArray(sp, s, base + (v == 1 ? 2 * i : 2 * i + 1) * lanes)
+                        .reinterpretAsInts();
+                lo.selectFrom(a, b).reinterpretAsFloats().add(hi.selectFrom(a, b).reinterpretAsFloats())
+                        .intoArray(s, base + i * lanes);
+            }
+            v = pairs;
+        }
+        if (lanes >= 8) {
+            IntVector lo = fold(2);
+            IntVector hi = fold(3);
+            int pairs = Math.max(1, v / 2);
+            for (int i = 0; i < pairs; i++) {
+                IntVector a = FloatVector.fromArray(sp, s, base + 2 * i * lanes).reinterpretAsInts();
+                IntVector b = FloatVector.fromArray(sp, s, base + (v == 1 ? 2 * i : 2 * i + 1) * lanes)
+                        .reinterpretAsInts();
+                lo.selectFrom(a, b).reinterpretAsFloats().add(hi.selectFrom(a, b).reinterpretAsFloats())
+                        .intoArray(s, base + i * lanes);
+            }
+            v = pairs;
+        }
+        {
+            IntVector lo = fold(4);
+            IntVector hi = fold(5);
+            int pairs = Math.max(1, v / 2);
+            for (int i = 0; i < pairs; i++) {
+                IntVector a = FloatVector.fromArray(sp, s, base + 2 * i * lanes).reinterpretAsInts();
+                IntVector b = FloatVector.fromArray(sp, s, base + (v == 1 ? 2 * i : 2 * i + 1) * lanes)
+                        .reinterpretAsInts();
+                lo.selectFrom(a, b).reinterpretAsFloats().add(hi.selectFrom(a, b).reinterpretAsFloats())
+                        .intoArray(s, base + i * lanes);
+            }
+            v = pairs;
+        }
+        {
+            IntVector lo = fold(6);
+            IntVector hi = fold(7);
+            int pairs = Math.max(1, v / 2);
+            for (int i = 0; i < pairs; i++) {
+                IntVector a = FloatVector.fromArray(sp, s, base + 2 * i * lanes).reinterpretAsInts();
+                IntVector b = FloatVector.fromArray(sp, s, base + (v == 1 ? 2 * i : 2 * i + 1) * lanes)
+                        .reinterpretAsInts();
+                lo.selectFrom(a, b).reinterpretAsFloats().add(hi.selectFrom(a, b).reinterpretAsFloats())
+                        .intoArray(s, base + i * lanes);
+            }
+        }
+    }
+
     int bits() {
         return floats().vectorBitSize();
     }
@@ -274,15 +412,16 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a5.intoArray(scratch, 5 * lanes);
         a6.intoArray(scratch, 6 * lanes);
         a7.intoArray(scratch, 7 * lanes);
+        foldSums(scratch, 0, 8);
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
-        out[Math.min(d + 7, dLast)] = tail(treeSum(scratch, 7 * lanes, lanes), F32, w, w7, x, 0, bound, inDim);
-        out[Math.min(d + 6, dLast)] = tail(treeSum(scratch, 6 * lanes, lanes), F32, w, w6, x, 0, bound, inDim);
-        out[Math.min(d + 5, dLast)] = tail(treeSum(scratch, 5 * lanes, lanes), F32, w, w5, x, 0, bound, inDim);
-        out[Math.min(d + 4, dLast)] = tail(treeSum(scratch, 4 * lanes, lanes), F32, w, w4, x, 0, bound, inDim);
-        out[Math.min(d + 3, dLast)] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w3, x, 0, bound, inDim);
-        out[Math.min(d + 2, dLast)] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w2, x, 0, bound, inDim);
-        out[Math.min(d + 1, dLast)] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w1, x, 0, bound, inDim);
-        out[d] = tail(treeSum(scratch, 0, lanes), F32, w, w0, x, 0, bound, inDim);
+        out[Math.min(d + 7, dLast)] = tail(scratch[sumAt8(7)], F32, w, w7, x, 0, bound, inDim);
+        out[Math.min(d + 6, dLast)] = tail(scratch[sumAt8(6)], F32, w, w6, x, 0, bound, inDim);
+        out[Math.min(d + 5, dLast)] = tail(scratch[sumAt8(5)], F32, w, w5, x, 0, bound, inDim);
+        out[Math.min(d + 4, dLast)] = tail(scratch[sumAt8(4)], F32, w, w4, x, 0, bound, inDim);
+        out[Math.min(d + 3, dLast)] = tail(scratch[sumAt8(3)], F32, w, w3, x, 0, bound, inDim);
+        out[Math.min(d + 2, dLast)] = tail(scratch[sumAt8(2)], F32, w, w2, x, 0, bound, inDim);
+        out[Math.min(d + 1, dLast)] = tail(scratch[sumAt8(1)], F32, w, w1, x, 0, bound, inDim);
+        out[d] = tail(scratch[sumAt8(0)], F32, w, w0, x, 0, bound, inDim);
     }
 
     /**
@@ -329,15 +468,16 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a5.intoArray(scratch, 5 * lanes);
         a6.intoArray(scratch, 6 * lanes);
         a7.intoArray(scratch, 7 * lanes);
+        foldSums(scratch, 0, 8);
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
-        out[Math.min(d + 7, dLast)] = tail(treeSum(scratch, 7 * lanes, lanes), BF16, w, w7, x, 0, bound, inDim);
-        out[Math.min(d + 6, dLast)] = tail(treeSum(scratch, 6 * lanes, lanes), BF16, w, w6, x, 0, bound, inDim);
-        out[Math.min(d + 5, dLast)] = tail(treeSum(scratch, 5 * lanes, lanes), BF16, w, w5, x, 0, bound, inDim);
-        out[Math.min(d + 4, dLast)] = tail(treeSum(scratch, 4 * lanes, lanes), BF16, w, w4, x, 0, bound, inDim);
-        out[Math.min(d + 3, dLast)] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w3, x, 0, bound, inDim);
-        out[Math.min(d + 2, dLast)] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w2, x, 0, bound, inDim);
-        out[Math.min(d + 1, dLast)] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w1, x, 0, bound, inDim);
-        out[d] = tail(treeSum(scratch, 0, lanes), BF16, w, w0, x, 0, bound, inDim);
+        out[Math.min(d + 7, dLast)] = tail(scratch[sumAt8(7)], BF16, w, w7, x, 0, bound, inDim);
+        out[Math.min(d + 6, dLast)] = tail(scratch[sumAt8(6)], BF16, w, w6, x, 0, bound, inDim);
+        out[Math.min(d + 5, dLast)] = tail(scratch[sumAt8(5)], BF16, w, w5, x, 0, bound, inDim);
+        out[Math.min(d + 4, dLast)] = tail(scratch[sumAt8(4)], BF16, w, w4, x, 0, bound, inDim);
+        out[Math.min(d + 3, dLast)] = tail(scratch[sumAt8(3)], BF16, w, w3, x, 0, bound, inDim);
+        out[Math.min(d + 2, dLast)] = tail(scratch[sumAt8(2)], BF16, w, w2, x, 0, bound, inDim);
+        out[Math.min(d + 1, dLast)] = tail(scratch[sumAt8(1)], BF16, w, w1, x, 0, bound, inDim);
+        out[d] = tail(scratch[sumAt8(0)], BF16, w, w0, x, 0, bound, inDim);
     }
 
     /**
@@ -384,15 +524,16 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a5.intoArray(scratch, 5 * lanes);
         a6.intoArray(scratch, 6 * lanes);
         a7.intoArray(scratch, 7 * lanes);
+        foldSums(scratch, 0, 8);
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
-        out[Math.min(d + 7, dLast)] = tail(treeSum(scratch, 7 * lanes, lanes), F16, w, w7, x, 0, bound, inDim);
-        out[Math.min(d + 6, dLast)] = tail(treeSum(scratch, 6 * lanes, lanes), F16, w, w6, x, 0, bound, inDim);
-        out[Math.min(d + 5, dLast)] = tail(treeSum(scratch, 5 * lanes, lanes), F16, w, w5, x, 0, bound, inDim);
-        out[Math.min(d + 4, dLast)] = tail(treeSum(scratch, 4 * lanes, lanes), F16, w, w4, x, 0, bound, inDim);
-        out[Math.min(d + 3, dLast)] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w3, x, 0, bound, inDim);
-        out[Math.min(d + 2, dLast)] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w2, x, 0, bound, inDim);
-        out[Math.min(d + 1, dLast)] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w1, x, 0, bound, inDim);
-        out[d] = tail(treeSum(scratch, 0, lanes), F16, w, w0, x, 0, bound, inDim);
+        out[Math.min(d + 7, dLast)] = tail(scratch[sumAt8(7)], F16, w, w7, x, 0, bound, inDim);
+        out[Math.min(d + 6, dLast)] = tail(scratch[sumAt8(6)], F16, w, w6, x, 0, bound, inDim);
+        out[Math.min(d + 5, dLast)] = tail(scratch[sumAt8(5)], F16, w, w5, x, 0, bound, inDim);
+        out[Math.min(d + 4, dLast)] = tail(scratch[sumAt8(4)], F16, w, w4, x, 0, bound, inDim);
+        out[Math.min(d + 3, dLast)] = tail(scratch[sumAt8(3)], F16, w, w3, x, 0, bound, inDim);
+        out[Math.min(d + 2, dLast)] = tail(scratch[sumAt8(2)], F16, w, w2, x, 0, bound, inDim);
+        out[Math.min(d + 1, dLast)] = tail(scratch[sumAt8(1)], F16, w, w1, x, 0, bound, inDim);
+        out[d] = tail(scratch[sumAt8(0)], F16, w, w0, x, 0, bound, inDim);
     }
 
     /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
@@ -438,21 +579,22 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a21.intoArray(scratch, 5 * lanes);
         a30.intoArray(scratch, 6 * lanes);
         a31.intoArray(scratch, 7 * lanes);
-        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound,
+        foldSums(scratch, 0, 8);
+        out[(t + 0) * outDim + d] = tail(scratch[sumAt8(0)], F32, w, w0, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound,
+        out[(t + 1) * outDim + d] = tail(scratch[sumAt8(1)], F32, w, w0, x, x1, bound,
                 inDim);
-        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w1, x, x0, bound,
+        out[(t + 0) * outDim + d1] = tail(scratch[sumAt8(2)], F32, w, w1, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w1, x, x1, bound,
+        out[(t + 1) * outDim + d1] = tail(scratch[sumAt8(3)], F32, w, w1, x, x1, bound,
                 inDim);
-        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 4 * lanes, lanes), F32, w, w2, x, x0, bound,
+        out[(t + 0) * outDim + d2] = tail(scratch[sumAt8(4)], F32, w, w2, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 5 * lanes, lanes), F32, w, w2, x, x1, bound,
+        out[(t + 1) * outDim + d2] = tail(scratch[sumAt8(5)], F32, w, w2, x, x1, bound,
                 inDim);
-        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 6 * lanes, lanes), F32, w, w3, x, x0, bound,
+        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt8(6)], F32, w, w3, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 7 * lanes, lanes), F32, w, w3, x, x1, bound,
+        out[(t + 1) * outDim + dLast] = tail(scratch[sumAt8(7)], F32, w, w3, x, x1, bound,
                 inDim);
     }
 
@@ -499,21 +641,22 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a21.intoArray(scratch, 5 * lanes);
         a30.intoArray(scratch, 6 * lanes);
         a31.intoArray(scratch, 7 * lanes);
-        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound,
+        foldSums(scratch, 0, 8);
+        out[(t + 0) * outDim + d] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound,
+        out[(t + 1) * outDim + d] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound,
                 inDim);
-        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w1, x, x0, bound,
+        out[(t + 0) * outDim + d1] = tail(scratch[sumAt8(2)], BF16, w, w1, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w1, x, x1, bound,
+        out[(t + 1) * outDim + d1] = tail(scratch[sumAt8(3)], BF16, w, w1, x, x1, bound,
                 inDim);
-        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 4 * lanes, lanes), BF16, w, w2, x, x0, bound,
+        out[(t + 0) * outDim + d2] = tail(scratch[sumAt8(4)], BF16, w, w2, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 5 * lanes, lanes), BF16, w, w2, x, x1, bound,
+        out[(t + 1) * outDim + d2] = tail(scratch[sumAt8(5)], BF16, w, w2, x, x1, bound,
                 inDim);
-        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 6 * lanes, lanes), BF16, w, w3, x, x0, bound,
+        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt8(6)], BF16, w, w3, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 7 * lanes, lanes), BF16, w, w3, x, x1, bound,
+        out[(t + 1) * outDim + dLast] = tail(scratch[sumAt8(7)], BF16, w, w3, x, x1, bound,
                 inDim);
     }
 
@@ -560,21 +703,22 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a21.intoArray(scratch, 5 * lanes);
         a30.intoArray(scratch, 6 * lanes);
         a31.intoArray(scratch, 7 * lanes);
-        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound,
+        foldSums(scratch, 0, 8);
+        out[(t + 0) * outDim + d] = tail(scratch[sumAt8(0)], F16, w, w0, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound,
+        out[(t + 1) * outDim + d] = tail(scratch[sumAt8(1)], F16, w, w0, x, x1, bound,
                 inDim);
-        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w1, x, x0, bound,
+        out[(t + 0) * outDim + d1] = tail(scratch[sumAt8(2)], F16, w, w1, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w1, x, x1, bound,
+        out[(t + 1) * outDim + d1] = tail(scratch[sumAt8(3)], F16, w, w1, x, x1, bound,
                 inDim);
-        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 4 * lanes, lanes), F16, w, w2, x, x0, bound,
+        out[(t + 0) * outDim + d2] = tail(scratch[sumAt8(4)], F16, w, w2, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 5 * lanes, lanes), F16, w, w2, x, x1, bound,
+        out[(t + 1) * outDim + d2] = tail(scratch[sumAt8(5)], F16, w, w2, x, x1, bound,
                 inDim);
-        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 6 * lanes, lanes), F16, w, w3, x, x0, bound,
+        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt8(6)], F16, w, w3, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 7 * lanes, lanes), F16, w, w3, x, x1, bound,
+        out[(t + 1) * outDim + dLast] = tail(scratch[sumAt8(7)], F16, w, w3, x, x1, bound,
                 inDim);
     }
 
@@ -651,45 +795,47 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a32.intoArray(scratch, 17 * lanes);
         a33.intoArray(scratch, 18 * lanes);
         a34.intoArray(scratch, 19 * lanes);
-        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound,
+        foldSums(scratch, 0, 16);
+        foldSums(scratch, 16 * lanes, 4);
+        out[(t + 0) * outDim + d] = tail(scratch[sumAt16(0)], F32, w, w0, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound,
+        out[(t + 1) * outDim + d] = tail(scratch[sumAt16(1)], F32, w, w0, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w0, x, x2, bound,
+        out[(t + 2) * outDim + d] = tail(scratch[sumAt16(2)], F32, w, w0, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + d] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w0, x, x3, bound,
+        out[(t + 3) * outDim + d] = tail(scratch[sumAt16(3)], F32, w, w0, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + d] = tail(treeSum(scratch, 4 * lanes, lanes), F32, w, w0, x, x4, bound,
+        out[(t + 4) * outDim + d] = tail(scratch[sumAt16(4)], F32, w, w0, x, x4, bound,
                 inDim);
-        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F32, w, w1, x, x0, bound,
+        out[(t + 0) * outDim + d1] = tail(scratch[sumAt16(5)], F32, w, w1, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F32, w, w1, x, x1, bound,
+        out[(t + 1) * outDim + d1] = tail(scratch[sumAt16(6)], F32, w, w1, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F32, w, w1, x, x2, bound,
+        out[(t + 2) * outDim + d1] = tail(scratch[sumAt16(7)], F32, w, w1, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + d1] = tail(treeSum(scratch, 8 * lanes, lanes), F32, w, w1, x, x3, bound,
+        out[(t + 3) * outDim + d1] = tail(scratch[sumAt16(8)], F32, w, w1, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + d1] = tail(treeSum(scratch, 9 * lanes, lanes), F32, w, w1, x, x4, bound,
+        out[(t + 4) * outDim + d1] = tail(scratch[sumAt16(9)], F32, w, w1, x, x4, bound,
                 inDim);
-        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F32, w, w2, x, x0, bound,
+        out[(t + 0) * outDim + d2] = tail(scratch[sumAt16(10)], F32, w, w2, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F32, w, w2, x, x1, bound,
+        out[(t + 1) * outDim + d2] = tail(scratch[sumAt16(11)], F32, w, w2, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + d2] = tail(treeSum(scratch, 12 * lanes, lanes), F32, w, w2, x, x2, bound,
+        out[(t + 2) * outDim + d2] = tail(scratch[sumAt16(12)], F32, w, w2, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + d2] = tail(treeSum(scratch, 13 * lanes, lanes), F32, w, w2, x, x3, bound,
+        out[(t + 3) * outDim + d2] = tail(scratch[sumAt16(13)], F32, w, w2, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + d2] = tail(treeSum(scratch, 14 * lanes, lanes), F32, w, w2, x, x4, bound,
+        out[(t + 4) * outDim + d2] = tail(scratch[sumAt16(14)], F32, w, w2, x, x4, bound,
                 inDim);
-        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 15 * lanes, lanes), F32, w, w3, x, x0, bound,
+        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt16(15)], F32, w, w3, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 16 * lanes, lanes), F32, w, w3, x, x1, bound,
+        out[(t + 1) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(0)], F32, w, w3, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + dLast] = tail(treeSum(scratch, 17 * lanes, lanes), F32, w, w3, x, x2, bound,
+        out[(t + 2) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(1)], F32, w, w3, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + dLast] = tail(treeSum(scratch, 18 * lanes, lanes), F32, w, w3, x, x3, bound,
+        out[(t + 3) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(2)], F32, w, w3, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + dLast] = tail(treeSum(scratch, 19 * lanes, lanes), F32, w, w3, x, x4, bound,
+        out[(t + 4) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(3)], F32, w, w3, x, x4, bound,
                 inDim);
     }
 
@@ -766,45 +912,47 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a32.intoArray(scratch, 17 * lanes);
         a33.intoArray(scratch, 18 * lanes);
         a34.intoArray(scratch, 19 * lanes);
-        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound,
+        foldSums(scratch, 0, 16);
+        foldSums(scratch, 16 * lanes, 4);
+        out[(t + 0) * outDim + d] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound,
+        out[(t + 1) * outDim + d] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w0, x, x2, bound,
+        out[(t + 2) * outDim + d] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + d] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w0, x, x3, bound,
+        out[(t + 3) * outDim + d] = tail(scratch[sumAt16(3)], BF16, w, w0, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + d] = tail(treeSum(scratch, 4 * lanes, lanes), BF16, w, w0, x, x4, bound,
+        out[(t + 4) * outDim + d] = tail(scratch[sumAt16(4)], BF16, w, w0, x, x4, bound,
                 inDim);
-        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 5 * lanes, lanes), BF16, w, w1, x, x0, bound,
+        out[(t + 0) * outDim + d1] = tail(scratch[sumAt16(5)], BF16, w, w1, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 6 * lanes, lanes), BF16, w, w1, x, x1, bound,
+        out[(t + 1) * outDim + d1] = tail(scratch[sumAt16(6)], BF16, w, w1, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + d1] = tail(treeSum(scratch, 7 * lanes, lanes), BF16, w, w1, x, x2, bound,
+        out[(t + 2) * outDim + d1] = tail(scratch[sumAt16(7)], BF16, w, w1, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + d1] = tail(treeSum(scratch, 8 * lanes, lanes), BF16, w, w1, x, x3, bound,
+        out[(t + 3) * outDim + d1] = tail(scratch[sumAt16(8)], BF16, w, w1, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + d1] = tail(treeSum(scratch, 9 * lanes, lanes), BF16, w, w1, x, x4, bound,
+        out[(t + 4) * outDim + d1] = tail(scratch[sumAt16(9)], BF16, w, w1, x, x4, bound,
                 inDim);
-        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 10 * lanes, lanes), BF16, w, w2, x, x0, bound,
+        out[(t + 0) * outDim + d2] = tail(scratch[sumAt16(10)], BF16, w, w2, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 11 * lanes, lanes), BF16, w, w2, x, x1, bound,
+        out[(t + 1) * outDim + d2] = tail(scratch[sumAt16(11)], BF16, w, w2, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + d2] = tail(treeSum(scratch, 12 * lanes, lanes), BF16, w, w2, x, x2, bound,
+        out[(t + 2) * outDim + d2] = tail(scratch[sumAt16(12)], BF16, w, w2, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + d2] = tail(treeSum(scratch, 13 * lanes, lanes), BF16, w, w2, x, x3, bound,
+        out[(t + 3) * outDim + d2] = tail(scratch[sumAt16(13)], BF16, w, w2, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + d2] = tail(treeSum(scratch, 14 * lanes, lanes), BF16, w, w2, x, x4, bound,
+        out[(t + 4) * outDim + d2] = tail(scratch[sumAt16(14)], BF16, w, w2, x, x4, bound,
                 inDim);
-        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 15 * lanes, lanes), BF16, w, w3, x, x0, bound,
+        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt16(15)], BF16, w, w3, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 16 * lanes, lanes), BF16, w, w3, x, x1, bound,
+        out[(t + 1) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(0)], BF16, w, w3, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + dLast] = tail(treeSum(scratch, 17 * lanes, lanes), BF16, w, w3, x, x2, bound,
+        out[(t + 2) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(1)], BF16, w, w3, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + dLast] = tail(treeSum(scratch, 18 * lanes, lanes), BF16, w, w3, x, x3, bound,
+        out[(t + 3) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(2)], BF16, w, w3, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + dLast] = tail(treeSum(scratch, 19 * lanes, lanes), BF16, w, w3, x, x4, bound,
+        out[(t + 4) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(3)], BF16, w, w3, x, x4, bound,
                 inDim);
     }
 
@@ -881,45 +1029,47 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a32.intoArray(scratch, 17 * lanes);
         a33.intoArray(scratch, 18 * lanes);
         a34.intoArray(scratch, 19 * lanes);
-        out[(t + 0) * outDim + d] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound,
+        foldSums(scratch, 0, 16);
+        foldSums(scratch, 16 * lanes, 4);
+        out[(t + 0) * outDim + d] = tail(scratch[sumAt16(0)], F16, w, w0, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound,
+        out[(t + 1) * outDim + d] = tail(scratch[sumAt16(1)], F16, w, w0, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + d] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w0, x, x2, bound,
+        out[(t + 2) * outDim + d] = tail(scratch[sumAt16(2)], F16, w, w0, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + d] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w0, x, x3, bound,
+        out[(t + 3) * outDim + d] = tail(scratch[sumAt16(3)], F16, w, w0, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + d] = tail(treeSum(scratch, 4 * lanes, lanes), F16, w, w0, x, x4, bound,
+        out[(t + 4) * outDim + d] = tail(scratch[sumAt16(4)], F16, w, w0, x, x4, bound,
                 inDim);
-        out[(t + 0) * outDim + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F16, w, w1, x, x0, bound,
+        out[(t + 0) * outDim + d1] = tail(scratch[sumAt16(5)], F16, w, w1, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F16, w, w1, x, x1, bound,
+        out[(t + 1) * outDim + d1] = tail(scratch[sumAt16(6)], F16, w, w1, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F16, w, w1, x, x2, bound,
+        out[(t + 2) * outDim + d1] = tail(scratch[sumAt16(7)], F16, w, w1, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + d1] = tail(treeSum(scratch, 8 * lanes, lanes), F16, w, w1, x, x3, bound,
+        out[(t + 3) * outDim + d1] = tail(scratch[sumAt16(8)], F16, w, w1, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + d1] = tail(treeSum(scratch, 9 * lanes, lanes), F16, w, w1, x, x4, bound,
+        out[(t + 4) * outDim + d1] = tail(scratch[sumAt16(9)], F16, w, w1, x, x4, bound,
                 inDim);
-        out[(t + 0) * outDim + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F16, w, w2, x, x0, bound,
+        out[(t + 0) * outDim + d2] = tail(scratch[sumAt16(10)], F16, w, w2, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F16, w, w2, x, x1, bound,
+        out[(t + 1) * outDim + d2] = tail(scratch[sumAt16(11)], F16, w, w2, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + d2] = tail(treeSum(scratch, 12 * lanes, lanes), F16, w, w2, x, x2, bound,
+        out[(t + 2) * outDim + d2] = tail(scratch[sumAt16(12)], F16, w, w2, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + d2] = tail(treeSum(scratch, 13 * lanes, lanes), F16, w, w2, x, x3, bound,
+        out[(t + 3) * outDim + d2] = tail(scratch[sumAt16(13)], F16, w, w2, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + d2] = tail(treeSum(scratch, 14 * lanes, lanes), F16, w, w2, x, x4, bound,
+        out[(t + 4) * outDim + d2] = tail(scratch[sumAt16(14)], F16, w, w2, x, x4, bound,
                 inDim);
-        out[(t + 0) * outDim + dLast] = tail(treeSum(scratch, 15 * lanes, lanes), F16, w, w3, x, x0, bound,
+        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt16(15)], F16, w, w3, x, x0, bound,
                 inDim);
-        out[(t + 1) * outDim + dLast] = tail(treeSum(scratch, 16 * lanes, lanes), F16, w, w3, x, x1, bound,
+        out[(t + 1) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(0)], F16, w, w3, x, x1, bound,
                 inDim);
-        out[(t + 2) * outDim + dLast] = tail(treeSum(scratch, 17 * lanes, lanes), F16, w, w3, x, x2, bound,
+        out[(t + 2) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(1)], F16, w, w3, x, x2, bound,
                 inDim);
-        out[(t + 3) * outDim + dLast] = tail(treeSum(scratch, 18 * lanes, lanes), F16, w, w3, x, x3, bound,
+        out[(t + 3) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(2)], F16, w, w3, x, x3, bound,
                 inDim);
-        out[(t + 4) * outDim + dLast] = tail(treeSum(scratch, 19 * lanes, lanes), F16, w, w3, x, x4, bound,
+        out[(t + 4) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(3)], F16, w, w3, x, x4, bound,
                 inDim);
     }
 
@@ -989,26 +1139,27 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a31.intoArray(scratch, 13 * lanes);
         a32.intoArray(scratch, 14 * lanes);
         a33.intoArray(scratch, 15 * lanes);
+        foldSums(scratch, 0, 16);
         int o0 = t * outDim;
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
         int o3 = tLast * outDim;
-        out[o0 + d0] = tail(treeSum(scratch, 0 * lanes, lanes), F32, w, w0, x, x0, bound, inDim);
-        out[o1 + d0] = tail(treeSum(scratch, 1 * lanes, lanes), F32, w, w0, x, x1, bound, inDim);
-        out[o2 + d0] = tail(treeSum(scratch, 2 * lanes, lanes), F32, w, w0, x, x2, bound, inDim);
-        out[o3 + d0] = tail(treeSum(scratch, 3 * lanes, lanes), F32, w, w0, x, x3, bound, inDim);
-        out[o0 + d1] = tail(treeSum(scratch, 4 * lanes, lanes), F32, w, w1, x, x0, bound, inDim);
-        out[o1 + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F32, w, w1, x, x1, bound, inDim);
-        out[o2 + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F32, w, w1, x, x2, bound, inDim);
-        out[o3 + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F32, w, w1, x, x3, bound, inDim);
-        out[o0 + d2] = tail(treeSum(scratch, 8 * lanes, lanes), F32, w, w2, x, x0, bound, inDim);
-        out[o1 + d2] = tail(treeSum(scratch, 9 * lanes, lanes), F32, w, w2, x, x1, bound, inDim);
-        out[o2 + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F32, w, w2, x, x2, bound, inDim);
-        out[o3 + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F32, w, w2, x, x3, bound, inDim);
-        out[o0 + d3] = tail(treeSum(scratch, 12 * lanes, lanes), F32, w, w3, x, x0, bound, inDim);
-        out[o1 + d3] = tail(treeSum(scratch, 13 * lanes, lanes), F32, w, w3, x, x1, bound, inDim);
-        out[o2 + d3] = tail(treeSum(scratch, 14 * lanes, lanes), F32, w, w3, x, x2, bound, inDim);
-        out[o3 + d3] = tail(treeSum(scratch, 15 * lanes, lanes), F32, w, w3, x, x3, bound, inDim);
+        out[o0 + d0] = tail(scratch[sumAt16(0)], F32, w, w0, x, x0, bound, inDim);
+        out[o1 + d0] = tail(scratch[sumAt16(1)], F32, w, w0, x, x1, bound, inDim);
+        out[o2 + d0] = tail(scratch[sumAt16(2)], F32, w, w0, x, x2, bound, inDim);
+        out[o3 + d0] = tail(scratch[sumAt16(3)], F32, w, w0, x, x3, bound, inDim);
+        out[o0 + d1] = tail(scratch[sumAt16(4)], F32, w, w1, x, x0, bound, inDim);
+        out[o1 + d1] = tail(scratch[sumAt16(5)], F32, w, w1, x, x1, bound, inDim);
+        out[o2 + d1] = tail(scratch[sumAt16(6)], F32, w, w1, x, x2, bound, inDim);
+        out[o3 + d1] = tail(scratch[sumAt16(7)], F32, w, w1, x, x3, bound, inDim);
+        out[o0 + d2] = tail(scratch[sumAt16(8)], F32, w, w2, x, x0, bound, inDim);
+        out[o1 + d2] = tail(scratch[sumAt16(9)], F32, w, w2, x, x1, bound, inDim);
+        out[o2 + d2] = tail(scratch[sumAt16(10)], F32, w, w2, x, x2, bound, inDim);
+        out[o3 + d2] = tail(scratch[sumAt16(11)], F32, w, w2, x, x3, bound, inDim);
+        out[o0 + d3] = tail(scratch[sumAt16(12)], F32, w, w3, x, x0, bound, inDim);
+        out[o1 + d3] = tail(scratch[sumAt16(13)], F32, w, w3, x, x1, bound, inDim);
+        out[o2 + d3] = tail(scratch[sumAt16(14)], F32, w, w3, x, x2, bound, inDim);
+        out[o3 + d3] = tail(scratch[sumAt16(15)], F32, w, w3, x, x3, bound, inDim);
     }
 
     /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
@@ -1076,26 +1227,27 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a31.intoArray(scratch, 13 * lanes);
         a32.intoArray(scratch, 14 * lanes);
         a33.intoArray(scratch, 15 * lanes);
+        foldSums(scratch, 0, 16);
         int o0 = t * outDim;
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
         int o3 = tLast * outDim;
-        out[o0 + d0] = tail(treeSum(scratch, 0 * lanes, lanes), BF16, w, w0, x, x0, bound, inDim);
-        out[o1 + d0] = tail(treeSum(scratch, 1 * lanes, lanes), BF16, w, w0, x, x1, bound, inDim);
-        out[o2 + d0] = tail(treeSum(scratch, 2 * lanes, lanes), BF16, w, w0, x, x2, bound, inDim);
-        out[o3 + d0] = tail(treeSum(scratch, 3 * lanes, lanes), BF16, w, w0, x, x3, bound, inDim);
-        out[o0 + d1] = tail(treeSum(scratch, 4 * lanes, lanes), BF16, w, w1, x, x0, bound, inDim);
-        out[o1 + d1] = tail(treeSum(scratch, 5 * lanes, lanes), BF16, w, w1, x, x1, bound, inDim);
-        out[o2 + d1] = tail(treeSum(scratch, 6 * lanes, lanes), BF16, w, w1, x, x2, bound, inDim);
-        out[o3 + d1] = tail(treeSum(scratch, 7 * lanes, lanes), BF16, w, w1, x, x3, bound, inDim);
-        out[o0 + d2] = tail(treeSum(scratch, 8 * lanes, lanes), BF16, w, w2, x, x0, bound, inDim);
-        out[o1 + d2] = tail(treeSum(scratch, 9 * lanes, lanes), BF16, w, w2, x, x1, bound, inDim);
-        out[o2 + d2] = tail(treeSum(scratch, 10 * lanes, lanes), BF16, w, w2, x, x2, bound, inDim);
-        out[o3 + d2] = tail(treeSum(scratch, 11 * lanes, lanes), BF16, w, w2, x, x3, bound, inDim);
-        out[o0 + d3] = tail(treeSum(scratch, 12 * lanes, lanes), BF16, w, w3, x, x0, bound, inDim);
-        out[o1 + d3] = tail(treeSum(scratch, 13 * lanes, lanes), BF16, w, w3, x, x1, bound, inDim);
-        out[o2 + d3] = tail(treeSum(scratch, 14 * lanes, lanes), BF16, w, w3, x, x2, bound, inDim);
-        out[o3 + d3] = tail(treeSum(scratch, 15 * lanes, lanes), BF16, w, w3, x, x3, bound, inDim);
+        out[o0 + d0] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
+        out[o1 + d0] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
+        out[o2 + d0] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
+        out[o3 + d0] = tail(scratch[sumAt16(3)], BF16, w, w0, x, x3, bound, inDim);
+        out[o0 + d1] = tail(scratch[sumAt16(4)], BF16, w, w1, x, x0, bound, inDim);
+        out[o1 + d1] = tail(scratch[sumAt16(5)], BF16, w, w1, x, x1, bound, inDim);
+        out[o2 + d1] = tail(scratch[sumAt16(6)], BF16, w, w1, x, x2, bound, inDim);
+        out[o3 + d1] = tail(scratch[sumAt16(7)], BF16, w, w1, x, x3, bound, inDim);
+        out[o0 + d2] = tail(scratch[sumAt16(8)], BF16, w, w2, x, x0, bound, inDim);
+        out[o1 + d2] = tail(scratch[sumAt16(9)], BF16, w, w2, x, x1, bound, inDim);
+        out[o2 + d2] = tail(scratch[sumAt16(10)], BF16, w, w2, x, x2, bound, inDim);
+        out[o3 + d2] = tail(scratch[sumAt16(11)], BF16, w, w2, x, x3, bound, inDim);
+        out[o0 + d3] = tail(scratch[sumAt16(12)], BF16, w, w3, x, x0, bound, inDim);
+        out[o1 + d3] = tail(scratch[sumAt16(13)], BF16, w, w3, x, x1, bound, inDim);
+        out[o2 + d3] = tail(scratch[sumAt16(14)], BF16, w, w3, x, x2, bound, inDim);
+        out[o3 + d3] = tail(scratch[sumAt16(15)], BF16, w, w3, x, x3, bound, inDim);
     }
 
     /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
@@ -1163,26 +1315,27 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a31.intoArray(scratch, 13 * lanes);
         a32.intoArray(scratch, 14 * lanes);
         a33.intoArray(scratch, 15 * lanes);
+        foldSums(scratch, 0, 16);
         int o0 = t * outDim;
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
         int o3 = tLast * outDim;
-        out[o0 + d0] = tail(treeSum(scratch, 0 * lanes, lanes), F16, w, w0, x, x0, bound, inDim);
-        out[o1 + d0] = tail(treeSum(scratch, 1 * lanes, lanes), F16, w, w0, x, x1, bound, inDim);
-        out[o2 + d0] = tail(treeSum(scratch, 2 * lanes, lanes), F16, w, w0, x, x2, bound, inDim);
-        out[o3 + d0] = tail(treeSum(scratch, 3 * lanes, lanes), F16, w, w0, x, x3, bound, inDim);
-        out[o0 + d1] = tail(treeSum(scratch, 4 * lanes, lanes), F16, w, w1, x, x0, bound, inDim);
-        out[o1 + d1] = tail(treeSum(scratch, 5 * lanes, lanes), F16, w, w1, x, x1, bound, inDim);
-        out[o2 + d1] = tail(treeSum(scratch, 6 * lanes, lanes), F16, w, w1, x, x2, bound, inDim);
-        out[o3 + d1] = tail(treeSum(scratch, 7 * lanes, lanes), F16, w, w1, x, x3, bound, inDim);
-        out[o0 + d2] = tail(treeSum(scratch, 8 * lanes, lanes), F16, w, w2, x, x0, bound, inDim);
-        out[o1 + d2] = tail(treeSum(scratch, 9 * lanes, lanes), F16, w, w2, x, x1, bound, inDim);
-        out[o2 + d2] = tail(treeSum(scratch, 10 * lanes, lanes), F16, w, w2, x, x2, bound, inDim);
-        out[o3 + d2] = tail(treeSum(scratch, 11 * lanes, lanes), F16, w, w2, x, x3, bound, inDim);
-        out[o0 + d3] = tail(treeSum(scratch, 12 * lanes, lanes), F16, w, w3, x, x0, bound, inDim);
-        out[o1 + d3] = tail(treeSum(scratch, 13 * lanes, lanes), F16, w, w3, x, x1, bound, inDim);
-        out[o2 + d3] = tail(treeSum(scratch, 14 * lanes, lanes), F16, w, w3, x, x2, bound, inDim);
-        out[o3 + d3] = tail(treeSum(scratch, 15 * lanes, lanes), F16, w, w3, x, x3, bound, inDim);
+        out[o0 + d0] = tail(scratch[sumAt16(0)], F16, w, w0, x, x0, bound, inDim);
+        out[o1 + d0] = tail(scratch[sumAt16(1)], F16, w, w0, x, x1, bound, inDim);
+        out[o2 + d0] = tail(scratch[sumAt16(2)], F16, w, w0, x, x2, bound, inDim);
+        out[o3 + d0] = tail(scratch[sumAt16(3)], F16, w, w0, x, x3, bound, inDim);
+        out[o0 + d1] = tail(scratch[sumAt16(4)], F16, w, w1, x, x0, bound, inDim);
+        out[o1 + d1] = tail(scratch[sumAt16(5)], F16, w, w1, x, x1, bound, inDim);
+        out[o2 + d1] = tail(scratch[sumAt16(6)], F16, w, w1, x, x2, bound, inDim);
+        out[o3 + d1] = tail(scratch[sumAt16(7)], F16, w, w1, x, x3, bound, inDim);
+        out[o0 + d2] = tail(scratch[sumAt16(8)], F16, w, w2, x, x0, bound, inDim);
+        out[o1 + d2] = tail(scratch[sumAt16(9)], F16, w, w2, x, x1, bound, inDim);
+        out[o2 + d2] = tail(scratch[sumAt16(10)], F16, w, w2, x, x2, bound, inDim);
+        out[o3 + d2] = tail(scratch[sumAt16(11)], F16, w, w2, x, x3, bound, inDim);
+        out[o0 + d3] = tail(scratch[sumAt16(12)], F16, w, w3, x, x0, bound, inDim);
+        out[o1 + d3] = tail(scratch[sumAt16(13)], F16, w, w3, x, x1, bound, inDim);
+        out[o2 + d3] = tail(scratch[sumAt16(14)], F16, w, w3, x, x2, bound, inDim);
+        out[o3 + d3] = tail(scratch[sumAt16(15)], F16, w, w3, x, x3, bound, inDim);
     }
 
     // ---------------------------------------------------------------- row kernels
@@ -1205,7 +1358,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /**
      * att[attOff + s] = (Σ_i q[qOff+i] · keysT[(kvOff+i) · capacity + s]) · scale for s &lt; len, with the keys stored
      * transposed: a vector holds the scores of consecutive positions and each is one fused multiply-add chain over
-     * i ascending (no lane sum), the same chain as the scalar tail, so a score never depends on its lane.
+     * i ascending (no lane sum), the last positions under a mask, so a score never depends on its lane.
      */
     final void scores(float[] att, int attOff, float[] q, int qOff, float[] keysT, int kvOff, int capacity, int len,
                       int headDim, float scale) {
@@ -1239,12 +1392,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             }
             acc.mul(scale).intoArray(att, attOff + s);
         }
-        for (; s < len; s++) {
-            float acc = 0;
+        if (s < len) { // the last len - bound positions under a mask: the same chain per lane, not a scalar loop
+            VectorMask<Float> m = sp.indexInRange(s, len);
+            FloatVector acc = FloatVector.zero(sp);
             for (int i = 0; i < headDim; i++) {
-                acc = Math.fma(q[qOff + i], keysT[(kvOff + i) * capacity + s], acc);
+                acc = FloatVector.broadcast(sp, q[qOff + i])
+                        .fma(FloatVector.fromArray(sp, keysT, (kvOff + i) * capacity + s, m), acc);
             }
-            att[attOff + s] = acc * scale;
+            acc.mul(scale).intoArray(att, attOff + s, m);
         }
     }
 
@@ -1375,6 +1530,55 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         }
     }
 
+    /**
+     * SwiGLU's gate: g / (1 + exp(−g)) · u, with exp as above on −g clamped to [−87, 88] and taken as +∞
+     * beyond 88 (so the exponent bits never overflow and silu of a very negative g is −0). The scalar twin of
+     * {@link #swiglu}; both perform the same IEEE operations, so an element never depends on its lane.
+     */
+    static float silu(float g, float u) {
+        float d = Math.min(Math.max(-g, -87f), 88f);
+        float t = d * LOG2E + MAGIC;
+        float n = t - MAGIC;
+        float r = Math.fma(n, -LN2_HI, d);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(P0, r, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        float y = Math.fma(p, r * r, r) + 1f;
+        float e = -g > 88f ? Float.POSITIVE_INFINITY
+                : y * Float.intBitsToFloat((Float.floatToRawIntBits(t) - MAGIC_BITS + 127) << 23);
+        return g / (1f + e) * u;
+    }
+
+    /** gate[i] = silu(gate[i]) · up[i] for i in [from, to): vector body and {@link #silu} tail agree bit for bit. */
+    final void swiglu(float[] gate, float[] up, int from, int to) {
+        VectorSpecies<Float> sp = floats();
+        int i = from;
+        for (; i + sp.length() <= to; i += sp.length()) {
+            FloatVector g = FloatVector.fromArray(sp, gate, i);
+            FloatVector d = g.neg().max(-87f).min(88f);
+            FloatVector t = d.mul(LOG2E).add(MAGIC);
+            FloatVector nf = t.sub(MAGIC);
+            FloatVector r = nf.fma(FloatVector.broadcast(sp, -LN2_HI), d);
+            r = nf.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+            FloatVector p = FloatVector.broadcast(sp, P0).fma(r, FloatVector.broadcast(sp, P1));
+            p = p.fma(r, FloatVector.broadcast(sp, P2));
+            p = p.fma(r, FloatVector.broadcast(sp, P3));
+            p = p.fma(r, FloatVector.broadcast(sp, P4));
+            p = p.fma(r, FloatVector.broadcast(sp, P5));
+            FloatVector y = p.fma(r.mul(r), r).add(1f);
+            IntVector bits = t.reinterpretAsInts().sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+            FloatVector e = y.mul(bits.reinterpretAsFloats())
+                    .blend(Float.POSITIVE_INFINITY, g.neg().compare(VectorOperators.GT, 88f));
+            g.div(e.add(1f)).mul(FloatVector.fromArray(sp, up, i)).intoArray(gate, i);
+        }
+        for (; i < to; i++) {
+            gate[i] = silu(gate[i], up[i]);
+        }
+    }
+
     final float max(float[] x, int off, int n) {
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(n);
@@ -1442,6 +1646,51 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
 
+        private static final IntVector[] FOLD = {
+            foldIndex(I, 8, false), foldIndex(I, 8, true), foldIndex(I, 4, false), foldIndex(I, 4, true),
+            foldIndex(I, 2, false), foldIndex(I, 2, true), foldIndex(I, 1, false), foldIndex(I, 1, true),
+        };
+        private static final IntVector FOLD0 = FOLD[0];
+        private static final IntVector FOLD1 = FOLD[1];
+        private static final IntVector FOLD2 = FOLD[2];
+        private static final IntVector FOLD3 = FOLD[3];
+        private static final IntVector FOLD4 = FOLD[4];
+        private static final IntVector FOLD5 = FOLD[5];
+        private static final IntVector FOLD6 = FOLD[6];
+        private static final IntVector FOLD7 = FOLD[7];
+        private static final int[] AT4 = foldLayout(I.length(), 4);
+        private static final int[] AT8 = foldLayout(I.length(), 8);
+        private static final int[] AT16 = foldLayout(I.length(), 16);
+
+        @Override
+        IntVector fold(int n) {
+            return switch (n) {
+                case 0 -> FOLD0;
+                case 1 -> FOLD1;
+                case 2 -> FOLD2;
+                case 3 -> FOLD3;
+                case 4 -> FOLD4;
+                case 5 -> FOLD5;
+                case 6 -> FOLD6;
+                default -> FOLD7;
+            };
+        }
+
+        @Override
+        int sumAt4(int k) {
+            return AT4[k];
+        }
+
+        @Override
+        int sumAt8(int k) {
+            return AT8[k];
+        }
+
+        @Override
+        int sumAt16(int k) {
+            return AT16[k];
+        }
+
         @Override
         VectorSpecies<Float> floats() {
             return F;
@@ -1463,6 +1712,51 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
 
+        private static final IntVector[] FOLD = {
+            foldIndex(I, 8, false), foldIndex(I, 8, true), foldIndex(I, 4, false), foldIndex(I, 4, true),
+            foldIndex(I, 2, false), foldIndex(I, 2, true), foldIndex(I, 1, false), foldIndex(I, 1, true),
+        };
+        private static final IntVector FOLD0 = FOLD[0];
+        private static final IntVector FOLD1 = FOLD[1];
+        private static final IntVector FOLD2 = FOLD[2];
+        private static final IntVector FOLD3 = FOLD[3];
+        private static final IntVector FOLD4 = FOLD[4];
+        private static final IntVector FOLD5 = FOLD[5];
+        private static final IntVector FOLD6 = FOLD[6];
+        private static final IntVector FOLD7 = FOLD[7];
+        private static final int[] AT4 = foldLayout(I.length(), 4);
+        private static final int[] AT8 = foldLayout(I.length(), 8);
+        private static final int[] AT16 = foldLayout(I.length(), 16);
+
+        @Override
+        IntVector fold(int n) {
+            return switch (n) {
+                case 0 -> FOLD0;
+                case 1 -> FOLD1;
+                case 2 -> FOLD2;
+                case 3 -> FOLD3;
+                case 4 -> FOLD4;
+                case 5 -> FOLD5;
+                case 6 -> FOLD6;
+                default -> FOLD7;
+            };
+        }
+
+        @Override
+        int sumAt4(int k) {
+            return AT4[k];
+        }
+
+        @Override
+        int sumAt8(int k) {
+            return AT8[k];
+        }
+
+        @Override
+        int sumAt16(int k) {
+            return AT16[k];
+        }
+
         @Override
         VectorSpecies<Float> floats() {
             return F;
@@ -1483,6 +1777,51 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         private static final VectorSpecies<Float> F = FloatVector.SPECIES_128;
         private static final VectorSpecies<Short> S = ShortVector.SPECIES_64;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
+
+        private static final IntVector[] FOLD = {
+            foldIndex(I, 8, false), foldIndex(I, 8, true), foldIndex(I, 4, false), foldIndex(I, 4, true),
+            foldIndex(I, 2, false), foldIndex(I, 2, true), foldIndex(I, 1, false), foldIndex(I, 1, true),
+        };
+        private static final IntVector FOLD0 = FOLD[0];
+        private static final IntVector FOLD1 = FOLD[1];
+        private static final IntVector FOLD2 = FOLD[2];
+        private static final IntVector FOLD3 = FOLD[3];
+        private static final IntVector FOLD4 = FOLD[4];
+        private static final IntVector FOLD5 = FOLD[5];
+        private static final IntVector FOLD6 = FOLD[6];
+        private static final IntVector FOLD7 = FOLD[7];
+        private static final int[] AT4 = foldLayout(I.length(), 4);
+        private static final int[] AT8 = foldLayout(I.length(), 8);
+        private static final int[] AT16 = foldLayout(I.length(), 16);
+
+        @Override
+        IntVector fold(int n) {
+            return switch (n) {
+                case 0 -> FOLD0;
+                case 1 -> FOLD1;
+                case 2 -> FOLD2;
+                case 3 -> FOLD3;
+                case 4 -> FOLD4;
+                case 5 -> FOLD5;
+                case 6 -> FOLD6;
+                default -> FOLD7;
+            };
+        }
+
+        @Override
+        int sumAt4(int k) {
+            return AT4[k];
+        }
+
+        @Override
+        int sumAt8(int k) {
+            return AT8[k];
+        }
+
+        @Override
+        int sumAt16(int k) {
+            return AT16[k];
+        }
 
         @Override
         VectorSpecies<Float> floats() {

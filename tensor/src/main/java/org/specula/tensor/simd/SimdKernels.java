@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 import org.specula.tensor.Kernels;
-import org.specula.tensor.ScalarKernels;
 import org.specula.tensor.SpeculaException;
 import org.specula.tensor.Tensor;
 
@@ -191,13 +190,13 @@ public final class SimdKernels implements Kernels {
     }
 
     /**
-     * Scalar on purpose (an elementwise result must not depend on vector body vs tail), and exp dominates, so large
-     * calls (a block of rows) are split over the pool: element i gets the same operations on any thread.
+     * {@link Lanes#swiglu}: float exp in vectors with a bit-identical scalar tail, so element i gets the same bits
+     * whatever the block size, chunk or thread. Large calls (a block of rows) are split over the pool.
      */
     @Override
     public void swigluInPlace(float[] gate, float[] up, int n) {
         if (pool == null || n < PARALLEL_MIN_SWIGLU) {
-            ScalarKernels.swiglu(gate, up, 0, n);
+            lanes.swiglu(gate, up, 0, n);
             return;
         }
         SwigluJob job = swigluJob;
@@ -213,7 +212,7 @@ public final class SimdKernels implements Kernels {
     }
 
     /** Elements split into contiguous chunks. */
-    private static final class SwigluJob implements WorkerPool.Job {
+    private final class SwigluJob implements WorkerPool.Job {
         private float[] gate;
         private float[] up;
         private int n;
@@ -222,7 +221,7 @@ public final class SimdKernels implements Kernels {
         public void run(int chunk, int chunks) {
             int from = (int) ((long) n * chunk / chunks);
             int to = (int) ((long) n * (chunk + 1) / chunks);
-            ScalarKernels.swiglu(gate, up, from, to);
+            lanes.swiglu(gate, up, from, to);
         }
     }
 

@@ -42,4 +42,33 @@ class LanesExpTest {
             }
         }
     }
+
+    @Test
+    void swigluLanesAndScalarTwinAgreeBitwiseAndAreAccurate() {
+        Random random = new Random(12);
+        int n = 4099;
+        float[] gate = new float[n];
+        float[] up = new float[n];
+        float[] specials = {0f, -0f, 1e-30f, -1e-30f, 87f, -87f, 88f, -88f, 89f, -89f, 200f, -200f, 1e30f, -1e30f};
+        for (int i = 0; i < n; i++) {
+            gate[i] = i < specials.length ? specials[i] : (random.nextFloat() - 0.5f) * (i % 3 == 0 ? 60f : 12f);
+            up[i] = (random.nextFloat() - 0.5f) * 4f;
+        }
+        for (int bits : new int[]{128, 256, 512}) {
+            Lanes lanes = Lanes.forBits(bits);
+            float[] g = new float[n + 3];
+            float[] u = new float[n + 3];
+            System.arraycopy(gate, 0, g, 3, n);
+            System.arraycopy(up, 0, u, 3, n);
+            lanes.swiglu(g, u, 3, n + 3); // offset 3: lanes and tail fall on different elements per width
+            for (int i = 0; i < n; i++) {
+                float scalar = Lanes.silu(gate[i], up[i]);
+                assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(g[i + 3]),
+                        bits + " bits: silu(" + gate[i] + ") lane differs from the scalar twin");
+                double exact = gate[i] / (1.0 + Math.exp(-(double) gate[i])) * up[i];
+                assertTrue(Math.abs(scalar - exact) <= 1e-34 + 4 * Math.ulp((float) exact), // 1e-34: beyond the clamp
+                        "silu(" + gate[i] + ") * " + up[i] + " = " + scalar + ", exact " + exact);
+            }
+        }
+    }
 }
