@@ -101,9 +101,9 @@ final class BenchCommand implements Main.Command {
                 }
                 ForwardPass draftPass = draft == null ? null : draft.model.newForwardPass(context);
                 int[] reference = concat(prompt, plain.generated());
-                for (int r = 0; r < repeats; r++) {
+                for (int r = 0; r < repeats; r++) { // one seed for all: best-of picks timing, not a lucky draw
                     Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
-                            : new OracleProposer(reference, oracle, vocab, seed + r);
+                            : new OracleProposer(reference, oracle, vocab, seed);
                     if (draftPass != null) {
                         draftPass.truncate(0);
                     }
