@@ -414,14 +414,24 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a7.intoArray(scratch, 7 * lanes);
         foldSums(scratch, 0, 8);
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
-        out[Math.min(d + 7, dLast)] = tail(scratch[sumAt8(7)], F32, w, w7, x, 0, bound, inDim);
-        out[Math.min(d + 6, dLast)] = tail(scratch[sumAt8(6)], F32, w, w6, x, 0, bound, inDim);
-        out[Math.min(d + 5, dLast)] = tail(scratch[sumAt8(5)], F32, w, w5, x, 0, bound, inDim);
-        out[Math.min(d + 4, dLast)] = tail(scratch[sumAt8(4)], F32, w, w4, x, 0, bound, inDim);
-        out[Math.min(d + 3, dLast)] = tail(scratch[sumAt8(3)], F32, w, w3, x, 0, bound, inDim);
-        out[Math.min(d + 2, dLast)] = tail(scratch[sumAt8(2)], F32, w, w2, x, 0, bound, inDim);
-        out[Math.min(d + 1, dLast)] = tail(scratch[sumAt8(1)], F32, w, w1, x, 0, bound, inDim);
-        out[d] = tail(scratch[sumAt8(0)], F32, w, w0, x, 0, bound, inDim);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], F32, w, w7, x, 0, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], F32, w, w6, x, 0, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], F32, w, w5, x, 0, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], F32, w, w4, x, 0, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], F32, w, w3, x, 0, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], F32, w, w2, x, 0, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], F32, w, w1, x, 0, bound, inDim);
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], F32, w, w0, x, 0, bound, inDim);
+        }
+        out[Math.min(d + 7, dLast)] = scratch[sumAt8(7)];
+        out[Math.min(d + 6, dLast)] = scratch[sumAt8(6)];
+        out[Math.min(d + 5, dLast)] = scratch[sumAt8(5)];
+        out[Math.min(d + 4, dLast)] = scratch[sumAt8(4)];
+        out[Math.min(d + 3, dLast)] = scratch[sumAt8(3)];
+        out[Math.min(d + 2, dLast)] = scratch[sumAt8(2)];
+        out[Math.min(d + 1, dLast)] = scratch[sumAt8(1)];
+        out[d] = scratch[sumAt8(0)];
     }
 
     /**
@@ -470,14 +480,24 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a7.intoArray(scratch, 7 * lanes);
         foldSums(scratch, 0, 8);
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
-        out[Math.min(d + 7, dLast)] = tail(scratch[sumAt8(7)], BF16, w, w7, x, 0, bound, inDim);
-        out[Math.min(d + 6, dLast)] = tail(scratch[sumAt8(6)], BF16, w, w6, x, 0, bound, inDim);
-        out[Math.min(d + 5, dLast)] = tail(scratch[sumAt8(5)], BF16, w, w5, x, 0, bound, inDim);
-        out[Math.min(d + 4, dLast)] = tail(scratch[sumAt8(4)], BF16, w, w4, x, 0, bound, inDim);
-        out[Math.min(d + 3, dLast)] = tail(scratch[sumAt8(3)], BF16, w, w3, x, 0, bound, inDim);
-        out[Math.min(d + 2, dLast)] = tail(scratch[sumAt8(2)], BF16, w, w2, x, 0, bound, inDim);
-        out[Math.min(d + 1, dLast)] = tail(scratch[sumAt8(1)], BF16, w, w1, x, 0, bound, inDim);
-        out[d] = tail(scratch[sumAt8(0)], BF16, w, w0, x, 0, bound, inDim);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w7, x, 0, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], BF16, w, w6, x, 0, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], BF16, w, w5, x, 0, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], BF16, w, w4, x, 0, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], BF16, w, w3, x, 0, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], BF16, w, w2, x, 0, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w1, x, 0, bound, inDim);
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, 0, bound, inDim);
+        }
+        out[Math.min(d + 7, dLast)] = scratch[sumAt8(7)];
+        out[Math.min(d + 6, dLast)] = scratch[sumAt8(6)];
+        out[Math.min(d + 5, dLast)] = scratch[sumAt8(5)];
+        out[Math.min(d + 4, dLast)] = scratch[sumAt8(4)];
+        out[Math.min(d + 3, dLast)] = scratch[sumAt8(3)];
+        out[Math.min(d + 2, dLast)] = scratch[sumAt8(2)];
+        out[Math.min(d + 1, dLast)] = scratch[sumAt8(1)];
+        out[d] = scratch[sumAt8(0)];
     }
 
     /**
@@ -526,14 +546,24 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a7.intoArray(scratch, 7 * lanes);
         foldSums(scratch, 0, 8);
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
-        out[Math.min(d + 7, dLast)] = tail(scratch[sumAt8(7)], F16, w, w7, x, 0, bound, inDim);
-        out[Math.min(d + 6, dLast)] = tail(scratch[sumAt8(6)], F16, w, w6, x, 0, bound, inDim);
-        out[Math.min(d + 5, dLast)] = tail(scratch[sumAt8(5)], F16, w, w5, x, 0, bound, inDim);
-        out[Math.min(d + 4, dLast)] = tail(scratch[sumAt8(4)], F16, w, w4, x, 0, bound, inDim);
-        out[Math.min(d + 3, dLast)] = tail(scratch[sumAt8(3)], F16, w, w3, x, 0, bound, inDim);
-        out[Math.min(d + 2, dLast)] = tail(scratch[sumAt8(2)], F16, w, w2, x, 0, bound, inDim);
-        out[Math.min(d + 1, dLast)] = tail(scratch[sumAt8(1)], F16, w, w1, x, 0, bound, inDim);
-        out[d] = tail(scratch[sumAt8(0)], F16, w, w0, x, 0, bound, inDim);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], F16, w, w7, x, 0, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], F16, w, w6, x, 0, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], F16, w, w5, x, 0, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], F16, w, w4, x, 0, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], F16, w, w3, x, 0, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], F16, w, w2, x, 0, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], F16, w, w1, x, 0, bound, inDim);
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], F16, w, w0, x, 0, bound, inDim);
+        }
+        out[Math.min(d + 7, dLast)] = scratch[sumAt8(7)];
+        out[Math.min(d + 6, dLast)] = scratch[sumAt8(6)];
+        out[Math.min(d + 5, dLast)] = scratch[sumAt8(5)];
+        out[Math.min(d + 4, dLast)] = scratch[sumAt8(4)];
+        out[Math.min(d + 3, dLast)] = scratch[sumAt8(3)];
+        out[Math.min(d + 2, dLast)] = scratch[sumAt8(2)];
+        out[Math.min(d + 1, dLast)] = scratch[sumAt8(1)];
+        out[d] = scratch[sumAt8(0)];
     }
 
     /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
@@ -580,22 +610,24 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a30.intoArray(scratch, 6 * lanes);
         a31.intoArray(scratch, 7 * lanes);
         foldSums(scratch, 0, 8);
-        out[(t + 0) * outDim + d] = tail(scratch[sumAt8(0)], F32, w, w0, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d] = tail(scratch[sumAt8(1)], F32, w, w0, x, x1, bound,
-                inDim);
-        out[(t + 0) * outDim + d1] = tail(scratch[sumAt8(2)], F32, w, w1, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d1] = tail(scratch[sumAt8(3)], F32, w, w1, x, x1, bound,
-                inDim);
-        out[(t + 0) * outDim + d2] = tail(scratch[sumAt8(4)], F32, w, w2, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d2] = tail(scratch[sumAt8(5)], F32, w, w2, x, x1, bound,
-                inDim);
-        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt8(6)], F32, w, w3, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + dLast] = tail(scratch[sumAt8(7)], F32, w, w3, x, x1, bound,
-                inDim);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], F32, w, w0, x, x0, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], F32, w, w0, x, x1, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], F32, w, w1, x, x0, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], F32, w, w1, x, x1, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], F32, w, w2, x, x0, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], F32, w, w2, x, x1, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], F32, w, w3, x, x0, bound, inDim);
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], F32, w, w3, x, x1, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt8(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt8(1)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt8(2)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt8(3)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt8(4)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt8(5)];
+        out[(t + 0) * outDim + dLast] = scratch[sumAt8(6)];
+        out[(t + 1) * outDim + dLast] = scratch[sumAt8(7)];
     }
 
     /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
@@ -642,22 +674,24 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a30.intoArray(scratch, 6 * lanes);
         a31.intoArray(scratch, 7 * lanes);
         foldSums(scratch, 0, 8);
-        out[(t + 0) * outDim + d] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound,
-                inDim);
-        out[(t + 0) * outDim + d1] = tail(scratch[sumAt8(2)], BF16, w, w1, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d1] = tail(scratch[sumAt8(3)], BF16, w, w1, x, x1, bound,
-                inDim);
-        out[(t + 0) * outDim + d2] = tail(scratch[sumAt8(4)], BF16, w, w2, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d2] = tail(scratch[sumAt8(5)], BF16, w, w2, x, x1, bound,
-                inDim);
-        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt8(6)], BF16, w, w3, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + dLast] = tail(scratch[sumAt8(7)], BF16, w, w3, x, x1, bound,
-                inDim);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], BF16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], BF16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], BF16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], BF16, w, w2, x, x1, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], BF16, w, w3, x, x0, bound, inDim);
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w3, x, x1, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt8(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt8(1)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt8(2)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt8(3)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt8(4)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt8(5)];
+        out[(t + 0) * outDim + dLast] = scratch[sumAt8(6)];
+        out[(t + 1) * outDim + dLast] = scratch[sumAt8(7)];
     }
 
     /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
@@ -704,22 +738,24 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a30.intoArray(scratch, 6 * lanes);
         a31.intoArray(scratch, 7 * lanes);
         foldSums(scratch, 0, 8);
-        out[(t + 0) * outDim + d] = tail(scratch[sumAt8(0)], F16, w, w0, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d] = tail(scratch[sumAt8(1)], F16, w, w0, x, x1, bound,
-                inDim);
-        out[(t + 0) * outDim + d1] = tail(scratch[sumAt8(2)], F16, w, w1, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d1] = tail(scratch[sumAt8(3)], F16, w, w1, x, x1, bound,
-                inDim);
-        out[(t + 0) * outDim + d2] = tail(scratch[sumAt8(4)], F16, w, w2, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d2] = tail(scratch[sumAt8(5)], F16, w, w2, x, x1, bound,
-                inDim);
-        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt8(6)], F16, w, w3, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + dLast] = tail(scratch[sumAt8(7)], F16, w, w3, x, x1, bound,
-                inDim);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], F16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], F16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], F16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], F16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], F16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], F16, w, w2, x, x1, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], F16, w, w3, x, x0, bound, inDim);
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], F16, w, w3, x, x1, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt8(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt8(1)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt8(2)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt8(3)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt8(4)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt8(5)];
+        out[(t + 0) * outDim + dLast] = scratch[sumAt8(6)];
+        out[(t + 1) * outDim + dLast] = scratch[sumAt8(7)];
     }
 
     /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+4. */
@@ -795,48 +831,51 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a32.intoArray(scratch, 17 * lanes);
         a33.intoArray(scratch, 18 * lanes);
         a34.intoArray(scratch, 19 * lanes);
+        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second fold of 4
         foldSums(scratch, 0, 16);
-        foldSums(scratch, 16 * lanes, 4);
-        out[(t + 0) * outDim + d] = tail(scratch[sumAt16(0)], F32, w, w0, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d] = tail(scratch[sumAt16(1)], F32, w, w0, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + d] = tail(scratch[sumAt16(2)], F32, w, w0, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + d] = tail(scratch[sumAt16(3)], F32, w, w0, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + d] = tail(scratch[sumAt16(4)], F32, w, w0, x, x4, bound,
-                inDim);
-        out[(t + 0) * outDim + d1] = tail(scratch[sumAt16(5)], F32, w, w1, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d1] = tail(scratch[sumAt16(6)], F32, w, w1, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + d1] = tail(scratch[sumAt16(7)], F32, w, w1, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + d1] = tail(scratch[sumAt16(8)], F32, w, w1, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + d1] = tail(scratch[sumAt16(9)], F32, w, w1, x, x4, bound,
-                inDim);
-        out[(t + 0) * outDim + d2] = tail(scratch[sumAt16(10)], F32, w, w2, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d2] = tail(scratch[sumAt16(11)], F32, w, w2, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + d2] = tail(scratch[sumAt16(12)], F32, w, w2, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + d2] = tail(scratch[sumAt16(13)], F32, w, w2, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + d2] = tail(scratch[sumAt16(14)], F32, w, w2, x, x4, bound,
-                inDim);
-        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt16(15)], F32, w, w3, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(0)], F32, w, w3, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(1)], F32, w, w3, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(2)], F32, w, w3, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(3)], F32, w, w3, x, x4, bound,
-                inDim);
+        foldSums(scratch, fifth, 4);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], F32, w, w0, x, x0, bound, inDim);
+            scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], F32, w, w0, x, x1, bound, inDim);
+            scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], F32, w, w0, x, x2, bound, inDim);
+            scratch[sumAt16(3)] = tail(scratch[sumAt16(3)], F32, w, w0, x, x3, bound, inDim);
+            scratch[sumAt16(4)] = tail(scratch[sumAt16(4)], F32, w, w0, x, x4, bound, inDim);
+            scratch[sumAt16(5)] = tail(scratch[sumAt16(5)], F32, w, w1, x, x0, bound, inDim);
+            scratch[sumAt16(6)] = tail(scratch[sumAt16(6)], F32, w, w1, x, x1, bound, inDim);
+            scratch[sumAt16(7)] = tail(scratch[sumAt16(7)], F32, w, w1, x, x2, bound, inDim);
+            scratch[sumAt16(8)] = tail(scratch[sumAt16(8)], F32, w, w1, x, x3, bound, inDim);
+            scratch[sumAt16(9)] = tail(scratch[sumAt16(9)], F32, w, w1, x, x4, bound, inDim);
+            scratch[sumAt16(10)] = tail(scratch[sumAt16(10)], F32, w, w2, x, x0, bound, inDim);
+            scratch[sumAt16(11)] = tail(scratch[sumAt16(11)], F32, w, w2, x, x1, bound, inDim);
+            scratch[sumAt16(12)] = tail(scratch[sumAt16(12)], F32, w, w2, x, x2, bound, inDim);
+            scratch[sumAt16(13)] = tail(scratch[sumAt16(13)], F32, w, w2, x, x3, bound, inDim);
+            scratch[sumAt16(14)] = tail(scratch[sumAt16(14)], F32, w, w2, x, x4, bound, inDim);
+            scratch[sumAt16(15)] = tail(scratch[sumAt16(15)], F32, w, w3, x, x0, bound, inDim);
+            scratch[fifth + sumAt4(0)] = tail(scratch[fifth + sumAt4(0)], F32, w, w3, x, x1, bound, inDim);
+            scratch[fifth + sumAt4(1)] = tail(scratch[fifth + sumAt4(1)], F32, w, w3, x, x2, bound, inDim);
+            scratch[fifth + sumAt4(2)] = tail(scratch[fifth + sumAt4(2)], F32, w, w3, x, x3, bound, inDim);
+            scratch[fifth + sumAt4(3)] = tail(scratch[fifth + sumAt4(3)], F32, w, w3, x, x4, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt16(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt16(1)];
+        out[(t + 2) * outDim + d] = scratch[sumAt16(2)];
+        out[(t + 3) * outDim + d] = scratch[sumAt16(3)];
+        out[(t + 4) * outDim + d] = scratch[sumAt16(4)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt16(5)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt16(6)];
+        out[(t + 2) * outDim + d1] = scratch[sumAt16(7)];
+        out[(t + 3) * outDim + d1] = scratch[sumAt16(8)];
+        out[(t + 4) * outDim + d1] = scratch[sumAt16(9)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt16(10)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt16(11)];
+        out[(t + 2) * outDim + d2] = scratch[sumAt16(12)];
+        out[(t + 3) * outDim + d2] = scratch[sumAt16(13)];
+        out[(t + 4) * outDim + d2] = scratch[sumAt16(14)];
+        out[(t + 0) * outDim + dLast] = scratch[sumAt16(15)];
+        out[(t + 1) * outDim + dLast] = scratch[fifth + sumAt4(0)];
+        out[(t + 2) * outDim + dLast] = scratch[fifth + sumAt4(1)];
+        out[(t + 3) * outDim + dLast] = scratch[fifth + sumAt4(2)];
+        out[(t + 4) * outDim + dLast] = scratch[fifth + sumAt4(3)];
     }
 
     /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+4. */
@@ -912,48 +951,51 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a32.intoArray(scratch, 17 * lanes);
         a33.intoArray(scratch, 18 * lanes);
         a34.intoArray(scratch, 19 * lanes);
+        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second fold of 4
         foldSums(scratch, 0, 16);
-        foldSums(scratch, 16 * lanes, 4);
-        out[(t + 0) * outDim + d] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + d] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + d] = tail(scratch[sumAt16(3)], BF16, w, w0, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + d] = tail(scratch[sumAt16(4)], BF16, w, w0, x, x4, bound,
-                inDim);
-        out[(t + 0) * outDim + d1] = tail(scratch[sumAt16(5)], BF16, w, w1, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d1] = tail(scratch[sumAt16(6)], BF16, w, w1, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + d1] = tail(scratch[sumAt16(7)], BF16, w, w1, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + d1] = tail(scratch[sumAt16(8)], BF16, w, w1, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + d1] = tail(scratch[sumAt16(9)], BF16, w, w1, x, x4, bound,
-                inDim);
-        out[(t + 0) * outDim + d2] = tail(scratch[sumAt16(10)], BF16, w, w2, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d2] = tail(scratch[sumAt16(11)], BF16, w, w2, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + d2] = tail(scratch[sumAt16(12)], BF16, w, w2, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + d2] = tail(scratch[sumAt16(13)], BF16, w, w2, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + d2] = tail(scratch[sumAt16(14)], BF16, w, w2, x, x4, bound,
-                inDim);
-        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt16(15)], BF16, w, w3, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(0)], BF16, w, w3, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(1)], BF16, w, w3, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(2)], BF16, w, w3, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(3)], BF16, w, w3, x, x4, bound,
-                inDim);
+        foldSums(scratch, fifth, 4);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
+            scratch[sumAt16(3)] = tail(scratch[sumAt16(3)], BF16, w, w0, x, x3, bound, inDim);
+            scratch[sumAt16(4)] = tail(scratch[sumAt16(4)], BF16, w, w0, x, x4, bound, inDim);
+            scratch[sumAt16(5)] = tail(scratch[sumAt16(5)], BF16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt16(6)] = tail(scratch[sumAt16(6)], BF16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt16(7)] = tail(scratch[sumAt16(7)], BF16, w, w1, x, x2, bound, inDim);
+            scratch[sumAt16(8)] = tail(scratch[sumAt16(8)], BF16, w, w1, x, x3, bound, inDim);
+            scratch[sumAt16(9)] = tail(scratch[sumAt16(9)], BF16, w, w1, x, x4, bound, inDim);
+            scratch[sumAt16(10)] = tail(scratch[sumAt16(10)], BF16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt16(11)] = tail(scratch[sumAt16(11)], BF16, w, w2, x, x1, bound, inDim);
+            scratch[sumAt16(12)] = tail(scratch[sumAt16(12)], BF16, w, w2, x, x2, bound, inDim);
+            scratch[sumAt16(13)] = tail(scratch[sumAt16(13)], BF16, w, w2, x, x3, bound, inDim);
+            scratch[sumAt16(14)] = tail(scratch[sumAt16(14)], BF16, w, w2, x, x4, bound, inDim);
+            scratch[sumAt16(15)] = tail(scratch[sumAt16(15)], BF16, w, w3, x, x0, bound, inDim);
+            scratch[fifth + sumAt4(0)] = tail(scratch[fifth + sumAt4(0)], BF16, w, w3, x, x1, bound, inDim);
+            scratch[fifth + sumAt4(1)] = tail(scratch[fifth + sumAt4(1)], BF16, w, w3, x, x2, bound, inDim);
+            scratch[fifth + sumAt4(2)] = tail(scratch[fifth + sumAt4(2)], BF16, w, w3, x, x3, bound, inDim);
+            scratch[fifth + sumAt4(3)] = tail(scratch[fifth + sumAt4(3)], BF16, w, w3, x, x4, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt16(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt16(1)];
+        out[(t + 2) * outDim + d] = scratch[sumAt16(2)];
+        out[(t + 3) * outDim + d] = scratch[sumAt16(3)];
+        out[(t + 4) * outDim + d] = scratch[sumAt16(4)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt16(5)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt16(6)];
+        out[(t + 2) * outDim + d1] = scratch[sumAt16(7)];
+        out[(t + 3) * outDim + d1] = scratch[sumAt16(8)];
+        out[(t + 4) * outDim + d1] = scratch[sumAt16(9)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt16(10)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt16(11)];
+        out[(t + 2) * outDim + d2] = scratch[sumAt16(12)];
+        out[(t + 3) * outDim + d2] = scratch[sumAt16(13)];
+        out[(t + 4) * outDim + d2] = scratch[sumAt16(14)];
+        out[(t + 0) * outDim + dLast] = scratch[sumAt16(15)];
+        out[(t + 1) * outDim + dLast] = scratch[fifth + sumAt4(0)];
+        out[(t + 2) * outDim + dLast] = scratch[fifth + sumAt4(1)];
+        out[(t + 3) * outDim + dLast] = scratch[fifth + sumAt4(2)];
+        out[(t + 4) * outDim + dLast] = scratch[fifth + sumAt4(3)];
     }
 
     /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+4. */
@@ -1029,48 +1071,51 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a32.intoArray(scratch, 17 * lanes);
         a33.intoArray(scratch, 18 * lanes);
         a34.intoArray(scratch, 19 * lanes);
+        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second fold of 4
         foldSums(scratch, 0, 16);
-        foldSums(scratch, 16 * lanes, 4);
-        out[(t + 0) * outDim + d] = tail(scratch[sumAt16(0)], F16, w, w0, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d] = tail(scratch[sumAt16(1)], F16, w, w0, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + d] = tail(scratch[sumAt16(2)], F16, w, w0, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + d] = tail(scratch[sumAt16(3)], F16, w, w0, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + d] = tail(scratch[sumAt16(4)], F16, w, w0, x, x4, bound,
-                inDim);
-        out[(t + 0) * outDim + d1] = tail(scratch[sumAt16(5)], F16, w, w1, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d1] = tail(scratch[sumAt16(6)], F16, w, w1, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + d1] = tail(scratch[sumAt16(7)], F16, w, w1, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + d1] = tail(scratch[sumAt16(8)], F16, w, w1, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + d1] = tail(scratch[sumAt16(9)], F16, w, w1, x, x4, bound,
-                inDim);
-        out[(t + 0) * outDim + d2] = tail(scratch[sumAt16(10)], F16, w, w2, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + d2] = tail(scratch[sumAt16(11)], F16, w, w2, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + d2] = tail(scratch[sumAt16(12)], F16, w, w2, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + d2] = tail(scratch[sumAt16(13)], F16, w, w2, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + d2] = tail(scratch[sumAt16(14)], F16, w, w2, x, x4, bound,
-                inDim);
-        out[(t + 0) * outDim + dLast] = tail(scratch[sumAt16(15)], F16, w, w3, x, x0, bound,
-                inDim);
-        out[(t + 1) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(0)], F16, w, w3, x, x1, bound,
-                inDim);
-        out[(t + 2) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(1)], F16, w, w3, x, x2, bound,
-                inDim);
-        out[(t + 3) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(2)], F16, w, w3, x, x3, bound,
-                inDim);
-        out[(t + 4) * outDim + dLast] = tail(scratch[16 * lanes + sumAt4(3)], F16, w, w3, x, x4, bound,
-                inDim);
+        foldSums(scratch, fifth, 4);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], F16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], F16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], F16, w, w0, x, x2, bound, inDim);
+            scratch[sumAt16(3)] = tail(scratch[sumAt16(3)], F16, w, w0, x, x3, bound, inDim);
+            scratch[sumAt16(4)] = tail(scratch[sumAt16(4)], F16, w, w0, x, x4, bound, inDim);
+            scratch[sumAt16(5)] = tail(scratch[sumAt16(5)], F16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt16(6)] = tail(scratch[sumAt16(6)], F16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt16(7)] = tail(scratch[sumAt16(7)], F16, w, w1, x, x2, bound, inDim);
+            scratch[sumAt16(8)] = tail(scratch[sumAt16(8)], F16, w, w1, x, x3, bound, inDim);
+            scratch[sumAt16(9)] = tail(scratch[sumAt16(9)], F16, w, w1, x, x4, bound, inDim);
+            scratch[sumAt16(10)] = tail(scratch[sumAt16(10)], F16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt16(11)] = tail(scratch[sumAt16(11)], F16, w, w2, x, x1, bound, inDim);
+            scratch[sumAt16(12)] = tail(scratch[sumAt16(12)], F16, w, w2, x, x2, bound, inDim);
+            scratch[sumAt16(13)] = tail(scratch[sumAt16(13)], F16, w, w2, x, x3, bound, inDim);
+            scratch[sumAt16(14)] = tail(scratch[sumAt16(14)], F16, w, w2, x, x4, bound, inDim);
+            scratch[sumAt16(15)] = tail(scratch[sumAt16(15)], F16, w, w3, x, x0, bound, inDim);
+            scratch[fifth + sumAt4(0)] = tail(scratch[fifth + sumAt4(0)], F16, w, w3, x, x1, bound, inDim);
+            scratch[fifth + sumAt4(1)] = tail(scratch[fifth + sumAt4(1)], F16, w, w3, x, x2, bound, inDim);
+            scratch[fifth + sumAt4(2)] = tail(scratch[fifth + sumAt4(2)], F16, w, w3, x, x3, bound, inDim);
+            scratch[fifth + sumAt4(3)] = tail(scratch[fifth + sumAt4(3)], F16, w, w3, x, x4, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt16(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt16(1)];
+        out[(t + 2) * outDim + d] = scratch[sumAt16(2)];
+        out[(t + 3) * outDim + d] = scratch[sumAt16(3)];
+        out[(t + 4) * outDim + d] = scratch[sumAt16(4)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt16(5)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt16(6)];
+        out[(t + 2) * outDim + d1] = scratch[sumAt16(7)];
+        out[(t + 3) * outDim + d1] = scratch[sumAt16(8)];
+        out[(t + 4) * outDim + d1] = scratch[sumAt16(9)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt16(10)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt16(11)];
+        out[(t + 2) * outDim + d2] = scratch[sumAt16(12)];
+        out[(t + 3) * outDim + d2] = scratch[sumAt16(13)];
+        out[(t + 4) * outDim + d2] = scratch[sumAt16(14)];
+        out[(t + 0) * outDim + dLast] = scratch[sumAt16(15)];
+        out[(t + 1) * outDim + dLast] = scratch[fifth + sumAt4(0)];
+        out[(t + 2) * outDim + dLast] = scratch[fifth + sumAt4(1)];
+        out[(t + 3) * outDim + dLast] = scratch[fifth + sumAt4(2)];
+        out[(t + 4) * outDim + dLast] = scratch[fifth + sumAt4(3)];
     }
 
 
@@ -1144,22 +1189,40 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
         int o3 = tLast * outDim;
-        out[o0 + d0] = tail(scratch[sumAt16(0)], F32, w, w0, x, x0, bound, inDim);
-        out[o1 + d0] = tail(scratch[sumAt16(1)], F32, w, w0, x, x1, bound, inDim);
-        out[o2 + d0] = tail(scratch[sumAt16(2)], F32, w, w0, x, x2, bound, inDim);
-        out[o3 + d0] = tail(scratch[sumAt16(3)], F32, w, w0, x, x3, bound, inDim);
-        out[o0 + d1] = tail(scratch[sumAt16(4)], F32, w, w1, x, x0, bound, inDim);
-        out[o1 + d1] = tail(scratch[sumAt16(5)], F32, w, w1, x, x1, bound, inDim);
-        out[o2 + d1] = tail(scratch[sumAt16(6)], F32, w, w1, x, x2, bound, inDim);
-        out[o3 + d1] = tail(scratch[sumAt16(7)], F32, w, w1, x, x3, bound, inDim);
-        out[o0 + d2] = tail(scratch[sumAt16(8)], F32, w, w2, x, x0, bound, inDim);
-        out[o1 + d2] = tail(scratch[sumAt16(9)], F32, w, w2, x, x1, bound, inDim);
-        out[o2 + d2] = tail(scratch[sumAt16(10)], F32, w, w2, x, x2, bound, inDim);
-        out[o3 + d2] = tail(scratch[sumAt16(11)], F32, w, w2, x, x3, bound, inDim);
-        out[o0 + d3] = tail(scratch[sumAt16(12)], F32, w, w3, x, x0, bound, inDim);
-        out[o1 + d3] = tail(scratch[sumAt16(13)], F32, w, w3, x, x1, bound, inDim);
-        out[o2 + d3] = tail(scratch[sumAt16(14)], F32, w, w3, x, x2, bound, inDim);
-        out[o3 + d3] = tail(scratch[sumAt16(15)], F32, w, w3, x, x3, bound, inDim);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], F32, w, w0, x, x0, bound, inDim);
+            scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], F32, w, w0, x, x1, bound, inDim);
+            scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], F32, w, w0, x, x2, bound, inDim);
+            scratch[sumAt16(3)] = tail(scratch[sumAt16(3)], F32, w, w0, x, x3, bound, inDim);
+            scratch[sumAt16(4)] = tail(scratch[sumAt16(4)], F32, w, w1, x, x0, bound, inDim);
+            scratch[sumAt16(5)] = tail(scratch[sumAt16(5)], F32, w, w1, x, x1, bound, inDim);
+            scratch[sumAt16(6)] = tail(scratch[sumAt16(6)], F32, w, w1, x, x2, bound, inDim);
+            scratch[sumAt16(7)] = tail(scratch[sumAt16(7)], F32, w, w1, x, x3, bound, inDim);
+            scratch[sumAt16(8)] = tail(scratch[sumAt16(8)], F32, w, w2, x, x0, bound, inDim);
+            scratch[sumAt16(9)] = tail(scratch[sumAt16(9)], F32, w, w2, x, x1, bound, inDim);
+            scratch[sumAt16(10)] = tail(scratch[sumAt16(10)], F32, w, w2, x, x2, bound, inDim);
+            scratch[sumAt16(11)] = tail(scratch[sumAt16(11)], F32, w, w2, x, x3, bound, inDim);
+            scratch[sumAt16(12)] = tail(scratch[sumAt16(12)], F32, w, w3, x, x0, bound, inDim);
+            scratch[sumAt16(13)] = tail(scratch[sumAt16(13)], F32, w, w3, x, x1, bound, inDim);
+            scratch[sumAt16(14)] = tail(scratch[sumAt16(14)], F32, w, w3, x, x2, bound, inDim);
+            scratch[sumAt16(15)] = tail(scratch[sumAt16(15)], F32, w, w3, x, x3, bound, inDim);
+        }
+        out[o0 + d0] = scratch[sumAt16(0)];
+        out[o1 + d0] = scratch[sumAt16(1)];
+        out[o2 + d0] = scratch[sumAt16(2)];
+        out[o3 + d0] = scratch[sumAt16(3)];
+        out[o0 + d1] = scratch[sumAt16(4)];
+        out[o1 + d1] = scratch[sumAt16(5)];
+        out[o2 + d1] = scratch[sumAt16(6)];
+        out[o3 + d1] = scratch[sumAt16(7)];
+        out[o0 + d2] = scratch[sumAt16(8)];
+        out[o1 + d2] = scratch[sumAt16(9)];
+        out[o2 + d2] = scratch[sumAt16(10)];
+        out[o3 + d2] = scratch[sumAt16(11)];
+        out[o0 + d3] = scratch[sumAt16(12)];
+        out[o1 + d3] = scratch[sumAt16(13)];
+        out[o2 + d3] = scratch[sumAt16(14)];
+        out[o3 + d3] = scratch[sumAt16(15)];
     }
 
     /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
@@ -1232,22 +1295,40 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
         int o3 = tLast * outDim;
-        out[o0 + d0] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
-        out[o1 + d0] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
-        out[o2 + d0] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
-        out[o3 + d0] = tail(scratch[sumAt16(3)], BF16, w, w0, x, x3, bound, inDim);
-        out[o0 + d1] = tail(scratch[sumAt16(4)], BF16, w, w1, x, x0, bound, inDim);
-        out[o1 + d1] = tail(scratch[sumAt16(5)], BF16, w, w1, x, x1, bound, inDim);
-        out[o2 + d1] = tail(scratch[sumAt16(6)], BF16, w, w1, x, x2, bound, inDim);
-        out[o3 + d1] = tail(scratch[sumAt16(7)], BF16, w, w1, x, x3, bound, inDim);
-        out[o0 + d2] = tail(scratch[sumAt16(8)], BF16, w, w2, x, x0, bound, inDim);
-        out[o1 + d2] = tail(scratch[sumAt16(9)], BF16, w, w2, x, x1, bound, inDim);
-        out[o2 + d2] = tail(scratch[sumAt16(10)], BF16, w, w2, x, x2, bound, inDim);
-        out[o3 + d2] = tail(scratch[sumAt16(11)], BF16, w, w2, x, x3, bound, inDim);
-        out[o0 + d3] = tail(scratch[sumAt16(12)], BF16, w, w3, x, x0, bound, inDim);
-        out[o1 + d3] = tail(scratch[sumAt16(13)], BF16, w, w3, x, x1, bound, inDim);
-        out[o2 + d3] = tail(scratch[sumAt16(14)], BF16, w, w3, x, x2, bound, inDim);
-        out[o3 + d3] = tail(scratch[sumAt16(15)], BF16, w, w3, x, x3, bound, inDim);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
+            scratch[sumAt16(3)] = tail(scratch[sumAt16(3)], BF16, w, w0, x, x3, bound, inDim);
+            scratch[sumAt16(4)] = tail(scratch[sumAt16(4)], BF16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt16(5)] = tail(scratch[sumAt16(5)], BF16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt16(6)] = tail(scratch[sumAt16(6)], BF16, w, w1, x, x2, bound, inDim);
+            scratch[sumAt16(7)] = tail(scratch[sumAt16(7)], BF16, w, w1, x, x3, bound, inDim);
+            scratch[sumAt16(8)] = tail(scratch[sumAt16(8)], BF16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt16(9)] = tail(scratch[sumAt16(9)], BF16, w, w2, x, x1, bound, inDim);
+            scratch[sumAt16(10)] = tail(scratch[sumAt16(10)], BF16, w, w2, x, x2, bound, inDim);
+            scratch[sumAt16(11)] = tail(scratch[sumAt16(11)], BF16, w, w2, x, x3, bound, inDim);
+            scratch[sumAt16(12)] = tail(scratch[sumAt16(12)], BF16, w, w3, x, x0, bound, inDim);
+            scratch[sumAt16(13)] = tail(scratch[sumAt16(13)], BF16, w, w3, x, x1, bound, inDim);
+            scratch[sumAt16(14)] = tail(scratch[sumAt16(14)], BF16, w, w3, x, x2, bound, inDim);
+            scratch[sumAt16(15)] = tail(scratch[sumAt16(15)], BF16, w, w3, x, x3, bound, inDim);
+        }
+        out[o0 + d0] = scratch[sumAt16(0)];
+        out[o1 + d0] = scratch[sumAt16(1)];
+        out[o2 + d0] = scratch[sumAt16(2)];
+        out[o3 + d0] = scratch[sumAt16(3)];
+        out[o0 + d1] = scratch[sumAt16(4)];
+        out[o1 + d1] = scratch[sumAt16(5)];
+        out[o2 + d1] = scratch[sumAt16(6)];
+        out[o3 + d1] = scratch[sumAt16(7)];
+        out[o0 + d2] = scratch[sumAt16(8)];
+        out[o1 + d2] = scratch[sumAt16(9)];
+        out[o2 + d2] = scratch[sumAt16(10)];
+        out[o3 + d2] = scratch[sumAt16(11)];
+        out[o0 + d3] = scratch[sumAt16(12)];
+        out[o1 + d3] = scratch[sumAt16(13)];
+        out[o2 + d3] = scratch[sumAt16(14)];
+        out[o3 + d3] = scratch[sumAt16(15)];
     }
 
     /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
@@ -1320,22 +1401,40 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
         int o3 = tLast * outDim;
-        out[o0 + d0] = tail(scratch[sumAt16(0)], F16, w, w0, x, x0, bound, inDim);
-        out[o1 + d0] = tail(scratch[sumAt16(1)], F16, w, w0, x, x1, bound, inDim);
-        out[o2 + d0] = tail(scratch[sumAt16(2)], F16, w, w0, x, x2, bound, inDim);
-        out[o3 + d0] = tail(scratch[sumAt16(3)], F16, w, w0, x, x3, bound, inDim);
-        out[o0 + d1] = tail(scratch[sumAt16(4)], F16, w, w1, x, x0, bound, inDim);
-        out[o1 + d1] = tail(scratch[sumAt16(5)], F16, w, w1, x, x1, bound, inDim);
-        out[o2 + d1] = tail(scratch[sumAt16(6)], F16, w, w1, x, x2, bound, inDim);
-        out[o3 + d1] = tail(scratch[sumAt16(7)], F16, w, w1, x, x3, bound, inDim);
-        out[o0 + d2] = tail(scratch[sumAt16(8)], F16, w, w2, x, x0, bound, inDim);
-        out[o1 + d2] = tail(scratch[sumAt16(9)], F16, w, w2, x, x1, bound, inDim);
-        out[o2 + d2] = tail(scratch[sumAt16(10)], F16, w, w2, x, x2, bound, inDim);
-        out[o3 + d2] = tail(scratch[sumAt16(11)], F16, w, w2, x, x3, bound, inDim);
-        out[o0 + d3] = tail(scratch[sumAt16(12)], F16, w, w3, x, x0, bound, inDim);
-        out[o1 + d3] = tail(scratch[sumAt16(13)], F16, w, w3, x, x1, bound, inDim);
-        out[o2 + d3] = tail(scratch[sumAt16(14)], F16, w, w3, x, x2, bound, inDim);
-        out[o3 + d3] = tail(scratch[sumAt16(15)], F16, w, w3, x, x3, bound, inDim);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], F16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], F16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], F16, w, w0, x, x2, bound, inDim);
+            scratch[sumAt16(3)] = tail(scratch[sumAt16(3)], F16, w, w0, x, x3, bound, inDim);
+            scratch[sumAt16(4)] = tail(scratch[sumAt16(4)], F16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt16(5)] = tail(scratch[sumAt16(5)], F16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt16(6)] = tail(scratch[sumAt16(6)], F16, w, w1, x, x2, bound, inDim);
+            scratch[sumAt16(7)] = tail(scratch[sumAt16(7)], F16, w, w1, x, x3, bound, inDim);
+            scratch[sumAt16(8)] = tail(scratch[sumAt16(8)], F16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt16(9)] = tail(scratch[sumAt16(9)], F16, w, w2, x, x1, bound, inDim);
+            scratch[sumAt16(10)] = tail(scratch[sumAt16(10)], F16, w, w2, x, x2, bound, inDim);
+            scratch[sumAt16(11)] = tail(scratch[sumAt16(11)], F16, w, w2, x, x3, bound, inDim);
+            scratch[sumAt16(12)] = tail(scratch[sumAt16(12)], F16, w, w3, x, x0, bound, inDim);
+            scratch[sumAt16(13)] = tail(scratch[sumAt16(13)], F16, w, w3, x, x1, bound, inDim);
+            scratch[sumAt16(14)] = tail(scratch[sumAt16(14)], F16, w, w3, x, x2, bound, inDim);
+            scratch[sumAt16(15)] = tail(scratch[sumAt16(15)], F16, w, w3, x, x3, bound, inDim);
+        }
+        out[o0 + d0] = scratch[sumAt16(0)];
+        out[o1 + d0] = scratch[sumAt16(1)];
+        out[o2 + d0] = scratch[sumAt16(2)];
+        out[o3 + d0] = scratch[sumAt16(3)];
+        out[o0 + d1] = scratch[sumAt16(4)];
+        out[o1 + d1] = scratch[sumAt16(5)];
+        out[o2 + d1] = scratch[sumAt16(6)];
+        out[o3 + d1] = scratch[sumAt16(7)];
+        out[o0 + d2] = scratch[sumAt16(8)];
+        out[o1 + d2] = scratch[sumAt16(9)];
+        out[o2 + d2] = scratch[sumAt16(10)];
+        out[o3 + d2] = scratch[sumAt16(11)];
+        out[o0 + d3] = scratch[sumAt16(12)];
+        out[o1 + d3] = scratch[sumAt16(13)];
+        out[o2 + d3] = scratch[sumAt16(14)];
+        out[o3 + d3] = scratch[sumAt16(15)];
     }
 
     // ---------------------------------------------------------------- row kernels
@@ -1356,9 +1455,9 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /**
-     * att[attOff + s] = (Σ_i q[qOff+i] · keysT[(kvOff+i) · capacity + s]) · scale for s &lt; len, with the keys stored
-     * transposed: a vector holds the scores of consecutive positions and each is one fused multiply-add chain over
-     * i ascending (no lane sum), the last positions under a mask, so a score never depends on its lane.
+     * att[attOff + s] = (Σ_i q[qOff+i] · keysT[(kvOff+i) · capacity + s]) · scale for s &lt; len, with the keys
+     * stored transposed: a vector holds the scores of consecutive positions and each is one fused multiply-add
+     * chain over i ascending (no lane sum), the last positions under a mask, so a score never depends on its lane.
      */
     final void scores(float[] att, int attOff, float[] q, int qOff, float[] keysT, int kvOff, int capacity, int len,
                       int headDim, float scale) {
