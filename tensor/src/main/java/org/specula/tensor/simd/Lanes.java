@@ -107,9 +107,9 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /**
-     * Where {@link #foldSums} leaves each sum: result[k] is the offset from base of accumulator k's lane sum. Found by
-     * running the same pairing on accumulator labels, which also checks that every addition stays within one
-     * accumulator.
+     * Where a tile's epilogue (see {@link #level}) leaves each sum: result[k] is the offset from base of accumulator
+     * k's lane sum. Found by running the same pairing on accumulator labels, which also checks that every addition
+     * stays within one accumulator.
      */
     static int[] foldLayout(int lanes, int count) {
         int[][] slots = new int[count][lanes];
@@ -148,80 +148,28 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return at;
     }
 
-    /** Fold index vectors: n = 0/1 are lo/hi for h = 8, 2/3 for h = 4, 4/5 for h = 2, 6/7 for h = 1. */
-    abstract IntVector fold(int n);
+    /**
+     * Index vectors of the butterfly a tile's epilogue runs on its accumulators, level by level: n = 2·level (lo) and
+     * 2·level + 1 (hi), with groups of h = lanes / 2^(level+1) lanes; null past the last level (h &lt; 1). Each tile
+     * folds pairs of accumulator vectors (2i, 2i+1) into vector i, in registers, until every partial sum of an
+     * accumulator is one lane, then stores the vectors left to scratch, where {@link #sumAt16} and its siblings find
+     * each sum. The additions are exactly those of {@link #treeSum}, so tiles and decode agree bit for bit; the index
+     * vectors must be {@code static final} constants used inline, or C2 does not intrinsify the permutations.
+     */
+    abstract IntVector level(int n);
 
-    /** Offset of accumulator k's lane sum after {@code foldSums(s, base, count)}, count 4, 8 or 16. */
+    static IntVector levelIndex(VectorSpecies<Integer> sp, int n) {
+        int h = sp.length() / 2 >> (n / 2);
+        return h < 1 ? null : foldIndex(sp, h, n % 2 == 1);
+    }
+
+    /** Offset of accumulator k's lane sum after a tile's epilogue folded count (4, 8 or 16) accumulators. */
     abstract int sumAt4(int k);
 
     abstract int sumAt8(int k);
 
     abstract int sumAt16(int k);
 
-    /**
-     * The lane sums of count (4, 8 or 16) accumulators stored at s[base + k·lanes], a vector at a time: each level
-     * folds two vectors into one with two lane permutations and one add, halving the partial sums per accumulator,
-     * so 16 accumulators of 16 lanes take 15 vector folds instead of 240 scalar adds. The additions are exactly those
-     * of {@link #treeSum}, so each sum is bit-identical to it (decode and blocks agree). In place, in ascending
-     * order: fold i reads slots 2i and 2i+1 (one slot folded with itself once a single vector is left) and writes
-     * slot i. Afterwards the sums lie where {@link #sumAt16} and its siblings say.
-     */
-    final void foldSums(float[] s, int base, int count) {
-        VectorSpecies<Float> sp = floats();
-        int lanes = sp.length();
-        int v = count;
-        if (lanes >= 16) {
-            IntVector lo = fold(0);
-            IntVector hi = fold(1);
-            int pairs = Math.max(1, v / 2);
-            for (int i = 0; i < pairs; i++) {
-                IntVector a = FloatVector.fromArray(sp, s, base + 2 * i * lanes).reinterpretAsInts();
-                IntVector b = FloatVector.fromArray(sp, s, base + (v == 1 ? 2 * i : 2 * i + 1) * lanes)
-                        .reinterpretAsInts();
-                lo.selectFrom(a, b).reinterpretAsFloats().add(hi.selectFrom(a, b).reinterpretAsFloats())
-                        .intoArray(s, base + i * lanes);
-            }
-            v = pairs;
-        }
-        if (lanes >= 8) {
-            IntVector lo = fold(2);
-            IntVector hi = fold(3);
-            int pairs = Math.max(1, v / 2);
-            for (int i = 0; i < pairs; i++) {
-                IntVector a = FloatVector.fromArray(sp, s, base + 2 * i * lanes).reinterpretAsInts();
-                IntVector b = FloatVector.fromArray(sp, s, base + (v == 1 ? 2 * i : 2 * i + 1) * lanes)
-                        .reinterpretAsInts();
-                lo.selectFrom(a, b).reinterpretAsFloats().add(hi.selectFrom(a, b).reinterpretAsFloats())
-                        .intoArray(s, base + i * lanes);
-            }
-            v = pairs;
-        }
-        {
-            IntVector lo = fold(4);
-            IntVector hi = fold(5);
-            int pairs = Math.max(1, v / 2);
-            for (int i = 0; i < pairs; i++) {
-                IntVector a = FloatVector.fromArray(sp, s, base + 2 * i * lanes).reinterpretAsInts();
-                IntVector b = FloatVector.fromArray(sp, s, base + (v == 1 ? 2 * i : 2 * i + 1) * lanes)
-                        .reinterpretAsInts();
-                lo.selectFrom(a, b).reinterpretAsFloats().add(hi.selectFrom(a, b).reinterpretAsFloats())
-                        .intoArray(s, base + i * lanes);
-            }
-            v = pairs;
-        }
-        {
-            IntVector lo = fold(6);
-            IntVector hi = fold(7);
-            int pairs = Math.max(1, v / 2);
-            for (int i = 0; i < pairs; i++) {
-                IntVector a = FloatVector.fromArray(sp, s, base + 2 * i * lanes).reinterpretAsInts();
-                IntVector b = FloatVector.fromArray(sp, s, base + (v == 1 ? 2 * i : 2 * i + 1) * lanes)
-                        .reinterpretAsInts();
-                lo.selectFrom(a, b).reinterpretAsFloats().add(hi.selectFrom(a, b).reinterpretAsFloats())
-                        .intoArray(s, base + i * lanes);
-            }
-        }
-    }
 
     int bits() {
         return floats().vectorBitSize();
@@ -404,15 +352,40 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a7 = f32(w, w7 + j).fma(v, a7);
         }
         int lanes = sp.length();
-        a0.intoArray(scratch, 0 * lanes);
-        a1.intoArray(scratch, 1 * lanes);
-        a2.intoArray(scratch, 2 * lanes);
-        a3.intoArray(scratch, 3 * lanes);
-        a4.intoArray(scratch, 4 * lanes);
-        a5.intoArray(scratch, 5 * lanes);
-        a6.intoArray(scratch, 6 * lanes);
-        a7.intoArray(scratch, 7 * lanes);
-        foldSums(scratch, 0, 8);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], F32, w, w7, x, 0, bound, inDim);
@@ -470,15 +443,40 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a7 = bf16(w, w7 + j).fma(v, a7);
         }
         int lanes = sp.length();
-        a0.intoArray(scratch, 0 * lanes);
-        a1.intoArray(scratch, 1 * lanes);
-        a2.intoArray(scratch, 2 * lanes);
-        a3.intoArray(scratch, 3 * lanes);
-        a4.intoArray(scratch, 4 * lanes);
-        a5.intoArray(scratch, 5 * lanes);
-        a6.intoArray(scratch, 6 * lanes);
-        a7.intoArray(scratch, 7 * lanes);
-        foldSums(scratch, 0, 8);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w7, x, 0, bound, inDim);
@@ -536,15 +534,40 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a7 = f16(w, w7 + j).fma(v, a7);
         }
         int lanes = sp.length();
-        a0.intoArray(scratch, 0 * lanes);
-        a1.intoArray(scratch, 1 * lanes);
-        a2.intoArray(scratch, 2 * lanes);
-        a3.intoArray(scratch, 3 * lanes);
-        a4.intoArray(scratch, 4 * lanes);
-        a5.intoArray(scratch, 5 * lanes);
-        a6.intoArray(scratch, 6 * lanes);
-        a7.intoArray(scratch, 7 * lanes);
-        foldSums(scratch, 0, 8);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], F16, w, w7, x, 0, bound, inDim);
@@ -601,15 +624,40 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a31 = u.fma(v1, a31);
         }
         int lanes = sp.length();
-        a00.intoArray(scratch, 0 * lanes);
-        a01.intoArray(scratch, 1 * lanes);
-        a10.intoArray(scratch, 2 * lanes);
-        a11.intoArray(scratch, 3 * lanes);
-        a20.intoArray(scratch, 4 * lanes);
-        a21.intoArray(scratch, 5 * lanes);
-        a30.intoArray(scratch, 6 * lanes);
-        a31.intoArray(scratch, 7 * lanes);
-        foldSums(scratch, 0, 8);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], F32, w, w0, x, x0, bound, inDim);
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], F32, w, w0, x, x1, bound, inDim);
@@ -665,15 +713,40 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a31 = u.fma(v1, a31);
         }
         int lanes = sp.length();
-        a00.intoArray(scratch, 0 * lanes);
-        a01.intoArray(scratch, 1 * lanes);
-        a10.intoArray(scratch, 2 * lanes);
-        a11.intoArray(scratch, 3 * lanes);
-        a20.intoArray(scratch, 4 * lanes);
-        a21.intoArray(scratch, 5 * lanes);
-        a30.intoArray(scratch, 6 * lanes);
-        a31.intoArray(scratch, 7 * lanes);
-        foldSums(scratch, 0, 8);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound, inDim);
@@ -729,15 +802,40 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a31 = u.fma(v1, a31);
         }
         int lanes = sp.length();
-        a00.intoArray(scratch, 0 * lanes);
-        a01.intoArray(scratch, 1 * lanes);
-        a10.intoArray(scratch, 2 * lanes);
-        a11.intoArray(scratch, 3 * lanes);
-        a20.intoArray(scratch, 4 * lanes);
-        a21.intoArray(scratch, 5 * lanes);
-        a30.intoArray(scratch, 6 * lanes);
-        a31.intoArray(scratch, 7 * lanes);
-        foldSums(scratch, 0, 8);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], F16, w, w0, x, x0, bound, inDim);
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], F16, w, w0, x, x1, bound, inDim);
@@ -811,29 +909,77 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a34 = u.fma(v4, a34);
         }
         int lanes = sp.length();
-        a00.intoArray(scratch, 0 * lanes);
-        a01.intoArray(scratch, 1 * lanes);
-        a02.intoArray(scratch, 2 * lanes);
-        a03.intoArray(scratch, 3 * lanes);
-        a04.intoArray(scratch, 4 * lanes);
-        a10.intoArray(scratch, 5 * lanes);
-        a11.intoArray(scratch, 6 * lanes);
-        a12.intoArray(scratch, 7 * lanes);
-        a13.intoArray(scratch, 8 * lanes);
-        a14.intoArray(scratch, 9 * lanes);
-        a20.intoArray(scratch, 10 * lanes);
-        a21.intoArray(scratch, 11 * lanes);
-        a22.intoArray(scratch, 12 * lanes);
-        a23.intoArray(scratch, 13 * lanes);
-        a24.intoArray(scratch, 14 * lanes);
-        a30.intoArray(scratch, 15 * lanes);
-        a31.intoArray(scratch, 16 * lanes);
-        a32.intoArray(scratch, 17 * lanes);
-        a33.intoArray(scratch, 18 * lanes);
-        a34.intoArray(scratch, 19 * lanes);
-        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second fold of 4
-        foldSums(scratch, 0, 16);
-        foldSums(scratch, fifth, 4);
+        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second group of 4
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb4 = l0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb5 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb6 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb7 = l0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+            gc2.intoArray(scratch, 2 * lanes);
+            gc3.intoArray(scratch, 3 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+                gd1.intoArray(scratch, 1 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
+        FloatVector qb0 = l0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector qb1 = l0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector qc0 = l1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            qc0.intoArray(scratch, fifth + 0 * lanes);
+        } else {
+            FloatVector qd0 = l2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                qd0.intoArray(scratch, fifth + 0 * lanes);
+            } else {
+                FloatVector qe0 = l3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats());
+                qe0.intoArray(scratch, fifth + 0 * lanes);
+            }
+        }
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], F32, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], F32, w, w0, x, x1, bound, inDim);
@@ -931,29 +1077,77 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a34 = u.fma(v4, a34);
         }
         int lanes = sp.length();
-        a00.intoArray(scratch, 0 * lanes);
-        a01.intoArray(scratch, 1 * lanes);
-        a02.intoArray(scratch, 2 * lanes);
-        a03.intoArray(scratch, 3 * lanes);
-        a04.intoArray(scratch, 4 * lanes);
-        a10.intoArray(scratch, 5 * lanes);
-        a11.intoArray(scratch, 6 * lanes);
-        a12.intoArray(scratch, 7 * lanes);
-        a13.intoArray(scratch, 8 * lanes);
-        a14.intoArray(scratch, 9 * lanes);
-        a20.intoArray(scratch, 10 * lanes);
-        a21.intoArray(scratch, 11 * lanes);
-        a22.intoArray(scratch, 12 * lanes);
-        a23.intoArray(scratch, 13 * lanes);
-        a24.intoArray(scratch, 14 * lanes);
-        a30.intoArray(scratch, 15 * lanes);
-        a31.intoArray(scratch, 16 * lanes);
-        a32.intoArray(scratch, 17 * lanes);
-        a33.intoArray(scratch, 18 * lanes);
-        a34.intoArray(scratch, 19 * lanes);
-        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second fold of 4
-        foldSums(scratch, 0, 16);
-        foldSums(scratch, fifth, 4);
+        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second group of 4
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb4 = l0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb5 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb6 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb7 = l0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+            gc2.intoArray(scratch, 2 * lanes);
+            gc3.intoArray(scratch, 3 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+                gd1.intoArray(scratch, 1 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
+        FloatVector qb0 = l0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector qb1 = l0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector qc0 = l1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            qc0.intoArray(scratch, fifth + 0 * lanes);
+        } else {
+            FloatVector qd0 = l2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                qd0.intoArray(scratch, fifth + 0 * lanes);
+            } else {
+                FloatVector qe0 = l3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats());
+                qe0.intoArray(scratch, fifth + 0 * lanes);
+            }
+        }
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
@@ -1051,29 +1245,77 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a34 = u.fma(v4, a34);
         }
         int lanes = sp.length();
-        a00.intoArray(scratch, 0 * lanes);
-        a01.intoArray(scratch, 1 * lanes);
-        a02.intoArray(scratch, 2 * lanes);
-        a03.intoArray(scratch, 3 * lanes);
-        a04.intoArray(scratch, 4 * lanes);
-        a10.intoArray(scratch, 5 * lanes);
-        a11.intoArray(scratch, 6 * lanes);
-        a12.intoArray(scratch, 7 * lanes);
-        a13.intoArray(scratch, 8 * lanes);
-        a14.intoArray(scratch, 9 * lanes);
-        a20.intoArray(scratch, 10 * lanes);
-        a21.intoArray(scratch, 11 * lanes);
-        a22.intoArray(scratch, 12 * lanes);
-        a23.intoArray(scratch, 13 * lanes);
-        a24.intoArray(scratch, 14 * lanes);
-        a30.intoArray(scratch, 15 * lanes);
-        a31.intoArray(scratch, 16 * lanes);
-        a32.intoArray(scratch, 17 * lanes);
-        a33.intoArray(scratch, 18 * lanes);
-        a34.intoArray(scratch, 19 * lanes);
-        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second fold of 4
-        foldSums(scratch, 0, 16);
-        foldSums(scratch, fifth, 4);
+        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second group of 4
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb4 = l0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb5 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb6 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb7 = l0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+            gc2.intoArray(scratch, 2 * lanes);
+            gc3.intoArray(scratch, 3 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+                gd1.intoArray(scratch, 1 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
+        FloatVector qb0 = l0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector qb1 = l0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector qc0 = l1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            qc0.intoArray(scratch, fifth + 0 * lanes);
+        } else {
+            FloatVector qd0 = l2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                qd0.intoArray(scratch, fifth + 0 * lanes);
+            } else {
+                FloatVector qe0 = l3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats());
+                qe0.intoArray(scratch, fifth + 0 * lanes);
+            }
+        }
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], F16, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], F16, w, w0, x, x1, bound, inDim);
@@ -1168,23 +1410,57 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a33 = u.fma(v3, a33);
         }
         int lanes = sp.length();
-        a00.intoArray(scratch, 0 * lanes);
-        a01.intoArray(scratch, 1 * lanes);
-        a02.intoArray(scratch, 2 * lanes);
-        a03.intoArray(scratch, 3 * lanes);
-        a10.intoArray(scratch, 4 * lanes);
-        a11.intoArray(scratch, 5 * lanes);
-        a12.intoArray(scratch, 6 * lanes);
-        a13.intoArray(scratch, 7 * lanes);
-        a20.intoArray(scratch, 8 * lanes);
-        a21.intoArray(scratch, 9 * lanes);
-        a22.intoArray(scratch, 10 * lanes);
-        a23.intoArray(scratch, 11 * lanes);
-        a30.intoArray(scratch, 12 * lanes);
-        a31.intoArray(scratch, 13 * lanes);
-        a32.intoArray(scratch, 14 * lanes);
-        a33.intoArray(scratch, 15 * lanes);
-        foldSums(scratch, 0, 16);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb4 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb5 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb6 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb7 = l0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+            gc2.intoArray(scratch, 2 * lanes);
+            gc3.intoArray(scratch, 3 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+                gd1.intoArray(scratch, 1 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
         int o0 = t * outDim;
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
@@ -1274,23 +1550,57 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a33 = u.fma(v3, a33);
         }
         int lanes = sp.length();
-        a00.intoArray(scratch, 0 * lanes);
-        a01.intoArray(scratch, 1 * lanes);
-        a02.intoArray(scratch, 2 * lanes);
-        a03.intoArray(scratch, 3 * lanes);
-        a10.intoArray(scratch, 4 * lanes);
-        a11.intoArray(scratch, 5 * lanes);
-        a12.intoArray(scratch, 6 * lanes);
-        a13.intoArray(scratch, 7 * lanes);
-        a20.intoArray(scratch, 8 * lanes);
-        a21.intoArray(scratch, 9 * lanes);
-        a22.intoArray(scratch, 10 * lanes);
-        a23.intoArray(scratch, 11 * lanes);
-        a30.intoArray(scratch, 12 * lanes);
-        a31.intoArray(scratch, 13 * lanes);
-        a32.intoArray(scratch, 14 * lanes);
-        a33.intoArray(scratch, 15 * lanes);
-        foldSums(scratch, 0, 16);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb4 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb5 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb6 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb7 = l0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+            gc2.intoArray(scratch, 2 * lanes);
+            gc3.intoArray(scratch, 3 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+                gd1.intoArray(scratch, 1 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
         int o0 = t * outDim;
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
@@ -1380,23 +1690,57 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a33 = u.fma(v3, a33);
         }
         int lanes = sp.length();
-        a00.intoArray(scratch, 0 * lanes);
-        a01.intoArray(scratch, 1 * lanes);
-        a02.intoArray(scratch, 2 * lanes);
-        a03.intoArray(scratch, 3 * lanes);
-        a10.intoArray(scratch, 4 * lanes);
-        a11.intoArray(scratch, 5 * lanes);
-        a12.intoArray(scratch, 6 * lanes);
-        a13.intoArray(scratch, 7 * lanes);
-        a20.intoArray(scratch, 8 * lanes);
-        a21.intoArray(scratch, 9 * lanes);
-        a22.intoArray(scratch, 10 * lanes);
-        a23.intoArray(scratch, 11 * lanes);
-        a30.intoArray(scratch, 12 * lanes);
-        a31.intoArray(scratch, 13 * lanes);
-        a32.intoArray(scratch, 14 * lanes);
-        a33.intoArray(scratch, 15 * lanes);
-        foldSums(scratch, 0, 16);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb4 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb5 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb6 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb7 = l0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+            gc2.intoArray(scratch, 2 * lanes);
+            gc3.intoArray(scratch, 3 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+                gd1.intoArray(scratch, 1 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
         int o0 = t * outDim;
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
@@ -1745,33 +2089,29 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         private static final VectorSpecies<Short> S = ShortVector.SPECIES_256;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_512;
 
-        private static final IntVector[] FOLD = {
-            foldIndex(I, 8, false), foldIndex(I, 8, true), foldIndex(I, 4, false), foldIndex(I, 4, true),
-            foldIndex(I, 2, false), foldIndex(I, 2, true), foldIndex(I, 1, false), foldIndex(I, 1, true),
-        };
-        private static final IntVector FOLD0 = FOLD[0];
-        private static final IntVector FOLD1 = FOLD[1];
-        private static final IntVector FOLD2 = FOLD[2];
-        private static final IntVector FOLD3 = FOLD[3];
-        private static final IntVector FOLD4 = FOLD[4];
-        private static final IntVector FOLD5 = FOLD[5];
-        private static final IntVector FOLD6 = FOLD[6];
-        private static final IntVector FOLD7 = FOLD[7];
+        private static final IntVector LEVEL0 = levelIndex(I, 0);
+        private static final IntVector LEVEL1 = levelIndex(I, 1);
+        private static final IntVector LEVEL2 = levelIndex(I, 2);
+        private static final IntVector LEVEL3 = levelIndex(I, 3);
+        private static final IntVector LEVEL4 = levelIndex(I, 4);
+        private static final IntVector LEVEL5 = levelIndex(I, 5);
+        private static final IntVector LEVEL6 = levelIndex(I, 6);
+        private static final IntVector LEVEL7 = levelIndex(I, 7);
         private static final int[] AT4 = foldLayout(I.length(), 4);
         private static final int[] AT8 = foldLayout(I.length(), 8);
         private static final int[] AT16 = foldLayout(I.length(), 16);
 
         @Override
-        IntVector fold(int n) {
+        IntVector level(int n) {
             return switch (n) {
-                case 0 -> FOLD0;
-                case 1 -> FOLD1;
-                case 2 -> FOLD2;
-                case 3 -> FOLD3;
-                case 4 -> FOLD4;
-                case 5 -> FOLD5;
-                case 6 -> FOLD6;
-                default -> FOLD7;
+                case 0 -> LEVEL0;
+                case 1 -> LEVEL1;
+                case 2 -> LEVEL2;
+                case 3 -> LEVEL3;
+                case 4 -> LEVEL4;
+                case 5 -> LEVEL5;
+                case 6 -> LEVEL6;
+                default -> LEVEL7;
             };
         }
 
@@ -1811,33 +2151,29 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         private static final VectorSpecies<Short> S = ShortVector.SPECIES_128;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_256;
 
-        private static final IntVector[] FOLD = {
-            foldIndex(I, 8, false), foldIndex(I, 8, true), foldIndex(I, 4, false), foldIndex(I, 4, true),
-            foldIndex(I, 2, false), foldIndex(I, 2, true), foldIndex(I, 1, false), foldIndex(I, 1, true),
-        };
-        private static final IntVector FOLD0 = FOLD[0];
-        private static final IntVector FOLD1 = FOLD[1];
-        private static final IntVector FOLD2 = FOLD[2];
-        private static final IntVector FOLD3 = FOLD[3];
-        private static final IntVector FOLD4 = FOLD[4];
-        private static final IntVector FOLD5 = FOLD[5];
-        private static final IntVector FOLD6 = FOLD[6];
-        private static final IntVector FOLD7 = FOLD[7];
+        private static final IntVector LEVEL0 = levelIndex(I, 0);
+        private static final IntVector LEVEL1 = levelIndex(I, 1);
+        private static final IntVector LEVEL2 = levelIndex(I, 2);
+        private static final IntVector LEVEL3 = levelIndex(I, 3);
+        private static final IntVector LEVEL4 = levelIndex(I, 4);
+        private static final IntVector LEVEL5 = levelIndex(I, 5);
+        private static final IntVector LEVEL6 = levelIndex(I, 6);
+        private static final IntVector LEVEL7 = levelIndex(I, 7);
         private static final int[] AT4 = foldLayout(I.length(), 4);
         private static final int[] AT8 = foldLayout(I.length(), 8);
         private static final int[] AT16 = foldLayout(I.length(), 16);
 
         @Override
-        IntVector fold(int n) {
+        IntVector level(int n) {
             return switch (n) {
-                case 0 -> FOLD0;
-                case 1 -> FOLD1;
-                case 2 -> FOLD2;
-                case 3 -> FOLD3;
-                case 4 -> FOLD4;
-                case 5 -> FOLD5;
-                case 6 -> FOLD6;
-                default -> FOLD7;
+                case 0 -> LEVEL0;
+                case 1 -> LEVEL1;
+                case 2 -> LEVEL2;
+                case 3 -> LEVEL3;
+                case 4 -> LEVEL4;
+                case 5 -> LEVEL5;
+                case 6 -> LEVEL6;
+                default -> LEVEL7;
             };
         }
 
@@ -1877,33 +2213,29 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         private static final VectorSpecies<Short> S = ShortVector.SPECIES_64;
         private static final VectorSpecies<Integer> I = IntVector.SPECIES_128;
 
-        private static final IntVector[] FOLD = {
-            foldIndex(I, 8, false), foldIndex(I, 8, true), foldIndex(I, 4, false), foldIndex(I, 4, true),
-            foldIndex(I, 2, false), foldIndex(I, 2, true), foldIndex(I, 1, false), foldIndex(I, 1, true),
-        };
-        private static final IntVector FOLD0 = FOLD[0];
-        private static final IntVector FOLD1 = FOLD[1];
-        private static final IntVector FOLD2 = FOLD[2];
-        private static final IntVector FOLD3 = FOLD[3];
-        private static final IntVector FOLD4 = FOLD[4];
-        private static final IntVector FOLD5 = FOLD[5];
-        private static final IntVector FOLD6 = FOLD[6];
-        private static final IntVector FOLD7 = FOLD[7];
+        private static final IntVector LEVEL0 = levelIndex(I, 0);
+        private static final IntVector LEVEL1 = levelIndex(I, 1);
+        private static final IntVector LEVEL2 = levelIndex(I, 2);
+        private static final IntVector LEVEL3 = levelIndex(I, 3);
+        private static final IntVector LEVEL4 = levelIndex(I, 4);
+        private static final IntVector LEVEL5 = levelIndex(I, 5);
+        private static final IntVector LEVEL6 = levelIndex(I, 6);
+        private static final IntVector LEVEL7 = levelIndex(I, 7);
         private static final int[] AT4 = foldLayout(I.length(), 4);
         private static final int[] AT8 = foldLayout(I.length(), 8);
         private static final int[] AT16 = foldLayout(I.length(), 16);
 
         @Override
-        IntVector fold(int n) {
+        IntVector level(int n) {
             return switch (n) {
-                case 0 -> FOLD0;
-                case 1 -> FOLD1;
-                case 2 -> FOLD2;
-                case 3 -> FOLD3;
-                case 4 -> FOLD4;
-                case 5 -> FOLD5;
-                case 6 -> FOLD6;
-                default -> FOLD7;
+                case 0 -> LEVEL0;
+                case 1 -> LEVEL1;
+                case 2 -> LEVEL2;
+                case 3 -> LEVEL3;
+                case 4 -> LEVEL4;
+                case 5 -> LEVEL5;
+                case 6 -> LEVEL6;
+                default -> LEVEL7;
             };
         }
 
