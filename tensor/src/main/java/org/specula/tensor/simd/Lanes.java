@@ -1935,7 +1935,11 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
 
     /** exp(x − max) for x ≤ max, the scalar twin of the vector body of {@link #expShiftedInPlace}. */
     static float expShifted(float x, float max) {
-        float d = Math.max(x - max, -87f);
+        return exp(Math.max(x - max, -87f));
+    }
+
+    /** exp(d) for d in [−87, 88]: Cody-Waite reduction by ln 2, degree-5 polynomial, 2^n built in the exponent bits. */
+    private static float exp(float d) {
         float t = d * LOG2E + MAGIC;
         float n = t - MAGIC;
         float r = Math.fma(n, -LN2_HI, d);
@@ -1949,24 +1953,29 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return y * Float.intBitsToFloat((Float.floatToRawIntBits(t) - MAGIC_BITS + 127) << 23);
     }
 
+    /** {@link #exp(float)} on every lane: the same IEEE operations in the same order. */
+    private FloatVector exp(FloatVector d) {
+        VectorSpecies<Float> sp = floats();
+        FloatVector t = d.mul(LOG2E).add(MAGIC);
+        FloatVector nf = t.sub(MAGIC);
+        FloatVector r = nf.fma(FloatVector.broadcast(sp, -LN2_HI), d);
+        r = nf.fma(FloatVector.broadcast(sp, -LN2_LO), r);
+        FloatVector p = FloatVector.broadcast(sp, P0).fma(r, FloatVector.broadcast(sp, P1));
+        p = p.fma(r, FloatVector.broadcast(sp, P2));
+        p = p.fma(r, FloatVector.broadcast(sp, P3));
+        p = p.fma(r, FloatVector.broadcast(sp, P4));
+        p = p.fma(r, FloatVector.broadcast(sp, P5));
+        FloatVector y = p.fma(r.mul(r), r).add(1f);
+        IntVector bits = t.reinterpretAsInts().sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        return y.mul(bits.reinterpretAsFloats());
+    }
+
     /** x[off+i] = exp(x[off+i] − max) for i &lt; n, every x ≤ max. */
     final void expShiftedInPlace(float[] x, int off, int n, float max) {
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(n);
         for (int i = 0; i < bound; i += sp.length()) {
-            FloatVector d = FloatVector.fromArray(sp, x, off + i).sub(max).max(-87f);
-            FloatVector t = d.mul(LOG2E).add(MAGIC);
-            FloatVector nf = t.sub(MAGIC);
-            FloatVector r = nf.fma(FloatVector.broadcast(sp, -LN2_HI), d);
-            r = nf.fma(FloatVector.broadcast(sp, -LN2_LO), r);
-            FloatVector p = FloatVector.broadcast(sp, P0).fma(r, FloatVector.broadcast(sp, P1));
-            p = p.fma(r, FloatVector.broadcast(sp, P2));
-            p = p.fma(r, FloatVector.broadcast(sp, P3));
-            p = p.fma(r, FloatVector.broadcast(sp, P4));
-            p = p.fma(r, FloatVector.broadcast(sp, P5));
-            FloatVector y = p.fma(r.mul(r), r).add(1f);
-            IntVector bits = t.reinterpretAsInts().sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23);
-            y.mul(bits.reinterpretAsFloats()).intoArray(x, off + i);
+            exp(FloatVector.fromArray(sp, x, off + i).sub(max).max(-87f)).intoArray(x, off + i);
         }
         for (int i = bound; i < n; i++) {
             x[off + i] = expShifted(x[off + i], max);
@@ -1979,19 +1988,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
      * {@link #swiglu}; both perform the same IEEE operations, so an element never depends on its lane.
      */
     static float silu(float g, float u) {
-        float d = Math.min(Math.max(-g, -87f), 88f);
-        float t = d * LOG2E + MAGIC;
-        float n = t - MAGIC;
-        float r = Math.fma(n, -LN2_HI, d);
-        r = Math.fma(n, -LN2_LO, r);
-        float p = Math.fma(P0, r, P1);
-        p = Math.fma(p, r, P2);
-        p = Math.fma(p, r, P3);
-        p = Math.fma(p, r, P4);
-        p = Math.fma(p, r, P5);
-        float y = Math.fma(p, r * r, r) + 1f;
-        float e = -g > 88f ? Float.POSITIVE_INFINITY
-                : y * Float.intBitsToFloat((Float.floatToRawIntBits(t) - MAGIC_BITS + 127) << 23);
+        float e = -g > 88f ? Float.POSITIVE_INFINITY : exp(Math.min(Math.max(-g, -87f), 88f));
         return g / (1f + e) * u;
     }
 
@@ -2001,19 +1998,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int i = from;
         for (; i + sp.length() <= to; i += sp.length()) {
             FloatVector g = FloatVector.fromArray(sp, gate, i);
-            FloatVector d = g.neg().max(-87f).min(88f);
-            FloatVector t = d.mul(LOG2E).add(MAGIC);
-            FloatVector nf = t.sub(MAGIC);
-            FloatVector r = nf.fma(FloatVector.broadcast(sp, -LN2_HI), d);
-            r = nf.fma(FloatVector.broadcast(sp, -LN2_LO), r);
-            FloatVector p = FloatVector.broadcast(sp, P0).fma(r, FloatVector.broadcast(sp, P1));
-            p = p.fma(r, FloatVector.broadcast(sp, P2));
-            p = p.fma(r, FloatVector.broadcast(sp, P3));
-            p = p.fma(r, FloatVector.broadcast(sp, P4));
-            p = p.fma(r, FloatVector.broadcast(sp, P5));
-            FloatVector y = p.fma(r.mul(r), r).add(1f);
-            IntVector bits = t.reinterpretAsInts().sub(MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23);
-            FloatVector e = y.mul(bits.reinterpretAsFloats())
+            FloatVector e = exp(g.neg().max(-87f).min(88f))
                     .blend(Float.POSITIVE_INFINITY, g.neg().compare(VectorOperators.GT, 88f));
             g.div(e.add(1f)).mul(FloatVector.fromArray(sp, up, i)).intoArray(gate, i);
         }
