@@ -20,7 +20,8 @@ import org.specula.tensor.Tensor;
  * widths in one JVM still get correct (slower) code.
  *
  * <p>Determinism: every reduction is a fixed sequence of IEEE operations (fused multiply-adds over one accumulator per
- * output element, then {@link #sum} as a fixed pairwise tree, then a scalar tail) that depends only on the reduction
+ * output element, then the lanes added as a fixed pairwise tree, {@link #treeSum}, which the tiles perform on whole
+ * vectors of accumulators at once, see {@link #level}, then a scalar tail) that depends only on the reduction
  * length, never on how many rows or which thread. {@code reduceLanes(ADD)} is avoided because its order is unspecified
  * and may differ between the interpreter and C2.
  */
