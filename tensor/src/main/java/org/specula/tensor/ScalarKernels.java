@@ -36,12 +36,14 @@ public final class ScalarKernels implements Kernels {
                     }
                     case BF16 -> {
                         for (int j = 0; j < inDim; j++) {
-                            sum += (double) DType.bf16ToFloat(data.getAtIndex(Tensor.I16_LE, rowBase + j)) * x[xOff + j];
+                            float wj = DType.bf16ToFloat(data.getAtIndex(Tensor.I16_LE, rowBase + j));
+                            sum += (double) wj * x[xOff + j];
                         }
                     }
                     case F16 -> {
                         for (int j = 0; j < inDim; j++) {
-                            sum += (double) Float.float16ToFloat(data.getAtIndex(Tensor.I16_LE, rowBase + j)) * x[xOff + j];
+                            float wj = Float.float16ToFloat(data.getAtIndex(Tensor.I16_LE, rowBase + j));
+                            sum += (double) wj * x[xOff + j];
                         }
                     }
                     default -> throw new SpeculaException("matmul: tensor " + w.name() + " has dtype " + w.dtype()
@@ -108,8 +110,8 @@ public final class ScalarKernels implements Kernels {
         swiglu(gate, up, 0, n);
     }
 
-    /** gate[i] = silu(gate[i]) · up[i] for i in [from, to), in double: the one definition every backend shares. */
-    public static void swiglu(float[] gate, float[] up, int from, int to) {
+    /** gate[i] = silu(gate[i]) · up[i] for i in [from, to), in double: the oracle the SIMD float version is held to. */
+    private static void swiglu(float[] gate, float[] up, int from, int to) {
         for (int i = from; i < to; i++) {
             double g = gate[i];
             gate[i] = (float) (g / (1.0 + Math.exp(-g)) * up[i]);
