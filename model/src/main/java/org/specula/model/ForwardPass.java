@@ -14,7 +14,13 @@ public final class ForwardPass {
     /** Which positions of a block get logits. */
     public enum Logits { ALL, LAST, NONE }
 
-    public static final int MAX_BLOCK = 32;
+    /**
+     * Rows per chunk of a long block (a prompt). 64 rather than 32: each weight row then serves 64 rows per read
+     * (a 64-row pass over 64 BF16 2560x960 matrices took 175 ms against 2 x 95 ms in one JVM), and prompt throughput
+     * of the 360M shape, alternating jars, went 121/133 -> 140/158 tok/s. Buffers grow to 64 rows (logits: 64 x vocab
+     * floats, 33 MB for a 128K vocabulary).
+     */
+    public static final int MAX_BLOCK = 64;
 
     private final Llama model;
     private final LlamaConfig c;

@@ -47,7 +47,9 @@ class TinyModelForwardTest {
     @MethodSource("variants")
     void logitsMatchNaiveReference(String name, Spec spec) {
         Path dir = TinyModels.write(tmp.resolve(name), spec);
-        int[] tokens = new SplittableRandom(7).ints(40, 0, spec.vocab()).toArray();
+        // more tokens than one block, so the single forward below also runs the chunked path
+        int[] tokens = new SplittableRandom(7).ints(ForwardPass.MAX_BLOCK + 8, 0, spec.vocab()).toArray();
+        int context = ForwardPass.MAX_BLOCK + 16;
         double[][] expected = naiveLogits(spec, TinyModels.weights(spec), tokens);
         for (String kernelsName : new String[]{"scalar", "auto"}) {
             try (Kernels kernels = KernelsFactory.create(kernelsName, 2); ModelFolder folder = ModelFolder.open(dir)) {
@@ -57,7 +59,7 @@ class TinyModelForwardTest {
                 Llama llama = Llama.load(folder, kernels);
                 int vocab = spec.vocab();
                 float[] block = new float[tokens.length * vocab];
-                llama.newForwardPass(64).forward(tokens, 0, tokens.length, ForwardPass.Logits.ALL, block);
+                llama.newForwardPass(context).forward(tokens, 0, tokens.length, ForwardPass.Logits.ALL, block);
                 for (int p = 0; p < tokens.length; p++) {
                     for (int v = 0; v < vocab; v++) {
                         double e = expected[p][v];
@@ -67,7 +69,7 @@ class TinyModelForwardTest {
                     }
                 }
                 // the same positions one at a time, and in uneven blocks, give bit-identical logits
-                ForwardPass pass = llama.newForwardPass(64);
+                ForwardPass pass = llama.newForwardPass(context);
                 float[] one = new float[vocab];
                 for (int p = 0; p < tokens.length; p++) {
                     pass.forward(tokens, p, 1, ForwardPass.Logits.LAST, one);
