@@ -8,29 +8,36 @@ import org.specula.tensor.SpeculaException;
  * The Llama forward pass over a block of tokens at positions [length, length + count) of this pass's KV cache.
  * Prefill, single-token decode and speculative verification are the same call; it can return logits for every
  * position of the block, for the last only, or none. Buffers are allocated once, here; forward allocates nothing.
- * Blocks longer than {@link #MAX_BLOCK} run in chunks, which changes no value (kernels are block-size invariant).
+ * Blocks longer than {@link #MAX_BLOCK} (fewer for long rows) run in chunks, which changes no value (kernels are
+ * block-size invariant).
  */
 public final class ForwardPass {
     /** Which positions of a block get logits. */
     public enum Logits { ALL, LAST, NONE }
 
     /**
-     * Rows per chunk of a long block (a prompt). 64 rather than 32: each weight row then serves 64 rows per read
-     * (a 64-row pass over 64 BF16 2560x960 matrices took 175 ms against 2 x 95 ms in one JVM), and prompt throughput
-     * of the 360M shape, alternating jars, went 121/133 -> 140/158 tok/s. Buffers grow to 64 rows (logits: 64 x vocab
-     * floats, 33 MB for a 128K vocabulary).
+     * Most rows per chunk of a long block (a prompt); a model's chunk is smaller when its rows are long, see
+     * {@link #BLOCK_BYTES}. More rows per chunk means each weight row serves more rows per read: on the 360M shape
+     * 64 rows rather than 32 took a prompt from 121/133 to 140/158 tok/s (alternating jars).
      */
     public static final int MAX_BLOCK = 64;
+    /**
+     * Bytes one chunk's widest activation rows may take (rows × max(hidden, intermediate) floats): the tiles read
+     * them again for every 4-row weight group, so they should stay in L2. On the Llama-3.2-1B shape (intermediate
+     * 8192: 32 KB a row) 64-row chunks made prompts slower, 37-54 against 48-64 tok/s with 32 (alternating jars).
+     */
+    static final long BLOCK_BYTES = 1 << 20;
 
     private final Llama model;
     private final LlamaConfig c;
     private final Kernels k;
     private final KvCache cache;
+    private final int blockRows;   // rows per chunk: MAX_BLOCK, fewer for long rows
     private final int[] fed;       // [context] the token at each cached position
     private final float[] ropeCos; // [context][headDim/2]
     private final float[] ropeSin; // [context][headDim/2]
 
-    // Activations for up to MAX_BLOCK rows, row-major.
+    // Activations for up to blockRows rows, row-major.
     private final float[] x;       // [B][dim] residual stream
     private final float[] xb;      // [B][dim] normed input
     private final float[] q;       // [B][nHeads * headDim]
@@ -63,7 +70,9 @@ public final class ForwardPass {
                 ropeSin[p * half + i] = (float) Math.sin(angle);
             }
         }
-        int b = MAX_BLOCK;
+        long rowBytes = (long) Float.BYTES * Math.max(c.hiddenSize(), c.intermediateSize());
+        this.blockRows = (int) Math.max(1, Math.min(MAX_BLOCK, BLOCK_BYTES / rowBytes));
+        int b = blockRows;
         x = new float[b * c.hiddenSize()];
         xb = new float[b * c.hiddenSize()];
         q = new float[b * c.qDim()];
@@ -134,7 +143,7 @@ public final class ForwardPass {
         }
         System.arraycopy(tokens, from, fed, cache.length(), count);
         for (int done = 0; done < count; ) {
-            int rows = Math.min(MAX_BLOCK, count - done);
+            int rows = Math.min(blockRows, count - done);
             boolean lastChunk = done + rows == count;
             block(tokens, from + done, rows);
             if (mode == Logits.ALL) {
@@ -148,7 +157,7 @@ public final class ForwardPass {
         }
     }
 
-    /** One chunk of at most MAX_BLOCK rows through every layer; leaves the residual stream in x. */
+    /** One chunk of at most blockRows rows through every layer; leaves the residual stream in x. */
     private void block(int[] tokens, int from, int rows) {
         int dim = c.hiddenSize();
         int kvDim = c.kvDim();
