@@ -27,6 +27,8 @@ public final class ForwardPass {
      * 8192: 32 KB a row) 64-row chunks made prompts slower, 37-54 against 48-64 tok/s with 32 (alternating jars).
      */
     static final long BLOCK_BYTES = 1 << 20;
+    /** Fewest rows per chunk whatever the row length: a speculative verify block (k + 1 ≤ 16) is never split. */
+    static final int MIN_BLOCK = 16;
 
     private final Llama model;
     private final LlamaConfig c;
@@ -71,7 +73,7 @@ public final class ForwardPass {
             }
         }
         long rowBytes = (long) Float.BYTES * Math.max(c.hiddenSize(), c.intermediateSize());
-        this.blockRows = (int) Math.max(1, Math.min(MAX_BLOCK, BLOCK_BYTES / rowBytes));
+        this.blockRows = (int) Math.max(MIN_BLOCK, Math.min(MAX_BLOCK, BLOCK_BYTES / rowBytes));
         int b = blockRows;
         x = new float[b * c.hiddenSize()];
         xb = new float[b * c.hiddenSize()];
