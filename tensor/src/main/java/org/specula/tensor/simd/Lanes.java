@@ -171,7 +171,6 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
 
     abstract int sumAt16(int k);
 
-
     int bits() {
         return floats().vectorBitSize();
     }
@@ -296,16 +295,6 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             default -> tile4x4F16(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
         }
     }
-
-
-
-
-
-
-
-
-
-
 
     /** Weight rows d .. min(d+7, dLast) × the single activation row (decode). */
     private void dot8(float[] out, MemorySegment w, int kind, float[] x, int inDim, int d, int dLast,
@@ -1360,7 +1349,6 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[(t + 3) * outDim + dLast] = scratch[fifth + sumAt4(2)];
         out[(t + 4) * outDim + dLast] = scratch[fifth + sumAt4(3)];
     }
-
 
     /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
     private void tile4x4F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
