@@ -164,6 +164,126 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return h < 1 ? null : foldIndex(sp, h, n % 2 == 1);
     }
 
+    /**
+     * Lane sums of count (4 or 16) accumulator vectors that a tile stored at s[off + k·lanes], k &lt; count: the
+     * butterfly of {@link #level} folds pairs of vectors (2i, 2i+1) into vector i until each partial sum of an
+     * accumulator is one lane, and stores what is left from s[off]; accumulator k's sum is then at
+     * s[off + sumAt<count>(k)]. The additions are exactly those of {@link #treeSum}.
+     * <p>
+     * Only the 4×5 tiles call this, out of line: with the fold inlined, the 4×5 tile method was big enough that C2
+     * sometimes ran out of its inlining budget (NodeCountInliningCutoff) and left Vector API calls in its epilogue
+     * unintrinsified. Depending on the compile order, a 5-token forward (speculative verify at k = 4) then ran 2×
+     * slower for the life of the process, in 3 of 4 runs after a long decode. Through the array no vector crosses a
+     * call. The other tiles keep the fold inline: out of line it cost them 6–13 % at 32–64 rows.
+     */
+    final void fold16(float[] s, int off) {
+        VectorSpecies<Float> sp = floats();
+        int lanes = sp.length();
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector a0 = FloatVector.fromArray(sp, s, off + 0 * lanes);
+        FloatVector a1 = FloatVector.fromArray(sp, s, off + 1 * lanes);
+        FloatVector a2 = FloatVector.fromArray(sp, s, off + 2 * lanes);
+        FloatVector a3 = FloatVector.fromArray(sp, s, off + 3 * lanes);
+        FloatVector a4 = FloatVector.fromArray(sp, s, off + 4 * lanes);
+        FloatVector a5 = FloatVector.fromArray(sp, s, off + 5 * lanes);
+        FloatVector a6 = FloatVector.fromArray(sp, s, off + 6 * lanes);
+        FloatVector a7 = FloatVector.fromArray(sp, s, off + 7 * lanes);
+        FloatVector a8 = FloatVector.fromArray(sp, s, off + 8 * lanes);
+        FloatVector a9 = FloatVector.fromArray(sp, s, off + 9 * lanes);
+        FloatVector a10 = FloatVector.fromArray(sp, s, off + 10 * lanes);
+        FloatVector a11 = FloatVector.fromArray(sp, s, off + 11 * lanes);
+        FloatVector a12 = FloatVector.fromArray(sp, s, off + 12 * lanes);
+        FloatVector a13 = FloatVector.fromArray(sp, s, off + 13 * lanes);
+        FloatVector a14 = FloatVector.fromArray(sp, s, off + 14 * lanes);
+        FloatVector a15 = FloatVector.fromArray(sp, s, off + 15 * lanes);
+        FloatVector gb0 = l0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb4 = l0.selectFrom(a8.reinterpretAsInts(), a9.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a8.reinterpretAsInts(), a9.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb5 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb6 = l0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb7 = l0.selectFrom(a14.reinterpretAsInts(), a15.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a14.reinterpretAsInts(), a15.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(s, off + 0 * lanes);
+            gc1.intoArray(s, off + 1 * lanes);
+            gc2.intoArray(s, off + 2 * lanes);
+            gc3.intoArray(s, off + 3 * lanes);
+            return;
+        }
+        FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 8) {
+            gd0.intoArray(s, off + 0 * lanes);
+            gd1.intoArray(s, off + 1 * lanes);
+            return;
+        }
+        FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
+        ge0.intoArray(s, off);
+    }
+
+    final void fold4(float[] s, int off) {
+        VectorSpecies<Float> sp = floats();
+        int lanes = sp.length();
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector a0 = FloatVector.fromArray(sp, s, off + 0 * lanes);
+        FloatVector a1 = FloatVector.fromArray(sp, s, off + 1 * lanes);
+        FloatVector a2 = FloatVector.fromArray(sp, s, off + 2 * lanes);
+        FloatVector a3 = FloatVector.fromArray(sp, s, off + 3 * lanes);
+        FloatVector gb0 = l0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(s, off + 0 * lanes);
+            return;
+        }
+        FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc0.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h2.selectFrom(gc0.reinterpretAsInts(), gc0.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 8) {
+            gd0.intoArray(s, off + 0 * lanes);
+            return;
+        }
+        FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
+        ge0.intoArray(s, off);
+    }
+
     /** Offset of accumulator k's lane sum after a tile's epilogue folded count (4, 8 or 16) accumulators. */
     abstract int sumAt4(int k);
 
@@ -900,76 +1020,28 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         }
         int lanes = sp.length();
         int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second group of 4
-        IntVector l0 = level(0);
-        IntVector h0 = level(1);
-        IntVector l1 = level(2);
-        IntVector h1 = level(3);
-        IntVector l2 = level(4);
-        IntVector h2 = level(5);
-        IntVector l3 = level(6);
-        IntVector h3 = level(7);
-        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb2 = l0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb3 = l0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb4 = l0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb5 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb6 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb7 = l0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            gc0.intoArray(scratch, 0 * lanes);
-            gc1.intoArray(scratch, 1 * lanes);
-            gc2.intoArray(scratch, 2 * lanes);
-            gc3.intoArray(scratch, 3 * lanes);
-        } else {
-            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
-            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                gd0.intoArray(scratch, 0 * lanes);
-                gd1.intoArray(scratch, 1 * lanes);
-            } else {
-                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
-                ge0.intoArray(scratch, 0 * lanes);
-            }
-        }
-        FloatVector qb0 = l0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector qb1 = l0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector qc0 = l1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            qc0.intoArray(scratch, fifth + 0 * lanes);
-        } else {
-            FloatVector qd0 = l2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                qd0.intoArray(scratch, fifth + 0 * lanes);
-            } else {
-                FloatVector qe0 = l3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats());
-                qe0.intoArray(scratch, fifth + 0 * lanes);
-            }
-        }
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a04.intoArray(scratch, 4 * lanes);
+        a10.intoArray(scratch, 5 * lanes);
+        a11.intoArray(scratch, 6 * lanes);
+        a12.intoArray(scratch, 7 * lanes);
+        a13.intoArray(scratch, 8 * lanes);
+        a14.intoArray(scratch, 9 * lanes);
+        a20.intoArray(scratch, 10 * lanes);
+        a21.intoArray(scratch, 11 * lanes);
+        a22.intoArray(scratch, 12 * lanes);
+        a23.intoArray(scratch, 13 * lanes);
+        a24.intoArray(scratch, 14 * lanes);
+        a30.intoArray(scratch, 15 * lanes);
+        a31.intoArray(scratch, fifth + 0 * lanes);
+        a32.intoArray(scratch, fifth + 1 * lanes);
+        a33.intoArray(scratch, fifth + 2 * lanes);
+        a34.intoArray(scratch, fifth + 3 * lanes);
+        fold16(scratch, 0);
+        fold4(scratch, fifth);
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], F32, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], F32, w, w0, x, x1, bound, inDim);
@@ -1068,76 +1140,28 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         }
         int lanes = sp.length();
         int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second group of 4
-        IntVector l0 = level(0);
-        IntVector h0 = level(1);
-        IntVector l1 = level(2);
-        IntVector h1 = level(3);
-        IntVector l2 = level(4);
-        IntVector h2 = level(5);
-        IntVector l3 = level(6);
-        IntVector h3 = level(7);
-        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb2 = l0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb3 = l0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb4 = l0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb5 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb6 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb7 = l0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            gc0.intoArray(scratch, 0 * lanes);
-            gc1.intoArray(scratch, 1 * lanes);
-            gc2.intoArray(scratch, 2 * lanes);
-            gc3.intoArray(scratch, 3 * lanes);
-        } else {
-            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
-            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                gd0.intoArray(scratch, 0 * lanes);
-                gd1.intoArray(scratch, 1 * lanes);
-            } else {
-                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
-                ge0.intoArray(scratch, 0 * lanes);
-            }
-        }
-        FloatVector qb0 = l0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector qb1 = l0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector qc0 = l1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            qc0.intoArray(scratch, fifth + 0 * lanes);
-        } else {
-            FloatVector qd0 = l2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                qd0.intoArray(scratch, fifth + 0 * lanes);
-            } else {
-                FloatVector qe0 = l3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats());
-                qe0.intoArray(scratch, fifth + 0 * lanes);
-            }
-        }
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a04.intoArray(scratch, 4 * lanes);
+        a10.intoArray(scratch, 5 * lanes);
+        a11.intoArray(scratch, 6 * lanes);
+        a12.intoArray(scratch, 7 * lanes);
+        a13.intoArray(scratch, 8 * lanes);
+        a14.intoArray(scratch, 9 * lanes);
+        a20.intoArray(scratch, 10 * lanes);
+        a21.intoArray(scratch, 11 * lanes);
+        a22.intoArray(scratch, 12 * lanes);
+        a23.intoArray(scratch, 13 * lanes);
+        a24.intoArray(scratch, 14 * lanes);
+        a30.intoArray(scratch, 15 * lanes);
+        a31.intoArray(scratch, fifth + 0 * lanes);
+        a32.intoArray(scratch, fifth + 1 * lanes);
+        a33.intoArray(scratch, fifth + 2 * lanes);
+        a34.intoArray(scratch, fifth + 3 * lanes);
+        fold16(scratch, 0);
+        fold4(scratch, fifth);
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
@@ -1236,76 +1260,28 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         }
         int lanes = sp.length();
         int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second group of 4
-        IntVector l0 = level(0);
-        IntVector h0 = level(1);
-        IntVector l1 = level(2);
-        IntVector h1 = level(3);
-        IntVector l2 = level(4);
-        IntVector h2 = level(5);
-        IntVector l3 = level(6);
-        IntVector h3 = level(7);
-        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb2 = l0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a04.reinterpretAsInts(), a10.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb3 = l0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a11.reinterpretAsInts(), a12.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb4 = l0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a13.reinterpretAsInts(), a14.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb5 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb6 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb7 = l0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a24.reinterpretAsInts(), a30.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            gc0.intoArray(scratch, 0 * lanes);
-            gc1.intoArray(scratch, 1 * lanes);
-            gc2.intoArray(scratch, 2 * lanes);
-            gc3.intoArray(scratch, 3 * lanes);
-        } else {
-            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
-            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                gd0.intoArray(scratch, 0 * lanes);
-                gd1.intoArray(scratch, 1 * lanes);
-            } else {
-                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
-                ge0.intoArray(scratch, 0 * lanes);
-            }
-        }
-        FloatVector qb0 = l0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a31.reinterpretAsInts(), a32.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector qb1 = l0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a33.reinterpretAsInts(), a34.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector qc0 = l1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(qb0.reinterpretAsInts(), qb1.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            qc0.intoArray(scratch, fifth + 0 * lanes);
-        } else {
-            FloatVector qd0 = l2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(qc0.reinterpretAsInts(), qc0.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                qd0.intoArray(scratch, fifth + 0 * lanes);
-            } else {
-                FloatVector qe0 = l3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(qd0.reinterpretAsInts(), qd0.reinterpretAsInts()).reinterpretAsFloats());
-                qe0.intoArray(scratch, fifth + 0 * lanes);
-            }
-        }
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a04.intoArray(scratch, 4 * lanes);
+        a10.intoArray(scratch, 5 * lanes);
+        a11.intoArray(scratch, 6 * lanes);
+        a12.intoArray(scratch, 7 * lanes);
+        a13.intoArray(scratch, 8 * lanes);
+        a14.intoArray(scratch, 9 * lanes);
+        a20.intoArray(scratch, 10 * lanes);
+        a21.intoArray(scratch, 11 * lanes);
+        a22.intoArray(scratch, 12 * lanes);
+        a23.intoArray(scratch, 13 * lanes);
+        a24.intoArray(scratch, 14 * lanes);
+        a30.intoArray(scratch, 15 * lanes);
+        a31.intoArray(scratch, fifth + 0 * lanes);
+        a32.intoArray(scratch, fifth + 1 * lanes);
+        a33.intoArray(scratch, fifth + 2 * lanes);
+        a34.intoArray(scratch, fifth + 3 * lanes);
+        fold16(scratch, 0);
+        fold4(scratch, fifth);
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], F16, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], F16, w, w0, x, x1, bound, inDim);
