@@ -357,30 +357,41 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
      * row index (recomputing an identical value) rather than switching to other code; 5 rows take one 4×5 tile.
      * A single activation row (decode) streams 8 weight rows at once ({@link #DOT_ROWS}). Every path keeps one
      * accumulator per output element, so the sum order never depends on the path.
+     * <p>
+     * The rows a kernel call works on together are a run apart, not adjacent: [dFrom, dTo) is cut into 8 (decode) or 4
+     * (tiles) runs of consecutive rows, and call r takes row r of every run. Each weight load of the kernel then walks
+     * one run front to back, a long sequential stream, where adjacent rows made every call start new short streams
+     * (a SmolLM2 row is 1920 bytes, so two streams shared each 4 KiB page). Measured on BF16 2560×960, 32 matrices
+     * from DRAM, 2 threads, GB/s of weights, adjacent → runs: rows 1 16.4–18.5 → 21.7–22.2, rows 5 9.0–9.4 →
+     * 12.1–14.9, rows 64 1.3–1.5 → 1.5–2.1; a whole 360M-shape forward of 1 token 38.7 → 29.0 ms, of 5 tokens
+     * 65–76 → 46–50 ms. Rows past dTo clamp to dTo - 1 (recomputing an identical value).
      */
     final void matmul(float[] out, MemorySegment w, int kind, float[] x, int rows, int outDim, int inDim,
                       int dFrom, int dTo, float[] scratch) {
         if (rows == 1) {
-            for (int d = dFrom; d < dTo; d += DOT_ROWS) {
-                dot8(out, w, kind, x, inDim, d, Math.min(d + DOT_ROWS, dTo) - 1, scratch);
+            int run = (dTo - dFrom + DOT_ROWS - 1) / DOT_ROWS;
+            for (int r = 0; r < run; r++) {
+                dot8(out, w, kind, x, inDim, dFrom + r, dTo - 1, run, scratch);
             }
             return;
         }
-        for (int d = dFrom; d < dTo; d += TILE_D) {
-            int dLast = Math.min(d + TILE_D, dTo) - 1;
+        int run = (dTo - dFrom + TILE_D - 1) / TILE_D;
+        for (int r = 0; r < run; r++) {
+            int d = dFrom + r;
+            int dLast = dTo - 1;
             int t = 0;
             while (rows - t >= 4) {
                 if (rows - t == 5) { // 4×5 in one pass: the widest tile the 32 vector registers hold
-                    tile4x5(out, w, kind, x, outDim, inDim, d, dLast, t, scratch);
+                    tile4x5(out, w, kind, x, outDim, inDim, d, dLast, run, t, scratch);
                     t += 5;
                 } else {
-                    tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, t + 3, scratch);
+                    tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, t, t + 3, scratch);
                     t += 4;
                 }
             }
             switch (rows - t) {
-                case 2 -> tile4x2(out, w, kind, x, outDim, inDim, d, dLast, t, scratch);
-                case 3 -> tile4x4(out, w, kind, x, outDim, inDim, d, dLast, t, rows - 1, scratch);
+                case 2 -> tile4x2(out, w, kind, x, outDim, inDim, d, dLast, run, t, scratch);
+                case 3 -> tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, t, rows - 1, scratch);
                 default -> { }
             }
         }
@@ -390,56 +401,57 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     // these loops, and then boxes every vector.
 
     private void tile4x2(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dLast, int t, float[] scratch) {
+                         int d, int dEnd, int stride, int t, float[] scratch) {
         switch (kind) {
-            case F32 -> tile4x2F32(out, w, x, outDim, inDim, d, dLast, t, scratch);
-            case BF16 -> tile4x2Bf16(out, w, x, outDim, inDim, d, dLast, t, scratch);
-            default -> tile4x2F16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            case F32 -> tile4x2F32(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+            case BF16 -> tile4x2Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+            default -> tile4x2F16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
         }
     }
 
     private void tile4x5(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dLast, int t, float[] scratch) {
+                         int d, int dEnd, int stride, int t, float[] scratch) {
         switch (kind) {
-            case F32 -> tile4x5F32(out, w, x, outDim, inDim, d, dLast, t, scratch);
-            case BF16 -> tile4x5Bf16(out, w, x, outDim, inDim, d, dLast, t, scratch);
-            default -> tile4x5F16(out, w, x, outDim, inDim, d, dLast, t, scratch);
+            case F32 -> tile4x5F32(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+            case BF16 -> tile4x5Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+            default -> tile4x5F16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
         }
     }
 
     private void tile4x4(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dLast, int t, int tLast, float[] scratch) {
+                         int d, int dEnd, int stride, int t, int tLast, float[] scratch) {
         switch (kind) {
-            case F32 -> tile4x4F32(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
-            case BF16 -> tile4x4Bf16(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
-            default -> tile4x4F16(out, w, x, outDim, inDim, d, dLast, t, tLast, scratch);
+            case F32 -> tile4x4F32(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
+            case BF16 -> tile4x4Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
+            default -> tile4x4F16(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
         }
     }
 
-    /** Weight rows d .. min(d+7, dLast) × the single activation row (decode). */
-    private void dot8(float[] out, MemorySegment w, int kind, float[] x, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 8, clamped to dLast) × the single activation row (decode). */
+    private void dot8(float[] out, MemorySegment w, int kind, float[] x, int inDim, int d, int dLast, int stride,
                       float[] scratch) {
         switch (kind) {
-            case F32 -> dot8F32(out, w, x, inDim, d, dLast, scratch);
-            case BF16 -> dot8Bf16(out, w, x, inDim, d, dLast, scratch);
-            default -> dot8F16(out, w, x, inDim, d, dLast, scratch);
+            case F32 -> dot8F32(out, w, x, inDim, d, dLast, stride, scratch);
+            case BF16 -> dot8Bf16(out, w, x, inDim, d, dLast, stride, scratch);
+            default -> dot8F16(out, w, x, inDim, d, dLast, stride, scratch);
         }
     }
 
     /**
-     * Weight rows d .. d+7 (clamped to dLast) × activation row 0: eight interleaved streams with one accumulator
-     * each. Decode's shape: eight independent chains keep more DRAM reads in flight than one row at a time (whole
-     * 360M-shape weights, 2 threads, BF16: 32 vs 43 ms per pass, 19.5 vs 14.7 GB/s).
+     * Weight rows d + k·stride (k &lt; 8, clamped to dLast) × activation row 0: eight interleaved streams with one
+     * accumulator each. Decode's shape: eight independent chains keep more DRAM reads in flight than one row at a
+     * time (whole 360M-shape weights, 2 threads, BF16: 32 vs 43 ms per pass, 19.5 vs 14.7 GB/s).
      */
-    private void dot8F32(float[] out, MemorySegment w, float[] x, int inDim, int d, int dLast, float[] scratch) {
+    private void dot8F32(float[] out, MemorySegment w, float[] x, int inDim, int d, int dLast, int stride,
+                          float[] scratch) {
         long w0 = (long) d * inDim;
-        long w1 = (long) Math.min(d + 1, dLast) * inDim;
-        long w2 = (long) Math.min(d + 2, dLast) * inDim;
-        long w3 = (long) Math.min(d + 3, dLast) * inDim;
-        long w4 = (long) Math.min(d + 4, dLast) * inDim;
-        long w5 = (long) Math.min(d + 5, dLast) * inDim;
-        long w6 = (long) Math.min(d + 6, dLast) * inDim;
-        long w7 = (long) Math.min(d + 7, dLast) * inDim;
+        long w1 = (long) Math.min(d + 1 * stride, dLast) * inDim;
+        long w2 = (long) Math.min(d + 2 * stride, dLast) * inDim;
+        long w3 = (long) Math.min(d + 3 * stride, dLast) * inDim;
+        long w4 = (long) Math.min(d + 4 * stride, dLast) * inDim;
+        long w5 = (long) Math.min(d + 5 * stride, dLast) * inDim;
+        long w6 = (long) Math.min(d + 6 * stride, dLast) * inDim;
+        long w7 = (long) Math.min(d + 7 * stride, dLast) * inDim;
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(inDim);
         FloatVector a0 = FloatVector.zero(sp);
@@ -507,30 +519,31 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], F32, w, w1, x, 0, bound, inDim);
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], F32, w, w0, x, 0, bound, inDim);
         }
-        out[Math.min(d + 7, dLast)] = scratch[sumAt8(7)];
-        out[Math.min(d + 6, dLast)] = scratch[sumAt8(6)];
-        out[Math.min(d + 5, dLast)] = scratch[sumAt8(5)];
-        out[Math.min(d + 4, dLast)] = scratch[sumAt8(4)];
-        out[Math.min(d + 3, dLast)] = scratch[sumAt8(3)];
-        out[Math.min(d + 2, dLast)] = scratch[sumAt8(2)];
-        out[Math.min(d + 1, dLast)] = scratch[sumAt8(1)];
+        out[Math.min(d + 7 * stride, dLast)] = scratch[sumAt8(7)];
+        out[Math.min(d + 6 * stride, dLast)] = scratch[sumAt8(6)];
+        out[Math.min(d + 5 * stride, dLast)] = scratch[sumAt8(5)];
+        out[Math.min(d + 4 * stride, dLast)] = scratch[sumAt8(4)];
+        out[Math.min(d + 3 * stride, dLast)] = scratch[sumAt8(3)];
+        out[Math.min(d + 2 * stride, dLast)] = scratch[sumAt8(2)];
+        out[Math.min(d + 1 * stride, dLast)] = scratch[sumAt8(1)];
         out[d] = scratch[sumAt8(0)];
     }
 
     /**
-     * Weight rows d .. d+7 (clamped to dLast) × activation row 0: eight interleaved streams with one accumulator
-     * each. Decode's shape: eight independent chains keep more DRAM reads in flight than one row at a time (whole
-     * 360M-shape weights, 2 threads, BF16: 32 vs 43 ms per pass, 19.5 vs 14.7 GB/s).
+     * Weight rows d + k·stride (k &lt; 8, clamped to dLast) × activation row 0: eight interleaved streams with one
+     * accumulator each. Decode's shape: eight independent chains keep more DRAM reads in flight than one row at a
+     * time (whole 360M-shape weights, 2 threads, BF16: 32 vs 43 ms per pass, 19.5 vs 14.7 GB/s).
      */
-    private void dot8Bf16(float[] out, MemorySegment w, float[] x, int inDim, int d, int dLast, float[] scratch) {
+    private void dot8Bf16(float[] out, MemorySegment w, float[] x, int inDim, int d, int dLast, int stride,
+                          float[] scratch) {
         long w0 = (long) d * inDim;
-        long w1 = (long) Math.min(d + 1, dLast) * inDim;
-        long w2 = (long) Math.min(d + 2, dLast) * inDim;
-        long w3 = (long) Math.min(d + 3, dLast) * inDim;
-        long w4 = (long) Math.min(d + 4, dLast) * inDim;
-        long w5 = (long) Math.min(d + 5, dLast) * inDim;
-        long w6 = (long) Math.min(d + 6, dLast) * inDim;
-        long w7 = (long) Math.min(d + 7, dLast) * inDim;
+        long w1 = (long) Math.min(d + 1 * stride, dLast) * inDim;
+        long w2 = (long) Math.min(d + 2 * stride, dLast) * inDim;
+        long w3 = (long) Math.min(d + 3 * stride, dLast) * inDim;
+        long w4 = (long) Math.min(d + 4 * stride, dLast) * inDim;
+        long w5 = (long) Math.min(d + 5 * stride, dLast) * inDim;
+        long w6 = (long) Math.min(d + 6 * stride, dLast) * inDim;
+        long w7 = (long) Math.min(d + 7 * stride, dLast) * inDim;
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(inDim);
         FloatVector a0 = FloatVector.zero(sp);
@@ -598,30 +611,31 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w1, x, 0, bound, inDim);
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, 0, bound, inDim);
         }
-        out[Math.min(d + 7, dLast)] = scratch[sumAt8(7)];
-        out[Math.min(d + 6, dLast)] = scratch[sumAt8(6)];
-        out[Math.min(d + 5, dLast)] = scratch[sumAt8(5)];
-        out[Math.min(d + 4, dLast)] = scratch[sumAt8(4)];
-        out[Math.min(d + 3, dLast)] = scratch[sumAt8(3)];
-        out[Math.min(d + 2, dLast)] = scratch[sumAt8(2)];
-        out[Math.min(d + 1, dLast)] = scratch[sumAt8(1)];
+        out[Math.min(d + 7 * stride, dLast)] = scratch[sumAt8(7)];
+        out[Math.min(d + 6 * stride, dLast)] = scratch[sumAt8(6)];
+        out[Math.min(d + 5 * stride, dLast)] = scratch[sumAt8(5)];
+        out[Math.min(d + 4 * stride, dLast)] = scratch[sumAt8(4)];
+        out[Math.min(d + 3 * stride, dLast)] = scratch[sumAt8(3)];
+        out[Math.min(d + 2 * stride, dLast)] = scratch[sumAt8(2)];
+        out[Math.min(d + 1 * stride, dLast)] = scratch[sumAt8(1)];
         out[d] = scratch[sumAt8(0)];
     }
 
     /**
-     * Weight rows d .. d+7 (clamped to dLast) × activation row 0: eight interleaved streams with one accumulator
-     * each. Decode's shape: eight independent chains keep more DRAM reads in flight than one row at a time (whole
-     * 360M-shape weights, 2 threads, BF16: 32 vs 43 ms per pass, 19.5 vs 14.7 GB/s).
+     * Weight rows d + k·stride (k &lt; 8, clamped to dLast) × activation row 0: eight interleaved streams with one
+     * accumulator each. Decode's shape: eight independent chains keep more DRAM reads in flight than one row at a
+     * time (whole 360M-shape weights, 2 threads, BF16: 32 vs 43 ms per pass, 19.5 vs 14.7 GB/s).
      */
-    private void dot8F16(float[] out, MemorySegment w, float[] x, int inDim, int d, int dLast, float[] scratch) {
+    private void dot8F16(float[] out, MemorySegment w, float[] x, int inDim, int d, int dLast, int stride,
+                          float[] scratch) {
         long w0 = (long) d * inDim;
-        long w1 = (long) Math.min(d + 1, dLast) * inDim;
-        long w2 = (long) Math.min(d + 2, dLast) * inDim;
-        long w3 = (long) Math.min(d + 3, dLast) * inDim;
-        long w4 = (long) Math.min(d + 4, dLast) * inDim;
-        long w5 = (long) Math.min(d + 5, dLast) * inDim;
-        long w6 = (long) Math.min(d + 6, dLast) * inDim;
-        long w7 = (long) Math.min(d + 7, dLast) * inDim;
+        long w1 = (long) Math.min(d + 1 * stride, dLast) * inDim;
+        long w2 = (long) Math.min(d + 2 * stride, dLast) * inDim;
+        long w3 = (long) Math.min(d + 3 * stride, dLast) * inDim;
+        long w4 = (long) Math.min(d + 4 * stride, dLast) * inDim;
+        long w5 = (long) Math.min(d + 5 * stride, dLast) * inDim;
+        long w6 = (long) Math.min(d + 6 * stride, dLast) * inDim;
+        long w7 = (long) Math.min(d + 7 * stride, dLast) * inDim;
         VectorSpecies<Float> sp = floats();
         int bound = sp.loopBound(inDim);
         FloatVector a0 = FloatVector.zero(sp);
@@ -689,21 +703,22 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], F16, w, w1, x, 0, bound, inDim);
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], F16, w, w0, x, 0, bound, inDim);
         }
-        out[Math.min(d + 7, dLast)] = scratch[sumAt8(7)];
-        out[Math.min(d + 6, dLast)] = scratch[sumAt8(6)];
-        out[Math.min(d + 5, dLast)] = scratch[sumAt8(5)];
-        out[Math.min(d + 4, dLast)] = scratch[sumAt8(4)];
-        out[Math.min(d + 3, dLast)] = scratch[sumAt8(3)];
-        out[Math.min(d + 2, dLast)] = scratch[sumAt8(2)];
-        out[Math.min(d + 1, dLast)] = scratch[sumAt8(1)];
+        out[Math.min(d + 7 * stride, dLast)] = scratch[sumAt8(7)];
+        out[Math.min(d + 6 * stride, dLast)] = scratch[sumAt8(6)];
+        out[Math.min(d + 5 * stride, dLast)] = scratch[sumAt8(5)];
+        out[Math.min(d + 4 * stride, dLast)] = scratch[sumAt8(4)];
+        out[Math.min(d + 3 * stride, dLast)] = scratch[sumAt8(3)];
+        out[Math.min(d + 2 * stride, dLast)] = scratch[sumAt8(2)];
+        out[Math.min(d + 1 * stride, dLast)] = scratch[sumAt8(1)];
         out[d] = scratch[sumAt8(0)];
     }
 
-    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
-    private void tile4x2F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+1. */
+    private void tile4x2F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
                              int t, float[] scratch) {
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
         long w0 = (long) d * inDim;
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
@@ -788,11 +803,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[(t + 1) * outDim + dLast] = scratch[sumAt8(7)];
     }
 
-    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
-    private void tile4x2Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+1. */
+    private void tile4x2Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
+                             int d, int dEnd, int stride,
                              int t, float[] scratch) {
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
         long w0 = (long) d * inDim;
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
@@ -877,11 +894,12 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[(t + 1) * outDim + dLast] = scratch[sumAt8(7)];
     }
 
-    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+1. */
-    private void tile4x2F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+1. */
+    private void tile4x2F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
                              int t, float[] scratch) {
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
         long w0 = (long) d * inDim;
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
@@ -966,11 +984,12 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[(t + 1) * outDim + dLast] = scratch[sumAt8(7)];
     }
 
-    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+4. */
-    private void tile4x5F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+4. */
+    private void tile4x5F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
                              int t, float[] scratch) {
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
         long w0 = (long) d * inDim;
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
@@ -1086,11 +1105,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[(t + 4) * outDim + dLast] = scratch[fifth + sumAt4(3)];
     }
 
-    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+4. */
-    private void tile4x5Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+4. */
+    private void tile4x5Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
+                             int d, int dEnd, int stride,
                              int t, float[] scratch) {
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
         long w0 = (long) d * inDim;
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
@@ -1206,11 +1227,12 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[(t + 4) * outDim + dLast] = scratch[fifth + sumAt4(3)];
     }
 
-    /** Weight rows d, d+1, d+2, dLast (clamped) × activation rows t .. t+4. */
-    private void tile4x5F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+4. */
+    private void tile4x5F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
                              int t, float[] scratch) {
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
         long w0 = (long) d * inDim;
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
@@ -1326,12 +1348,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[(t + 4) * outDim + dLast] = scratch[fifth + sumAt4(3)];
     }
 
-    /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
-    private void tile4x4F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+3 (clamped to tLast). */
+    private void tile4x4F32(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
                               int t, int tLast, float[] scratch) {
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d0 = d;
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
         int d3 = dLast;
         long w0 = (long) d0 * inDim;
         long w1 = (long) d1 * inDim;
@@ -1466,12 +1489,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[o3 + d3] = scratch[sumAt16(15)];
     }
 
-    /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
-    private void tile4x4Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+3 (clamped to tLast). */
+    private void tile4x4Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
+                             int d, int dEnd, int stride,
                               int t, int tLast, float[] scratch) {
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d0 = d;
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
         int d3 = dLast;
         long w0 = (long) d0 * inDim;
         long w1 = (long) d1 * inDim;
@@ -1606,12 +1631,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[o3 + d3] = scratch[sumAt16(15)];
     }
 
-    /** Weight rows d, d+1, d+2, dLast × activation rows t, t+1, t+2, tLast (each clamped to its last). */
-    private void tile4x4F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dLast,
+    /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+3 (clamped to tLast). */
+    private void tile4x4F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
                               int t, int tLast, float[] scratch) {
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d0 = d;
-        int d1 = Math.min(d + 1, dLast);
-        int d2 = Math.min(d + 2, dLast);
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
         int d3 = dLast;
         long w0 = (long) d0 * inDim;
         long w1 = (long) d1 * inDim;
