@@ -26,9 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The ceiling for memory-bound decode, 512 MiB (far larger than any cache) split over 1 or 2 threads;
  * GB/s = 0.537 / (ms per op) · 1000. {@code lines} reads native memory (where mapped weights live) one byte per
- * 64-byte line, the rate DRAM delivers lines, as {@code bench}'s probe does; {@code sum} adds up a heap long[], which
- * the loop rather than the memory limits on some machines (14-16 against 22-27 GB/s on one). Plain Java (no
- * incubator module), so it runs anywhere.
+ * 64-byte line, the rate DRAM delivers lines, as {@code bench}'s probe does, each thread walking its share as
+ * {@code runs} interleaved sequential runs (the probe takes the best of 1, 8 and 16; one run read 34-37 GB/s where
+ * 8 read 42-43 on one machine); {@code sum} adds up a heap long[], which the loop rather than the memory limits on
+ * some machines (14-16 against 22-27 GB/s on one). Plain Java (no incubator module), so it runs anywhere.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,6 +42,10 @@ public class MemoryBandwidthBenchmark {
 
     @Param({"1", "2"})
     public int threads;
+
+    /** Interleaved sequential runs per thread in {@link #lines()}. */
+    @Param({"1", "8"})
+    public int runs;
 
     private long[] data;
     private Arena arena;
@@ -68,7 +73,7 @@ public class MemoryBandwidthBenchmark {
         for (int p = 0; p < threads; p++) {
             long from = bytes / 64 * p / threads * 64;
             long to = bytes / 64 * (p + 1) / threads * 64;
-            parts.add(pool.submit(() -> lines(offHeap, from, to)));
+            parts.add(pool.submit(() -> lines(offHeap, from, to, runs)));
         }
         long total = 0;
         for (Future<Long> part : parts) {
@@ -77,9 +82,15 @@ public class MemoryBandwidthBenchmark {
         return total;
     }
 
-    static long lines(MemorySegment m, long from, long to) {
+    static long lines(MemorySegment m, long from, long to, int runs) {
+        long run = (to - from) / 64 / runs * 64;
         long s = 0;
-        for (long i = from; i < to; i += 64) {
+        for (long i = 0; i < run; i += 64) {
+            for (int r = 0; r < runs; r++) {
+                s += m.get(ValueLayout.JAVA_BYTE, from + r * run + i);
+            }
+        }
+        for (long i = from + runs * run; i < to; i += 64) {
             s += m.get(ValueLayout.JAVA_BYTE, i);
         }
         return s;
