@@ -22,7 +22,9 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class KernelsContractTest {
     static final DType[] WEIGHT_TYPES = {DType.F32, DType.BF16, DType.F16};
-    static final int[] ROWS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16};
+    /** Every tile remainder, and long blocks (≥ 32 rows: SIMD widens BF16/F16 rows once per 4-row group). */
+    static final int[] ROWS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 32, 33, 34, 35, 64};
+    static final int MAX_ROWS = 64;
     /** [outDim, inDim]: tails for every vector width, single elements, and sizes above the parallel threshold. */
     static final int[][] MATMUL_SHAPES = {{1, 1}, {3, 7}, {13, 31}, {7, 64}, {64, 13}, {31, 257}, {5, 1000},
         {3, 4099}, {257, 257}, {1000, 64}, {1001, 96}};
@@ -112,9 +114,9 @@ public abstract class KernelsContractTest {
                     int outDim = shape[0];
                     int inDim = shape[1];
                     Tensor w = weights(random, dtype, outDim, inDim, offset);
-                    float[] x = randoms(random, 16 * inDim, 1f);
-                    float[] expected = new float[16 * outDim];
-                    oracle.matmul(expected, w, x, 16);
+                    float[] x = randoms(random, MAX_ROWS * inDim, 1f);
+                    float[] expected = new float[MAX_ROWS * outDim];
+                    oracle.matmul(expected, w, x, MAX_ROWS);
                     for (int rows : ROWS) {
                         float[] out = new float[rows * outDim];
                         java.util.Arrays.fill(out, Float.NaN); // an output the kernel skips stays NaN and fails
@@ -135,14 +137,14 @@ public abstract class KernelsContractTest {
         int inDim = 1000;
         for (DType dtype : WEIGHT_TYPES) {
             Tensor w = weights(random, dtype, outDim, inDim, 1);
-            float[] x = randoms(random, 16 * inDim, 1f);
-            float[][] alone = new float[16][outDim];
-            for (int t = 0; t < 16; t++) {
+            float[] x = randoms(random, MAX_ROWS * inDim, 1f);
+            float[][] alone = new float[MAX_ROWS][outDim];
+            for (int t = 0; t < MAX_ROWS; t++) {
                 java.util.Arrays.fill(alone[t], Float.NaN);
                 float[] row = java.util.Arrays.copyOfRange(x, t * inDim, (t + 1) * inDim);
                 kernels.matmul(alone[t], w, row, 1);
             }
-            for (int rows : new int[] {2, 3, 5, 8, 16}) {
+            for (int rows : new int[] {2, 3, 5, 8, 16, 32, 35, 64}) {
                 float[] out = new float[rows * outDim];
                 java.util.Arrays.fill(out, Float.NaN);
                 kernels.matmul(out, w, x, rows);

@@ -34,6 +34,19 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     static final int TILE_D = 4;
     /** Weight rows per pass of the single-row (decode) kernel. */
     static final int DOT_ROWS = 8;
+    /** See {@link #widens}. */
+    static final int WIDEN_ROWS = 32;
+    static final int WIDEN_MAX_IN = 1024;
+
+    /**
+     * Whether a call widens BF16 and F16 weight rows to floats once per 4-row group (into a per-chunk array) so that
+     * every 4×4 tile of the block reads floats from that array: no conversion per tile, and heap-array loads, which
+     * C2 compiles into a tighter loop than segment loads. Only for long blocks (the conversion is paid once for many
+     * tiles) and narrow rows (the four widened rows and a tile's four activation rows must share L1).
+     */
+    static boolean widens(int rows, int kind, int inDim) {
+        return rows >= WIDEN_ROWS && kind != F32 && inDim <= WIDEN_MAX_IN;
+    }
 
     abstract VectorSpecies<Float> floats();
 
@@ -349,6 +362,34 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return s;
     }
 
+    /** {@link #tail} over a row already widened to floats. */
+    private static float wideTail(float s, float[] wide, int wRow, float[] x, int xRow, int from, int n) {
+        for (int j = from; j < n; j++) {
+            s = Math.fma(wide[wRow + j], x[xRow + j], s);
+        }
+        return s;
+    }
+
+    /** Weight row d as floats into wide[off .. off + inDim): exact for BF16 and F16 (every value is a float). */
+    private void widen(MemorySegment w, int kind, int d, int inDim, float[] wide, int off) {
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        long row = (long) d * inDim;
+        int j = 0;
+        if (kind == BF16) {
+            for (; j < bound; j += sp.length()) {
+                bf16(w, row + j).intoArray(wide, off + j);
+            }
+        } else {
+            for (; j < bound; j += sp.length()) {
+                f16(w, row + j).intoArray(wide, off + j);
+            }
+        }
+        for (; j < inDim; j++) {
+            wide[off + j] = weight(kind, w, row + j);
+        }
+    }
+
     // ---------------------------------------------------------------- matmul
 
     /**
@@ -367,7 +408,21 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
      * 65–76 → 46–50 ms. Rows past dTo clamp to dTo - 1 (recomputing an identical value).
      */
     final void matmul(float[] out, MemorySegment w, int kind, float[] x, int rows, int outDim, int inDim,
-                      int dFrom, int dTo, float[] scratch) {
+                      int dFrom, int dTo, float[] scratch, float[] wide) {
+        if (widens(rows, kind, inDim) && wide != null && wide.length >= TILE_D * inDim) {
+            int run = (dTo - dFrom + TILE_D - 1) / TILE_D;
+            int dLast = dTo - 1;
+            for (int r = 0; r < run; r++) {
+                int d = dFrom + r;
+                for (int k = 0; k < TILE_D; k++) {
+                    widen(w, kind, Math.min(d + k * run, dLast), inDim, wide, k * inDim);
+                }
+                for (int t = 0; t < rows; t += 4) {
+                    tile4x4Wide(out, wide, x, outDim, inDim, d, dLast, run, t, Math.min(t + 3, rows - 1), scratch);
+                }
+            }
+            return;
+        }
         if (rows == 1) {
             int run = (dTo - dFrom + DOT_ROWS - 1) / DOT_ROWS;
             for (int r = 0; r < run; r++) {
@@ -1470,6 +1525,150 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             scratch[sumAt16(13)] = tail(scratch[sumAt16(13)], F32, w, w3, x, x1, bound, inDim);
             scratch[sumAt16(14)] = tail(scratch[sumAt16(14)], F32, w, w3, x, x2, bound, inDim);
             scratch[sumAt16(15)] = tail(scratch[sumAt16(15)], F32, w, w3, x, x3, bound, inDim);
+        }
+        out[o0 + d0] = scratch[sumAt16(0)];
+        out[o1 + d0] = scratch[sumAt16(1)];
+        out[o2 + d0] = scratch[sumAt16(2)];
+        out[o3 + d0] = scratch[sumAt16(3)];
+        out[o0 + d1] = scratch[sumAt16(4)];
+        out[o1 + d1] = scratch[sumAt16(5)];
+        out[o2 + d1] = scratch[sumAt16(6)];
+        out[o3 + d1] = scratch[sumAt16(7)];
+        out[o0 + d2] = scratch[sumAt16(8)];
+        out[o1 + d2] = scratch[sumAt16(9)];
+        out[o2 + d2] = scratch[sumAt16(10)];
+        out[o3 + d2] = scratch[sumAt16(11)];
+        out[o0 + d3] = scratch[sumAt16(12)];
+        out[o1 + d3] = scratch[sumAt16(13)];
+        out[o2 + d3] = scratch[sumAt16(14)];
+        out[o3 + d3] = scratch[sumAt16(15)];
+    }
+
+    /**
+     * Weight rows d + k·stride (k &lt; 4, clamped to dEnd), already widened to floats in wide[k·inDim ..], ×
+     * activation rows t .. t+3 (clamped to tLast). The same fused multiply-adds in the same order as every other path.
+     */
+    private void tile4x4Wide(float[] out, float[] wide, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
+                             int t, int tLast, float[] scratch) {
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d0 = d;
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
+        int d3 = dLast;
+        int w0 = 0;
+        int w1 = inDim;
+        int w2 = 2 * inDim;
+        int w3 = 3 * inDim;
+        int x0 = t * inDim;
+        int x1 = Math.min(t + 1, tLast) * inDim;
+        int x2 = Math.min(t + 2, tLast) * inDim;
+        int x3 = tLast * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector u = FloatVector.fromArray(sp, wide, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            u = FloatVector.fromArray(sp, wide, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            u = FloatVector.fromArray(sp, wide, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            u = FloatVector.fromArray(sp, wide, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+        }
+        int lanes = sp.length();
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb4 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb5 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb6 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb7 = l0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+            gc2.intoArray(scratch, 2 * lanes);
+            gc3.intoArray(scratch, 3 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+                gd1.intoArray(scratch, 1 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
+        int o0 = t * outDim;
+        int o1 = Math.min(t + 1, tLast) * outDim;
+        int o2 = Math.min(t + 2, tLast) * outDim;
+        int o3 = tLast * outDim;
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt16(0)] = wideTail(scratch[sumAt16(0)], wide, w0, x, x0, bound, inDim);
+            scratch[sumAt16(1)] = wideTail(scratch[sumAt16(1)], wide, w0, x, x1, bound, inDim);
+            scratch[sumAt16(2)] = wideTail(scratch[sumAt16(2)], wide, w0, x, x2, bound, inDim);
+            scratch[sumAt16(3)] = wideTail(scratch[sumAt16(3)], wide, w0, x, x3, bound, inDim);
+            scratch[sumAt16(4)] = wideTail(scratch[sumAt16(4)], wide, w1, x, x0, bound, inDim);
+            scratch[sumAt16(5)] = wideTail(scratch[sumAt16(5)], wide, w1, x, x1, bound, inDim);
+            scratch[sumAt16(6)] = wideTail(scratch[sumAt16(6)], wide, w1, x, x2, bound, inDim);
+            scratch[sumAt16(7)] = wideTail(scratch[sumAt16(7)], wide, w1, x, x3, bound, inDim);
+            scratch[sumAt16(8)] = wideTail(scratch[sumAt16(8)], wide, w2, x, x0, bound, inDim);
+            scratch[sumAt16(9)] = wideTail(scratch[sumAt16(9)], wide, w2, x, x1, bound, inDim);
+            scratch[sumAt16(10)] = wideTail(scratch[sumAt16(10)], wide, w2, x, x2, bound, inDim);
+            scratch[sumAt16(11)] = wideTail(scratch[sumAt16(11)], wide, w2, x, x3, bound, inDim);
+            scratch[sumAt16(12)] = wideTail(scratch[sumAt16(12)], wide, w3, x, x0, bound, inDim);
+            scratch[sumAt16(13)] = wideTail(scratch[sumAt16(13)], wide, w3, x, x1, bound, inDim);
+            scratch[sumAt16(14)] = wideTail(scratch[sumAt16(14)], wide, w3, x, x2, bound, inDim);
+            scratch[sumAt16(15)] = wideTail(scratch[sumAt16(15)], wide, w3, x, x3, bound, inDim);
         }
         out[o0 + d0] = scratch[sumAt16(0)];
         out[o1 + d0] = scratch[sumAt16(1)];

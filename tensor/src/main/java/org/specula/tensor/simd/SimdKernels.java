@@ -45,6 +45,8 @@ public final class SimdKernels implements Kernels {
     private final WorkerPool pool; // null when threads == 1
     /** One lane-sum scratch per chunk (a chunk runs on one thread at a time). */
     private final float[][] scratch;
+    /** One array per chunk for widened weight rows; see {@link #wide(int, int, int, int)}. */
+    private final float[][] wide;
     private final MatmulJob matmulJob = new MatmulJob();
     private final AttentionJob attentionJob = new AttentionJob();
     private final SwigluJob swigluJob = new SwigluJob();
@@ -70,6 +72,7 @@ public final class SimdKernels implements Kernels {
         this.lanes = Lanes.forBits(bits);
         this.threads = threads;
         this.scratch = new float[CHUNKS_PER_THREAD * threads][20 * lanes.floats().length()]; // 20 accumulators: the 4x5 tile
+        this.wide = new float[CHUNKS_PER_THREAD * threads][0];
         this.pool = threads > 1 ? new WorkerPool(threads, "specula-simd") : null;
     }
 
@@ -106,7 +109,7 @@ public final class SimdKernels implements Kernels {
                     + " and out of " + rows * outDim + " floats (got " + x.length + ", " + out.length + ")");
         }
         if (pool == null || (long) outDim * inDim < PARALLEL_MIN_WEIGHTS) {
-            lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim, scratch[0]);
+            lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim, scratch[0], wide(0, rows, kind, inDim));
             return;
         }
         MatmulJob job = matmulJob;
@@ -116,6 +119,22 @@ public final class SimdKernels implements Kernels {
         } finally {
             job.set(null, null, 0, null, 0, 0, 0);
         }
+    }
+
+    /**
+     * Chunk's array for weight rows widened to floats ({@link Lanes#widens}), grown to the widest matrix seen:
+     * allocated during the first long block, never per token. Null when the call does not widen.
+     */
+    private float[] wide(int chunk, int rows, int kind, int inDim) {
+        if (!Lanes.widens(rows, kind, inDim)) {
+            return null;
+        }
+        float[] a = wide[chunk];
+        if (a.length < Lanes.TILE_D * inDim) {
+            a = new float[Lanes.TILE_D * inDim];
+            wide[chunk] = a;
+        }
+        return a;
     }
 
     private static int tiles(int outDim) {
@@ -148,7 +167,7 @@ public final class SimdKernels implements Kernels {
             int from = (int) ((long) tiles * chunk / chunks) * Lanes.TILE_D;
             int to = Math.min(outDim, (int) ((long) tiles * (chunk + 1) / chunks) * Lanes.TILE_D);
             if (from < to) {
-                lanes.matmul(out, w, kind, x, rows, outDim, inDim, from, to, scratch[chunk]);
+                lanes.matmul(out, w, kind, x, rows, outDim, inDim, from, to, scratch[chunk], wide(chunk, rows, kind, inDim));
             }
         }
     }
