@@ -34,6 +34,16 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     static final int TILE_D = 4;
     /** Weight rows per pass of the single-row (decode) kernel. */
     static final int DOT_ROWS = 8;
+    /**
+     * Rows of at most this many weights take BF16 tiles whose loop runs while {@code j + step <= bound}. C2 does not
+     * treat that as a counted loop: the segment bounds checks stay in the loop, cheap compares, instead of the
+     * long-range-check loop nest it builds for {@code j < bound}, whose setup (a peeled iteration of bounds
+     * arithmetic, row addresses spilled) is paid per call. On 960-wide rows that setup weighed: PairedBuilds, 2
+     * threads, B/A for rows 5: 2560x960 0.80, 960x960 0.80, 49152x960 0.78; rows 2: 0.76, rows 3: 0.82 (2560x960);
+     * the 360M-shape 5-token forward 53.3 -> 46.7 ms (means of 4 alternated runs). On 2048- to 8192-wide rows the
+     * counted loop stays ahead (rows 5 1.03-1.10, rows 8 and 16 1.11-1.33 slower with checks in the loop).
+     */
+    static final int SHORT_ROW = 1024;
     /** See {@link #widens}. */
     static final int WIDEN_ROWS = 32;
     static final int WIDEN_MAX_IN = 1024;
@@ -459,7 +469,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                          int d, int dEnd, int stride, int t, float[] scratch) {
         switch (kind) {
             case F32 -> tile4x2F32(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
-            case BF16 -> tile4x2Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+            case BF16 -> {
+                if (inDim <= SHORT_ROW) {
+                    tile4x2Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+                } else {
+                    tile4x2Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+                }
+            }
             default -> tile4x2F16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
         }
     }
@@ -468,7 +484,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                          int d, int dEnd, int stride, int t, float[] scratch) {
         switch (kind) {
             case F32 -> tile4x5F32(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
-            case BF16 -> tile4x5Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+            case BF16 -> {
+                if (inDim <= SHORT_ROW) {
+                    tile4x5Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+                } else {
+                    tile4x5Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+                }
+            }
             default -> tile4x5F16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
         }
     }
@@ -477,7 +499,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                          int d, int dEnd, int stride, int t, int tLast, float[] scratch) {
         switch (kind) {
             case F32 -> tile4x4F32(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
-            case BF16 -> tile4x4Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
+            case BF16 -> {
+                if (inDim <= SHORT_ROW) {
+                    tile4x4Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
+                } else {
+                    tile4x4Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
+                }
+            }
             default -> tile4x4F16(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
         }
     }
@@ -1007,6 +1035,98 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[(t + 1) * outDim + dLast] = scratch[sumAt8(7)];
     }
 
+    /** {@link #tile4x2Bf16} for rows of at most {@link #SHORT_ROW} weights. */
+    private void tile4x2Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
+                             int d, int dEnd, int stride,
+                             int t, float[] scratch) {
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z;
+        FloatVector a20 = z, a21 = z;
+        FloatVector a30 = z, a31 = z;
+        int step = sp.length();
+        for (int j = 0; j + step <= bound; j += step) { // not a counted loop: see SHORT_ROW
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector u = bf16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            u = bf16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            u = bf16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            u = bf16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+        }
+        int lanes = sp.length();
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], BF16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], BF16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], BF16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], BF16, w, w2, x, x1, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], BF16, w, w3, x, x0, bound, inDim);
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w3, x, x1, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt8(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt8(1)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt8(2)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt8(3)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt8(4)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt8(5)];
+        out[(t + 0) * outDim + dLast] = scratch[sumAt8(6)];
+        out[(t + 1) * outDim + dLast] = scratch[sumAt8(7)];
+    }
+
     /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+1. */
     private void tile4x2F16(float[] out, MemorySegment w, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
                              int t, float[] scratch) {
@@ -1242,6 +1362,129 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a24 = z;
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a34 = z;
         for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector v4 = FloatVector.fromArray(sp, x, x4 + j);
+            FloatVector u = bf16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            a04 = u.fma(v4, a04);
+            u = bf16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            a14 = u.fma(v4, a14);
+            u = bf16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            a24 = u.fma(v4, a24);
+            u = bf16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+            a34 = u.fma(v4, a34);
+        }
+        int lanes = sp.length();
+        int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second group of 4
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a04.intoArray(scratch, 4 * lanes);
+        a10.intoArray(scratch, 5 * lanes);
+        a11.intoArray(scratch, 6 * lanes);
+        a12.intoArray(scratch, 7 * lanes);
+        a13.intoArray(scratch, 8 * lanes);
+        a14.intoArray(scratch, 9 * lanes);
+        a20.intoArray(scratch, 10 * lanes);
+        a21.intoArray(scratch, 11 * lanes);
+        a22.intoArray(scratch, 12 * lanes);
+        a23.intoArray(scratch, 13 * lanes);
+        a24.intoArray(scratch, 14 * lanes);
+        a30.intoArray(scratch, 15 * lanes);
+        a31.intoArray(scratch, fifth + 0 * lanes);
+        a32.intoArray(scratch, fifth + 1 * lanes);
+        a33.intoArray(scratch, fifth + 2 * lanes);
+        a34.intoArray(scratch, fifth + 3 * lanes);
+        fold16(scratch, 0);
+        fold4(scratch, fifth);
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
+            scratch[sumAt16(3)] = tail(scratch[sumAt16(3)], BF16, w, w0, x, x3, bound, inDim);
+            scratch[sumAt16(4)] = tail(scratch[sumAt16(4)], BF16, w, w0, x, x4, bound, inDim);
+            scratch[sumAt16(5)] = tail(scratch[sumAt16(5)], BF16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt16(6)] = tail(scratch[sumAt16(6)], BF16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt16(7)] = tail(scratch[sumAt16(7)], BF16, w, w1, x, x2, bound, inDim);
+            scratch[sumAt16(8)] = tail(scratch[sumAt16(8)], BF16, w, w1, x, x3, bound, inDim);
+            scratch[sumAt16(9)] = tail(scratch[sumAt16(9)], BF16, w, w1, x, x4, bound, inDim);
+            scratch[sumAt16(10)] = tail(scratch[sumAt16(10)], BF16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt16(11)] = tail(scratch[sumAt16(11)], BF16, w, w2, x, x1, bound, inDim);
+            scratch[sumAt16(12)] = tail(scratch[sumAt16(12)], BF16, w, w2, x, x2, bound, inDim);
+            scratch[sumAt16(13)] = tail(scratch[sumAt16(13)], BF16, w, w2, x, x3, bound, inDim);
+            scratch[sumAt16(14)] = tail(scratch[sumAt16(14)], BF16, w, w2, x, x4, bound, inDim);
+            scratch[sumAt16(15)] = tail(scratch[sumAt16(15)], BF16, w, w3, x, x0, bound, inDim);
+            scratch[fifth + sumAt4(0)] = tail(scratch[fifth + sumAt4(0)], BF16, w, w3, x, x1, bound, inDim);
+            scratch[fifth + sumAt4(1)] = tail(scratch[fifth + sumAt4(1)], BF16, w, w3, x, x2, bound, inDim);
+            scratch[fifth + sumAt4(2)] = tail(scratch[fifth + sumAt4(2)], BF16, w, w3, x, x3, bound, inDim);
+            scratch[fifth + sumAt4(3)] = tail(scratch[fifth + sumAt4(3)], BF16, w, w3, x, x4, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt16(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt16(1)];
+        out[(t + 2) * outDim + d] = scratch[sumAt16(2)];
+        out[(t + 3) * outDim + d] = scratch[sumAt16(3)];
+        out[(t + 4) * outDim + d] = scratch[sumAt16(4)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt16(5)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt16(6)];
+        out[(t + 2) * outDim + d1] = scratch[sumAt16(7)];
+        out[(t + 3) * outDim + d1] = scratch[sumAt16(8)];
+        out[(t + 4) * outDim + d1] = scratch[sumAt16(9)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt16(10)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt16(11)];
+        out[(t + 2) * outDim + d2] = scratch[sumAt16(12)];
+        out[(t + 3) * outDim + d2] = scratch[sumAt16(13)];
+        out[(t + 4) * outDim + d2] = scratch[sumAt16(14)];
+        out[(t + 0) * outDim + dLast] = scratch[sumAt16(15)];
+        out[(t + 1) * outDim + dLast] = scratch[fifth + sumAt4(0)];
+        out[(t + 2) * outDim + dLast] = scratch[fifth + sumAt4(1)];
+        out[(t + 3) * outDim + dLast] = scratch[fifth + sumAt4(2)];
+        out[(t + 4) * outDim + dLast] = scratch[fifth + sumAt4(3)];
+    }
+
+    /** {@link #tile4x5Bf16} for rows of at most {@link #SHORT_ROW} weights. */
+    private void tile4x5Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
+                             int d, int dEnd, int stride,
+                             int t, float[] scratch) {
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int x0 = t * inDim;
+        int x1 = x0 + inDim;
+        int x2 = x1 + inDim;
+        int x3 = x2 + inDim;
+        int x4 = x3 + inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a24 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a34 = z;
+        int step = sp.length();
+        for (int j = 0; j + step <= bound; j += step) { // not a counted loop: see SHORT_ROW
             FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
             FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
             FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
@@ -1771,6 +2014,149 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
         for (int j = 0; j < bound; j += sp.length()) {
+            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
+            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
+            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
+            FloatVector u = bf16(w, w0 + j);
+            a00 = u.fma(v0, a00);
+            a01 = u.fma(v1, a01);
+            a02 = u.fma(v2, a02);
+            a03 = u.fma(v3, a03);
+            u = bf16(w, w1 + j);
+            a10 = u.fma(v0, a10);
+            a11 = u.fma(v1, a11);
+            a12 = u.fma(v2, a12);
+            a13 = u.fma(v3, a13);
+            u = bf16(w, w2 + j);
+            a20 = u.fma(v0, a20);
+            a21 = u.fma(v1, a21);
+            a22 = u.fma(v2, a22);
+            a23 = u.fma(v3, a23);
+            u = bf16(w, w3 + j);
+            a30 = u.fma(v0, a30);
+            a31 = u.fma(v1, a31);
+            a32 = u.fma(v2, a32);
+            a33 = u.fma(v3, a33);
+        }
+        int lanes = sp.length();
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb4 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb5 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb6 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb7 = l0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(scratch, 0 * lanes);
+            gc1.intoArray(scratch, 1 * lanes);
+            gc2.intoArray(scratch, 2 * lanes);
+            gc3.intoArray(scratch, 3 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(scratch, 0 * lanes);
+                gd1.intoArray(scratch, 1 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(scratch, 0 * lanes);
+            }
+        }
+        int o0 = t * outDim;
+        int o1 = Math.min(t + 1, tLast) * outDim;
+        int o2 = Math.min(t + 2, tLast) * outDim;
+        int o3 = tLast * outDim;
+        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+            scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
+            scratch[sumAt16(3)] = tail(scratch[sumAt16(3)], BF16, w, w0, x, x3, bound, inDim);
+            scratch[sumAt16(4)] = tail(scratch[sumAt16(4)], BF16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt16(5)] = tail(scratch[sumAt16(5)], BF16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt16(6)] = tail(scratch[sumAt16(6)], BF16, w, w1, x, x2, bound, inDim);
+            scratch[sumAt16(7)] = tail(scratch[sumAt16(7)], BF16, w, w1, x, x3, bound, inDim);
+            scratch[sumAt16(8)] = tail(scratch[sumAt16(8)], BF16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt16(9)] = tail(scratch[sumAt16(9)], BF16, w, w2, x, x1, bound, inDim);
+            scratch[sumAt16(10)] = tail(scratch[sumAt16(10)], BF16, w, w2, x, x2, bound, inDim);
+            scratch[sumAt16(11)] = tail(scratch[sumAt16(11)], BF16, w, w2, x, x3, bound, inDim);
+            scratch[sumAt16(12)] = tail(scratch[sumAt16(12)], BF16, w, w3, x, x0, bound, inDim);
+            scratch[sumAt16(13)] = tail(scratch[sumAt16(13)], BF16, w, w3, x, x1, bound, inDim);
+            scratch[sumAt16(14)] = tail(scratch[sumAt16(14)], BF16, w, w3, x, x2, bound, inDim);
+            scratch[sumAt16(15)] = tail(scratch[sumAt16(15)], BF16, w, w3, x, x3, bound, inDim);
+        }
+        out[o0 + d0] = scratch[sumAt16(0)];
+        out[o1 + d0] = scratch[sumAt16(1)];
+        out[o2 + d0] = scratch[sumAt16(2)];
+        out[o3 + d0] = scratch[sumAt16(3)];
+        out[o0 + d1] = scratch[sumAt16(4)];
+        out[o1 + d1] = scratch[sumAt16(5)];
+        out[o2 + d1] = scratch[sumAt16(6)];
+        out[o3 + d1] = scratch[sumAt16(7)];
+        out[o0 + d2] = scratch[sumAt16(8)];
+        out[o1 + d2] = scratch[sumAt16(9)];
+        out[o2 + d2] = scratch[sumAt16(10)];
+        out[o3 + d2] = scratch[sumAt16(11)];
+        out[o0 + d3] = scratch[sumAt16(12)];
+        out[o1 + d3] = scratch[sumAt16(13)];
+        out[o2 + d3] = scratch[sumAt16(14)];
+        out[o3 + d3] = scratch[sumAt16(15)];
+    }
+
+    /** {@link #tile4x4Bf16} for rows of at most {@link #SHORT_ROW} weights. */
+    private void tile4x4Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
+                             int d, int dEnd, int stride,
+                              int t, int tLast, float[] scratch) {
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d0 = d;
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
+        int d3 = dLast;
+        long w0 = (long) d0 * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) d3 * inDim;
+        int x0 = t * inDim;
+        int x1 = Math.min(t + 1, tLast) * inDim;
+        int x2 = Math.min(t + 2, tLast) * inDim;
+        int x3 = tLast * inDim;
+        VectorSpecies<Float> sp = floats();
+        int bound = sp.loopBound(inDim);
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
+        FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
+        FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        int step = sp.length();
+        for (int j = 0; j + step <= bound; j += step) { // not a counted loop: see SHORT_ROW
             FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
             FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
             FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
