@@ -188,6 +188,59 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /**
+     * The 8 accumulators at s[off + k·lanes] (k &lt; 8) folded in place, the sum of accumulator k at
+     * s[off + sumAt8(k)]: {@code dot8}'s fold, out of line. Inline, in the two-vectors-a-row {@code dot8Bf16}, it made
+     * the method big enough that in some processes C2 declined to inline {@code level} and boxed the fold's vectors
+     * (decode 45 instead of 27-33 ms per 360M token in 2-3 of 10 processes; JFR: {@code convert0} under the fold).
+     */
+    final void fold8(float[] s, int off) {
+        VectorSpecies<Float> sp = floats();
+        int lanes = sp.length();
+        FloatVector a0 = FloatVector.fromArray(sp, s, off + 0 * lanes);
+        FloatVector a1 = FloatVector.fromArray(sp, s, off + 1 * lanes);
+        FloatVector a2 = FloatVector.fromArray(sp, s, off + 2 * lanes);
+        FloatVector a3 = FloatVector.fromArray(sp, s, off + 3 * lanes);
+        FloatVector a4 = FloatVector.fromArray(sp, s, off + 4 * lanes);
+        FloatVector a5 = FloatVector.fromArray(sp, s, off + 5 * lanes);
+        FloatVector a6 = FloatVector.fromArray(sp, s, off + 6 * lanes);
+        FloatVector a7 = FloatVector.fromArray(sp, s, off + 7 * lanes);
+        IntVector l0 = level(0);
+        IntVector h0 = level(1);
+        IntVector l1 = level(2);
+        IntVector h1 = level(3);
+        IntVector l2 = level(4);
+        IntVector h2 = level(5);
+        IntVector l3 = level(6);
+        IntVector h3 = level(7);
+        FloatVector gb0 = l0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb1 = l0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb2 = l0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gb3 = l0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
+        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
+                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
+        if (lanes == 4) {
+            gc0.intoArray(s, off + 0 * lanes);
+            gc1.intoArray(s, off + 1 * lanes);
+        } else {
+            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
+                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
+            if (lanes == 8) {
+                gd0.intoArray(s, off + 0 * lanes);
+            } else {
+                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
+                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
+                ge0.intoArray(s, off + 0 * lanes);
+            }
+        }
+    }
+
+    /**
      * Lane sums of count (4 or 16) accumulator vectors that a tile stored at s[off + k·lanes], k &lt; count: the
      * butterfly of {@link #level} folds pairs of vectors (2i, 2i+1) into vector i until each partial sum of an
      * accumulator is one lane, and stores what is left from s[off]; accumulator k's sum is then at
@@ -707,40 +760,15 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a7 = bf16(w, w7 + j).fma(v, a7);
         }
         int lanes = sp.length();
-        IntVector l0 = level(0);
-        IntVector h0 = level(1);
-        IntVector l1 = level(2);
-        IntVector h1 = level(3);
-        IntVector l2 = level(4);
-        IntVector h2 = level(5);
-        IntVector l3 = level(6);
-        IntVector h3 = level(7);
-        FloatVector gb0 = l0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a0.reinterpretAsInts(), a1.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb1 = l0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a2.reinterpretAsInts(), a3.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb2 = l0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a4.reinterpretAsInts(), a5.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb3 = l0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a6.reinterpretAsInts(), a7.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            gc0.intoArray(scratch, 0 * lanes);
-            gc1.intoArray(scratch, 1 * lanes);
-        } else {
-            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                gd0.intoArray(scratch, 0 * lanes);
-            } else {
-                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
-                ge0.intoArray(scratch, 0 * lanes);
-            }
-        }
+        a0.intoArray(scratch, 0 * lanes);
+        a1.intoArray(scratch, 1 * lanes);
+        a2.intoArray(scratch, 2 * lanes);
+        a3.intoArray(scratch, 3 * lanes);
+        a4.intoArray(scratch, 4 * lanes);
+        a5.intoArray(scratch, 5 * lanes);
+        a6.intoArray(scratch, 6 * lanes);
+        a7.intoArray(scratch, 7 * lanes);
+        fold8(scratch, 0);
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w7, x, 0, bound, inDim);
