@@ -42,6 +42,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
      * threads, B/A for rows 5: 2560x960 0.80, 960x960 0.80, 49152x960 0.78; rows 2: 0.76, rows 3: 0.82 (2560x960);
      * the 360M-shape 5-token forward 53.3 -> 46.7 ms (means of 4 alternated runs). On 2048- to 8192-wide rows the
      * counted loop stays ahead (rows 5 1.03-1.10, rows 8 and 16 1.11-1.33 slower with checks in the loop).
+     * Twin methods rather than both loops in one: a tile method that big risks C2's inlining budget (see fold8).
      */
     static final int SHORT_ROW = 1024;
     /** See {@link #widens}. */
