@@ -109,7 +109,8 @@ public final class SimdKernels implements Kernels {
                     + " and out of " + rows * outDim + " floats (got " + x.length + ", " + out.length + ")");
         }
         if (pool == null || (long) outDim * inDim < PARALLEL_MIN_WEIGHTS) {
-            lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim, scratch[0], wide(0, rows, kind, inDim));
+            lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim, scratch[0],
+                    wide(0, rows, kind, inDim));
             return;
         }
         MatmulJob job = matmulJob;
@@ -167,7 +168,8 @@ public final class SimdKernels implements Kernels {
             int from = (int) ((long) tiles * chunk / chunks) * Lanes.TILE_D;
             int to = Math.min(outDim, (int) ((long) tiles * (chunk + 1) / chunks) * Lanes.TILE_D);
             if (from < to) {
-                lanes.matmul(out, w, kind, x, rows, outDim, inDim, from, to, scratch[chunk], wide(chunk, rows, kind, inDim));
+                lanes.matmul(out, w, kind, x, rows, outDim, inDim, from, to, scratch[chunk],
+                        wide(chunk, rows, kind, inDim));
             }
         }
     }
