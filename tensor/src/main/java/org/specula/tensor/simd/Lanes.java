@@ -387,11 +387,68 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         return FloatVector.fromMemorySegment(floats(), w, index * 4, LE);
     }
 
-    /** BF16 is the upper half of a float: widen the shorts to ints and shift left by 16. */
-    private FloatVector bf16(MemorySegment w, long index) {
-        ShortVector s = ShortVector.fromMemorySegment(shorts(), w, index * 2, LE);
-        return ((IntVector) s.convertShape(VectorOperators.S2I, ints(), 0))
-                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    /**
+     * Where the vector part of a BF16 dot product ends: the largest multiple of two vectors (a line of 32 weights at
+     * 512 bits); the scalar {@link #tail} takes the rest.
+     */
+    final int pairBound(int inDim) {
+        int two = 2 * floats().length();
+        return inDim - inDim % two;
+    }
+
+    /**
+     * The activations in the order the BF16 kernels read them. Those kernels load each run of 2·lanes weights as lanes
+     * ints, each int a pair of neighbours, and take the even weights as {@code int << 16} and the odd ones as
+     * {@code int & 0xFFFF0000}: one operation per vector of weights where widening shorts took two (sign-extend, then
+     * shift), both on the ports the FMAs need. The activations must then be split the same way: for every run of
+     * 2·lanes floats of a row, its even-indexed floats and then its odd-indexed ones; the floats past
+     * {@link #pairBound} keep their place. Every BF16 kernel (decode, tiles, widened rows) uses this order, so the sum
+     * order of an output still does not depend on the path. Measured with {@link #blockOrder}, 2 threads, ns per FMA
+     * per thread on 2560x960 (L3): rows 5 0.53-0.58 -> 0.38-0.45, rows 1 1.34-1.39 -> 0.86-1.21; from DRAM
+     * (PairedBuilds, 148 matrices, B/A) rows 5 0.96, rows 1 0.95, rows 8 and 64 level; the whole 360M-shape forward
+     * (means of 6 alternated runs, noisy) T = 5 48.6 -> 46.8 ms, T = 64 464 -> 437 ms.
+     */
+    final void pairOrder(float[] x, int rows, int inDim, float[] dst) {
+        int lanes = floats().length();
+        int pairs = pairBound(inDim);
+        for (int t = 0; t < rows; t++) {
+            int row = t * inDim;
+            for (int b = row; b < row + pairs; b += 2 * lanes) {
+                split(x, b, dst, b);
+            }
+            System.arraycopy(x, row + pairs, dst, row + pairs, inDim - pairs);
+        }
+    }
+
+    /** x[from .. from + 2·lanes): its even-indexed floats to dst[to ..], its odd-indexed ones after them. */
+    private void split(float[] x, int from, float[] dst, int to) {
+        VectorSpecies<Float> sp = floats();
+        IntVector a = FloatVector.fromArray(sp, x, from).reinterpretAsInts();
+        IntVector b = FloatVector.fromArray(sp, x, from + sp.length()).reinterpretAsInts();
+        IntVector evens = IntVector.zero(ints()).addIndex(2); // 0, 2, 4, ...: indexes into a then b
+        evens.selectFrom(a, b).reinterpretAsFloats().intoArray(dst, to);
+        evens.add(1).selectFrom(a, b).reinterpretAsFloats().intoArray(dst, to + sp.length());
+    }
+
+    /**
+     * The activations in the order the BF16 tiles read them: {@link #pairOrder}, and then the blocks of all rows side
+     * by side, so that a tile finds the block of each of its activation rows a fixed distance apart and steps through
+     * them with one index (row t's block b at {@code (b·rows + t)·2·lanes}). The tails (the floats past
+     * {@link #pairBound}) follow all blocks, row after row. With one row this is {@link #pairOrder}. A 4×5 tile with
+     * five row offsets kept in registers spilled them and recomputed them on every iteration.
+     */
+    final void blockOrder(float[] x, int rows, int inDim, float[] dst) {
+        int lanes = floats().length();
+        int span = 2 * lanes;
+        int pairs = pairBound(inDim);
+        int rest = inDim - pairs;
+        for (int t = 0; t < rows; t++) {
+            int row = t * inDim;
+            for (int j = 0; j < pairs; j += span) {
+                split(x, row + j, dst, j * rows + t * span);
+            }
+            System.arraycopy(x, row + pairs, dst, pairs * rows + t * rest, rest);
+        }
     }
 
     /**
@@ -440,9 +497,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int bound = sp.loopBound(inDim);
         long row = (long) d * inDim;
         int j = 0;
-        if (kind == BF16) {
-            for (; j < bound; j += sp.length()) {
-                bf16(w, row + j).intoArray(wide, off + j);
+        if (kind == BF16) { // in pair order, like the activations the BF16 kernels read (see pairOrder)
+            int step = sp.length();
+            int pairs = pairBound(inDim);
+            VectorSpecies<Integer> is = ints();
+            for (; j < pairs; j += 2 * step) {
+                IntVector p = IntVector.fromMemorySegment(is, w, (row + j) * 2, LE);
+                p.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(wide, off + j);
+                p.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().intoArray(wide, off + j + step);
             }
         } else {
             for (; j < bound; j += sp.length()) {
@@ -470,19 +532,23 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
      * from DRAM, 2 threads, GB/s of weights, adjacent → runs: rows 1 16.4–18.5 → 21.7–22.2, rows 5 9.0–9.4 →
      * 12.1–14.9, rows 64 1.3–1.5 → 1.5–2.1; a whole 360M-shape forward of 1 token 38.7 → 29.0 ms, of 5 tokens
      * 65–76 → 46–50 ms. Rows past dTo clamp to dTo - 1 (recomputing an identical value).
+     * <p>
+     * For BF16 weights x must come in {@link #blockOrder}, or in {@link #pairOrder} when the call {@link #widens}.
      */
     final void matmul(float[] out, MemorySegment w, int kind, float[] x, int rows, int outDim, int inDim,
                       int dFrom, int dTo, float[] scratch, float[] wide) {
-        if (widens(rows, kind, inDim) && wide != null && wide.length >= TILE_D * inDim) {
+        if (widens(rows, kind, inDim)) { // wide holds TILE_D * inDim floats; BF16 x is in pairOrder
             int run = (dTo - dFrom + TILE_D - 1) / TILE_D;
             int dLast = dTo - 1;
+            int vectors = kind == BF16 ? pairBound(inDim) : floats().loopBound(inDim); // where the scalar tail starts
             for (int r = 0; r < run; r++) {
                 int d = dFrom + r;
                 for (int k = 0; k < TILE_D; k++) {
                     widen(w, kind, Math.min(d + k * run, dLast), inDim, wide, k * inDim);
                 }
                 for (int t = 0; t < rows; t += 4) {
-                    tile4x4Wide(out, wide, x, outDim, inDim, d, dLast, run, t, Math.min(t + 3, rows - 1), scratch);
+                    tile4x4Wide(out, wide, x, outDim, inDim, d, dLast, run, t, Math.min(t + 3, rows - 1), vectors,
+                            scratch);
                 }
             }
             return;
@@ -501,16 +567,16 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             int t = 0;
             while (rows - t >= 4) {
                 if (rows - t == 5) { // 4×5 in one pass: the widest tile the 32 vector registers hold
-                    tile4x5(out, w, kind, x, outDim, inDim, d, dLast, run, t, scratch);
+                    tile4x5(out, w, kind, x, outDim, inDim, d, dLast, run, rows, t, scratch);
                     t += 5;
                 } else {
-                    tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, t, t + 3, scratch);
+                    tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, rows, t, t + 3, scratch);
                     t += 4;
                 }
             }
             switch (rows - t) {
-                case 2 -> tile4x2(out, w, kind, x, outDim, inDim, d, dLast, run, t, scratch);
-                case 3 -> tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, t, rows - 1, scratch);
+                case 2 -> tile4x2(out, w, kind, x, outDim, inDim, d, dLast, run, rows, t, scratch);
+                case 3 -> tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, rows, t, rows - 1, scratch);
                 default -> { }
             }
         }
@@ -520,14 +586,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     // these loops, and then boxes every vector.
 
     private void tile4x2(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dEnd, int stride, int t, float[] scratch) {
+                         int d, int dEnd, int stride, int rows, int t, float[] scratch) {
         switch (kind) {
             case F32 -> tile4x2F32(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
             case BF16 -> {
                 if (inDim <= SHORT_ROW) {
-                    tile4x2Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+                    tile4x2Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, scratch);
                 } else {
-                    tile4x2Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+                    tile4x2Bf16(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, scratch);
                 }
             }
             default -> tile4x2F16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
@@ -535,14 +601,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     private void tile4x5(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dEnd, int stride, int t, float[] scratch) {
+                         int d, int dEnd, int stride, int rows, int t, float[] scratch) {
         switch (kind) {
             case F32 -> tile4x5F32(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
             case BF16 -> {
                 if (inDim <= SHORT_ROW) {
-                    tile4x5Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+                    tile4x5Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, scratch);
                 } else {
-                    tile4x5Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+                    tile4x5Bf16(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, scratch);
                 }
             }
             default -> tile4x5F16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
@@ -550,14 +616,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     private void tile4x4(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dEnd, int stride, int t, int tLast, float[] scratch) {
+                         int d, int dEnd, int stride, int rows, int t, int tLast, float[] scratch) {
         switch (kind) {
             case F32 -> tile4x4F32(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
             case BF16 -> {
                 if (inDim <= SHORT_ROW) {
-                    tile4x4Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
+                    tile4x4Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, tLast, scratch);
                 } else {
-                    tile4x4Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
+                    tile4x4Bf16(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, tLast, scratch);
                 }
             }
             default -> tile4x4F16(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
@@ -682,7 +748,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w6 = (long) Math.min(d + 6 * stride, dLast) * inDim;
         long w7 = (long) Math.min(d + 7 * stride, dLast) * inDim;
         VectorSpecies<Float> sp = floats();
-        int bound = sp.loopBound(inDim);
+        int bound = pairBound(inDim);
         FloatVector a0 = FloatVector.zero(sp);
         FloatVector a1 = a0;
         FloatVector a2 = a0;
@@ -691,74 +757,38 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         FloatVector a5 = a0;
         FloatVector a6 = a0;
         FloatVector a7 = a0;
-        VectorSpecies<Short> ss = shorts();
         VectorSpecies<Integer> is = ints();
         int step = sp.length();
         int j = 0;
-        // Two vectors of each row per iteration (a whole 64-byte line at 512 bits), the conversion spelled out: through
-        // the bf16 helper this loop crossed C2's inlining budget and ran 3-4x slower with boxed vectors.
+        // A whole 64-byte line of each row per iteration (at 512 bits) as int pairs; the conversion is spelled out:
+        // through a helper this loop crossed C2's inlining budget and ran 3-4x slower with boxed vectors.
         for (; j + 2 * step <= bound; j += 2 * step) {
             FloatVector v = FloatVector.fromArray(sp, x, j);
             FloatVector v2 = FloatVector.fromArray(sp, x, j + step);
-            a0 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w0 + j) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v, a0);
-            a0 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w0 + j + step) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v2, a0);
-            a1 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w1 + j) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v, a1);
-            a1 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w1 + j + step) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v2, a1);
-            a2 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w2 + j) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v, a2);
-            a2 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w2 + j + step) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v2, a2);
-            a3 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w3 + j) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v, a3);
-            a3 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w3 + j + step) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v2, a3);
-            a4 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w4 + j) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v, a4);
-            a4 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w4 + j + step) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v2, a4);
-            a5 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w5 + j) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v, a5);
-            a5 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w5 + j + step) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v2, a5);
-            a6 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w6 + j) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v, a6);
-            a6 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w6 + j + step) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v2, a6);
-            a7 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w7 + j) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v, a7);
-            a7 = ((IntVector) ShortVector.fromMemorySegment(ss, w, (w7 + j + step) * 2, LE)
-                    .convertShape(VectorOperators.S2I, is, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()
-                    .fma(v2, a7);
-        }
-        if (j < bound) {
-            FloatVector v = FloatVector.fromArray(sp, x, j);
-            a0 = bf16(w, w0 + j).fma(v, a0);
-            a1 = bf16(w, w1 + j).fma(v, a1);
-            a2 = bf16(w, w2 + j).fma(v, a2);
-            a3 = bf16(w, w3 + j).fma(v, a3);
-            a4 = bf16(w, w4 + j).fma(v, a4);
-            a5 = bf16(w, w5 + j).fma(v, a5);
-            a6 = bf16(w, w6 + j).fma(v, a6);
-            a7 = bf16(w, w7 + j).fma(v, a7);
+            IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
+            a0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(v, a0);
+            a0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(v2, a0);
+            IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
+            a1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(v, a1);
+            a1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(v2, a1);
+            IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
+            a2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(v, a2);
+            a2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(v2, a2);
+            IntVector p3 = IntVector.fromMemorySegment(is, w, (w3 + j) * 2, LE);
+            a3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(v, a3);
+            a3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(v2, a3);
+            IntVector p4 = IntVector.fromMemorySegment(is, w, (w4 + j) * 2, LE);
+            a4 = p4.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(v, a4);
+            a4 = p4.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(v2, a4);
+            IntVector p5 = IntVector.fromMemorySegment(is, w, (w5 + j) * 2, LE);
+            a5 = p5.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(v, a5);
+            a5 = p5.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(v2, a5);
+            IntVector p6 = IntVector.fromMemorySegment(is, w, (w6 + j) * 2, LE);
+            a6 = p6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(v, a6);
+            a6 = p6.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(v2, a6);
+            IntVector p7 = IntVector.fromMemorySegment(is, w, (w7 + j) * 2, LE);
+            a7 = p7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(v, a7);
+            a7 = p7.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(v2, a7);
         }
         int lanes = sp.length();
         a0.intoArray(scratch, 0 * lanes);
@@ -976,7 +1006,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+1. */
     private void tile4x2Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                             int t, float[] scratch) {
+                             int rows, int t, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d1 = Math.min(d + stride, dEnd);
         int d2 = Math.min(d + 2 * stride, dEnd);
@@ -984,30 +1014,53 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
-        int x0 = t * inDim;
-        int x1 = x0 + inDim;
+        int bound = pairBound(inDim);
+        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
+        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int x1 = x0 + rest;
         VectorSpecies<Float> sp = floats();
-        int bound = sp.loopBound(inDim);
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z; // a<weight row><activation row>
         FloatVector a10 = z, a11 = z;
         FloatVector a20 = z, a21 = z;
         FloatVector a30 = z, a31 = z;
-        for (int j = 0; j < bound; j += sp.length()) {
-            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
-            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
-            FloatVector u = bf16(w, w0 + j);
-            a00 = u.fma(v0, a00);
-            a01 = u.fma(v1, a01);
-            u = bf16(w, w1 + j);
-            a10 = u.fma(v0, a10);
-            a11 = u.fma(v1, a11);
-            u = bf16(w, w2 + j);
-            a20 = u.fma(v0, a20);
-            a21 = u.fma(v1, a21);
-            u = bf16(w, w3 + j);
-            a30 = u.fma(v0, a30);
-            a31 = u.fma(v1, a31);
+        VectorSpecies<Integer> is = ints();
+        int step = sp.length();
+        int span = 2 * step; // floats of one activation row in one block
+        int next = rows * span; // from one block to the next
+        for (int j = 0, b = t * span; j < bound; j += span, b += next) {
+            IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
+            IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
+            IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
+            IntVector p3 = IntVector.fromMemorySegment(is, w, (w3 + j) * 2, LE);
+            FloatVector u0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v = FloatVector.fromArray(sp, x, b);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            u0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            v = FloatVector.fromArray(sp, x, b + step);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span + step);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
         }
         int lanes = sp.length();
         IntVector l0 = level(0);
@@ -1067,7 +1120,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** {@link #tile4x2Bf16} for rows of at most {@link #SHORT_ROW} weights. */
     private void tile4x2Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                             int t, float[] scratch) {
+                             int rows, int t, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d1 = Math.min(d + stride, dEnd);
         int d2 = Math.min(d + 2 * stride, dEnd);
@@ -1075,31 +1128,53 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
-        int x0 = t * inDim;
-        int x1 = x0 + inDim;
+        int bound = pairBound(inDim);
+        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
+        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int x1 = x0 + rest;
         VectorSpecies<Float> sp = floats();
-        int bound = sp.loopBound(inDim);
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z; // a<weight row><activation row>
         FloatVector a10 = z, a11 = z;
         FloatVector a20 = z, a21 = z;
         FloatVector a30 = z, a31 = z;
+        VectorSpecies<Integer> is = ints();
         int step = sp.length();
-        for (int j = 0; j + step <= bound; j += step) { // not a counted loop: see SHORT_ROW
-            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
-            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
-            FloatVector u = bf16(w, w0 + j);
-            a00 = u.fma(v0, a00);
-            a01 = u.fma(v1, a01);
-            u = bf16(w, w1 + j);
-            a10 = u.fma(v0, a10);
-            a11 = u.fma(v1, a11);
-            u = bf16(w, w2 + j);
-            a20 = u.fma(v0, a20);
-            a21 = u.fma(v1, a21);
-            u = bf16(w, w3 + j);
-            a30 = u.fma(v0, a30);
-            a31 = u.fma(v1, a31);
+        int span = 2 * step; // floats of one activation row in one block
+        int next = rows * span; // from one block to the next
+        for (int j = 0, b = t * span; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+            IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
+            IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
+            IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
+            IntVector p3 = IntVector.fromMemorySegment(is, w, (w3 + j) * 2, LE);
+            FloatVector u0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v = FloatVector.fromArray(sp, x, b);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            u0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            v = FloatVector.fromArray(sp, x, b + step);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span + step);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
         }
         int lanes = sp.length();
         IntVector l0 = level(0);
@@ -1370,7 +1445,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+4. */
     private void tile4x5Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                             int t, float[] scratch) {
+                             int rows, int t, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d1 = Math.min(d + stride, dEnd);
         int d2 = Math.min(d + 2 * stride, dEnd);
@@ -1378,48 +1453,86 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
-        int x0 = t * inDim;
-        int x1 = x0 + inDim;
-        int x2 = x1 + inDim;
-        int x3 = x2 + inDim;
-        int x4 = x3 + inDim;
+        int bound = pairBound(inDim);
+        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
+        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int x1 = x0 + rest;
+        int x2 = x1 + rest;
+        int x3 = x2 + rest;
+        int x4 = x3 + rest;
         VectorSpecies<Float> sp = floats();
-        int bound = sp.loopBound(inDim);
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z; // a<weight row><activation row>
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a24 = z;
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a34 = z;
-        for (int j = 0; j < bound; j += sp.length()) {
-            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
-            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
-            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
-            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
-            FloatVector v4 = FloatVector.fromArray(sp, x, x4 + j);
-            FloatVector u = bf16(w, w0 + j);
-            a00 = u.fma(v0, a00);
-            a01 = u.fma(v1, a01);
-            a02 = u.fma(v2, a02);
-            a03 = u.fma(v3, a03);
-            a04 = u.fma(v4, a04);
-            u = bf16(w, w1 + j);
-            a10 = u.fma(v0, a10);
-            a11 = u.fma(v1, a11);
-            a12 = u.fma(v2, a12);
-            a13 = u.fma(v3, a13);
-            a14 = u.fma(v4, a14);
-            u = bf16(w, w2 + j);
-            a20 = u.fma(v0, a20);
-            a21 = u.fma(v1, a21);
-            a22 = u.fma(v2, a22);
-            a23 = u.fma(v3, a23);
-            a24 = u.fma(v4, a24);
-            u = bf16(w, w3 + j);
-            a30 = u.fma(v0, a30);
-            a31 = u.fma(v1, a31);
-            a32 = u.fma(v2, a32);
-            a33 = u.fma(v3, a33);
-            a34 = u.fma(v4, a34);
+        VectorSpecies<Integer> is = ints();
+        int step = sp.length();
+        int span = 2 * step; // floats of one activation row in one block
+        int next = rows * span; // from one block to the next
+        for (int j = 0, b = t * span; j < bound; j += span, b += next) {
+            IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
+            IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
+            IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
+            IntVector p3 = IntVector.fromMemorySegment(is, w, (w3 + j) * 2, LE);
+            FloatVector u0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v = FloatVector.fromArray(sp, x, b);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + 2 * span);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            v = FloatVector.fromArray(sp, x, b + 3 * span);
+            a03 = u0.fma(v, a03);
+            a13 = u1.fma(v, a13);
+            a23 = u2.fma(v, a23);
+            a33 = u3.fma(v, a33);
+            v = FloatVector.fromArray(sp, x, b + 4 * span);
+            a04 = u0.fma(v, a04);
+            a14 = u1.fma(v, a14);
+            a24 = u2.fma(v, a24);
+            a34 = u3.fma(v, a34);
+            u0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            v = FloatVector.fromArray(sp, x, b + step);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span + step);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + 2 * span + step);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            v = FloatVector.fromArray(sp, x, b + 3 * span + step);
+            a03 = u0.fma(v, a03);
+            a13 = u1.fma(v, a13);
+            a23 = u2.fma(v, a23);
+            a33 = u3.fma(v, a33);
+            v = FloatVector.fromArray(sp, x, b + 4 * span + step);
+            a04 = u0.fma(v, a04);
+            a14 = u1.fma(v, a14);
+            a24 = u2.fma(v, a24);
+            a34 = u3.fma(v, a34);
         }
         int lanes = sp.length();
         int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second group of 4
@@ -1492,7 +1605,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** {@link #tile4x5Bf16} for rows of at most {@link #SHORT_ROW} weights. */
     private void tile4x5Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                             int t, float[] scratch) {
+                             int rows, int t, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d1 = Math.min(d + stride, dEnd);
         int d2 = Math.min(d + 2 * stride, dEnd);
@@ -1500,49 +1613,86 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
-        int x0 = t * inDim;
-        int x1 = x0 + inDim;
-        int x2 = x1 + inDim;
-        int x3 = x2 + inDim;
-        int x4 = x3 + inDim;
+        int bound = pairBound(inDim);
+        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
+        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int x1 = x0 + rest;
+        int x2 = x1 + rest;
+        int x3 = x2 + rest;
+        int x4 = x3 + rest;
         VectorSpecies<Float> sp = floats();
-        int bound = sp.loopBound(inDim);
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z, a04 = z; // a<weight row><activation row>
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z, a14 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z, a24 = z;
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z, a34 = z;
+        VectorSpecies<Integer> is = ints();
         int step = sp.length();
-        for (int j = 0; j + step <= bound; j += step) { // not a counted loop: see SHORT_ROW
-            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
-            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
-            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
-            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
-            FloatVector v4 = FloatVector.fromArray(sp, x, x4 + j);
-            FloatVector u = bf16(w, w0 + j);
-            a00 = u.fma(v0, a00);
-            a01 = u.fma(v1, a01);
-            a02 = u.fma(v2, a02);
-            a03 = u.fma(v3, a03);
-            a04 = u.fma(v4, a04);
-            u = bf16(w, w1 + j);
-            a10 = u.fma(v0, a10);
-            a11 = u.fma(v1, a11);
-            a12 = u.fma(v2, a12);
-            a13 = u.fma(v3, a13);
-            a14 = u.fma(v4, a14);
-            u = bf16(w, w2 + j);
-            a20 = u.fma(v0, a20);
-            a21 = u.fma(v1, a21);
-            a22 = u.fma(v2, a22);
-            a23 = u.fma(v3, a23);
-            a24 = u.fma(v4, a24);
-            u = bf16(w, w3 + j);
-            a30 = u.fma(v0, a30);
-            a31 = u.fma(v1, a31);
-            a32 = u.fma(v2, a32);
-            a33 = u.fma(v3, a33);
-            a34 = u.fma(v4, a34);
+        int span = 2 * step; // floats of one activation row in one block
+        int next = rows * span; // from one block to the next
+        for (int j = 0, b = t * span; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+            IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
+            IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
+            IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
+            IntVector p3 = IntVector.fromMemorySegment(is, w, (w3 + j) * 2, LE);
+            FloatVector u0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v = FloatVector.fromArray(sp, x, b);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + 2 * span);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            v = FloatVector.fromArray(sp, x, b + 3 * span);
+            a03 = u0.fma(v, a03);
+            a13 = u1.fma(v, a13);
+            a23 = u2.fma(v, a23);
+            a33 = u3.fma(v, a33);
+            v = FloatVector.fromArray(sp, x, b + 4 * span);
+            a04 = u0.fma(v, a04);
+            a14 = u1.fma(v, a14);
+            a24 = u2.fma(v, a24);
+            a34 = u3.fma(v, a34);
+            u0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            v = FloatVector.fromArray(sp, x, b + step);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span + step);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + 2 * span + step);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            v = FloatVector.fromArray(sp, x, b + 3 * span + step);
+            a03 = u0.fma(v, a03);
+            a13 = u1.fma(v, a13);
+            a23 = u2.fma(v, a23);
+            a33 = u3.fma(v, a33);
+            v = FloatVector.fromArray(sp, x, b + 4 * span + step);
+            a04 = u0.fma(v, a04);
+            a14 = u1.fma(v, a14);
+            a24 = u2.fma(v, a24);
+            a34 = u3.fma(v, a34);
         }
         int lanes = sp.length();
         int fifth = 16 * lanes; // accumulators 16..19 (a31..a34): a second group of 4
@@ -1879,7 +2029,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
      * activation rows t .. t+3 (clamped to tLast). The same fused multiply-adds in the same order as every other path.
      */
     private void tile4x4Wide(float[] out, float[] wide, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
-                             int t, int tLast, float[] scratch) {
+                             int t, int tLast, int bound, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d0 = d;
         int d1 = Math.min(d + stride, dEnd);
@@ -1894,7 +2044,6 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int x2 = Math.min(t + 2, tLast) * inDim;
         int x3 = tLast * inDim;
         VectorSpecies<Float> sp = floats();
-        int bound = sp.loopBound(inDim);
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
@@ -2021,7 +2170,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+3 (clamped to tLast). */
     private void tile4x4Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                              int t, int tLast, float[] scratch) {
+                              int rows, int t, int tLast, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d0 = d;
         int d1 = Math.min(d + stride, dEnd);
@@ -2031,42 +2180,78 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) d3 * inDim;
-        int x0 = t * inDim;
-        int x1 = Math.min(t + 1, tLast) * inDim;
-        int x2 = Math.min(t + 2, tLast) * inDim;
-        int x3 = tLast * inDim;
+        int bound = pairBound(inDim);
+        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
+        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int x1 = bound * rows + Math.min(t + 1, tLast) * rest - bound;
+        int x2 = bound * rows + Math.min(t + 2, tLast) * rest - bound;
+        int x3 = bound * rows + tLast * rest - bound;
         VectorSpecies<Float> sp = floats();
-        int bound = sp.loopBound(inDim);
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
-        for (int j = 0; j < bound; j += sp.length()) {
-            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
-            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
-            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
-            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
-            FloatVector u = bf16(w, w0 + j);
-            a00 = u.fma(v0, a00);
-            a01 = u.fma(v1, a01);
-            a02 = u.fma(v2, a02);
-            a03 = u.fma(v3, a03);
-            u = bf16(w, w1 + j);
-            a10 = u.fma(v0, a10);
-            a11 = u.fma(v1, a11);
-            a12 = u.fma(v2, a12);
-            a13 = u.fma(v3, a13);
-            u = bf16(w, w2 + j);
-            a20 = u.fma(v0, a20);
-            a21 = u.fma(v1, a21);
-            a22 = u.fma(v2, a22);
-            a23 = u.fma(v3, a23);
-            u = bf16(w, w3 + j);
-            a30 = u.fma(v0, a30);
-            a31 = u.fma(v1, a31);
-            a32 = u.fma(v2, a32);
-            a33 = u.fma(v3, a33);
+        VectorSpecies<Integer> is = ints();
+        int step = sp.length();
+        int span = 2 * step; // floats of one activation row in one block
+        int next = rows * span; // from one block to the next
+        int r1 = (Math.min(t + 1, tLast) - t) * span; // activation rows past tLast repeat it
+        int r2 = (Math.min(t + 2, tLast) - t) * span;
+        int r3 = (tLast - t) * span;
+        for (int j = 0, b = t * span; j < bound; j += span, b += next) {
+            IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
+            IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
+            IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
+            IntVector p3 = IntVector.fromMemorySegment(is, w, (w3 + j) * 2, LE);
+            FloatVector u0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v = FloatVector.fromArray(sp, x, b);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + r1);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + r2);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            v = FloatVector.fromArray(sp, x, b + r3);
+            a03 = u0.fma(v, a03);
+            a13 = u1.fma(v, a13);
+            a23 = u2.fma(v, a23);
+            a33 = u3.fma(v, a33);
+            u0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            v = FloatVector.fromArray(sp, x, b + step);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + r1 + step);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + r2 + step);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            v = FloatVector.fromArray(sp, x, b + r3 + step);
+            a03 = u0.fma(v, a03);
+            a13 = u1.fma(v, a13);
+            a23 = u2.fma(v, a23);
+            a33 = u3.fma(v, a33);
         }
         int lanes = sp.length();
         IntVector l0 = level(0);
@@ -2163,7 +2348,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** {@link #tile4x4Bf16} for rows of at most {@link #SHORT_ROW} weights. */
     private void tile4x4Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                              int t, int tLast, float[] scratch) {
+                              int rows, int t, int tLast, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d0 = d;
         int d1 = Math.min(d + stride, dEnd);
@@ -2173,43 +2358,78 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) d3 * inDim;
-        int x0 = t * inDim;
-        int x1 = Math.min(t + 1, tLast) * inDim;
-        int x2 = Math.min(t + 2, tLast) * inDim;
-        int x3 = tLast * inDim;
+        int bound = pairBound(inDim);
+        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
+        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int x1 = bound * rows + Math.min(t + 1, tLast) * rest - bound;
+        int x2 = bound * rows + Math.min(t + 2, tLast) * rest - bound;
+        int x3 = bound * rows + tLast * rest - bound;
         VectorSpecies<Float> sp = floats();
-        int bound = sp.loopBound(inDim);
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
         FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
         FloatVector a20 = z, a21 = z, a22 = z, a23 = z;
         FloatVector a30 = z, a31 = z, a32 = z, a33 = z;
+        VectorSpecies<Integer> is = ints();
         int step = sp.length();
-        for (int j = 0; j + step <= bound; j += step) { // not a counted loop: see SHORT_ROW
-            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
-            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
-            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
-            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
-            FloatVector u = bf16(w, w0 + j);
-            a00 = u.fma(v0, a00);
-            a01 = u.fma(v1, a01);
-            a02 = u.fma(v2, a02);
-            a03 = u.fma(v3, a03);
-            u = bf16(w, w1 + j);
-            a10 = u.fma(v0, a10);
-            a11 = u.fma(v1, a11);
-            a12 = u.fma(v2, a12);
-            a13 = u.fma(v3, a13);
-            u = bf16(w, w2 + j);
-            a20 = u.fma(v0, a20);
-            a21 = u.fma(v1, a21);
-            a22 = u.fma(v2, a22);
-            a23 = u.fma(v3, a23);
-            u = bf16(w, w3 + j);
-            a30 = u.fma(v0, a30);
-            a31 = u.fma(v1, a31);
-            a32 = u.fma(v2, a32);
-            a33 = u.fma(v3, a33);
+        int span = 2 * step; // floats of one activation row in one block
+        int next = rows * span; // from one block to the next
+        int r1 = (Math.min(t + 1, tLast) - t) * span; // activation rows past tLast repeat it
+        int r2 = (Math.min(t + 2, tLast) - t) * span;
+        int r3 = (tLast - t) * span;
+        for (int j = 0, b = t * span; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+            IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
+            IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
+            IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
+            IntVector p3 = IntVector.fromMemorySegment(is, w, (w3 + j) * 2, LE);
+            FloatVector u0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v = FloatVector.fromArray(sp, x, b);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + r1);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + r2);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            v = FloatVector.fromArray(sp, x, b + r3);
+            a03 = u0.fma(v, a03);
+            a13 = u1.fma(v, a13);
+            a23 = u2.fma(v, a23);
+            a33 = u3.fma(v, a33);
+            u0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            v = FloatVector.fromArray(sp, x, b + step);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + r1 + step);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + r2 + step);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            v = FloatVector.fromArray(sp, x, b + r3 + step);
+            a03 = u0.fma(v, a03);
+            a13 = u1.fma(v, a13);
+            a23 = u2.fma(v, a23);
+            a33 = u3.fma(v, a33);
         }
         int lanes = sp.length();
         IntVector l0 = level(0);

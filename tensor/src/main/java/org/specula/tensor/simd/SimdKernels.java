@@ -47,6 +47,8 @@ public final class SimdKernels implements Kernels {
     private final float[][] scratch;
     /** One array per chunk for widened weight rows; see {@link #wide(int, int, int, int)}. */
     private final float[][] wide;
+    /** Activations in pair order for BF16 matmuls; grown to the largest block seen, never per token. */
+    private float[] pairs = new float[0];
     private final MatmulJob matmulJob = new MatmulJob();
     private final AttentionJob attentionJob = new AttentionJob();
     private final SwigluJob swigluJob = new SwigluJob();
@@ -108,6 +110,9 @@ public final class SimdKernels implements Kernels {
             throw new SpeculaException("matmul " + w + ": " + rows + " rows need x of " + rows * inDim
                     + " and out of " + rows * outDim + " floats (got " + x.length + ", " + out.length + ")");
         }
+        if (kind == Lanes.BF16) {
+            x = bf16Order(x, rows, inDim);
+        }
         if (pool == null || (long) outDim * inDim < PARALLEL_MIN_WEIGHTS) {
             lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim, scratch[0],
                     wide(0, rows, kind, inDim));
@@ -120,6 +125,22 @@ public final class SimdKernels implements Kernels {
         } finally {
             job.set(null, null, 0, null, 0, 0, 0);
         }
+    }
+
+    /**
+     * x in the order the BF16 kernels read it, in an array reused across calls: {@link Lanes#pairOrder} where the call
+     * widens weight rows, {@link Lanes#blockOrder} where tiles read the weights.
+     */
+    private float[] bf16Order(float[] x, int rows, int inDim) {
+        if (pairs.length < rows * inDim) {
+            pairs = new float[rows * inDim];
+        }
+        if (Lanes.widens(rows, Lanes.BF16, inDim)) {
+            lanes.pairOrder(x, rows, inDim, pairs);
+        } else {
+            lanes.blockOrder(x, rows, inDim, pairs);
+        }
+        return pairs;
     }
 
     /**
