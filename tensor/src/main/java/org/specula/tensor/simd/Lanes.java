@@ -431,24 +431,39 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /**
-     * The activations in the order the BF16 tiles read them: {@link #pairOrder}, and then the blocks of all rows side
-     * by side, so that a tile finds the block of each of its activation rows a fixed distance apart and steps through
-     * them with one index (row t's block b at {@code (b·rows + t)·2·lanes}). The tails (the floats past
-     * {@link #pairBound}) follow all blocks, row after row. With one row this is {@link #pairOrder}. A 4×5 tile with
-     * five row offsets kept in registers spilled them and recomputed them on every iteration.
+     * The activations in the order the BF16 tiles read them: {@link #pairOrder}, and then, within each group of rows
+     * one tile reads together ({@link #group}), the blocks of its rows side by side, so that the tile finds its rows'
+     * blocks a fixed distance apart and walks one sequential stream with one index (row t + k of the group starting
+     * at row t: block j at {@code t·inDim + j·g + k·2·lanes}). The tails (the floats past {@link #pairBound}) follow
+     * the group's blocks, row after row. With one row this is {@link #pairOrder}. A 4×5 tile that kept five row
+     * offsets spilled them and recomputed them on every iteration; interleaving all rows instead of each group put
+     * 16 rows' blocks 2 KiB apart, where they shared a few L1 sets.
      */
     final void blockOrder(float[] x, int rows, int inDim, float[] dst) {
-        int lanes = floats().length();
-        int span = 2 * lanes;
+        int span = 2 * floats().length();
         int pairs = pairBound(inDim);
         int rest = inDim - pairs;
-        for (int t = 0; t < rows; t++) {
-            int row = t * inDim;
-            for (int j = 0; j < pairs; j += span) {
-                split(x, row + j, dst, j * rows + t * span);
+        for (int t = 0; t < rows; ) {
+            int g = group(rows, t);
+            int base = t * inDim;
+            for (int k = 0; k < g; k++) {
+                int row = (t + k) * inDim;
+                for (int j = 0; j < pairs; j += span) {
+                    split(x, row + j, dst, base + j * g + k * span);
+                }
+                System.arraycopy(x, row + pairs, dst, base + pairs * g + k * rest, rest);
             }
-            System.arraycopy(x, row + pairs, dst, pairs * rows + t * rest, rest);
+            t += g;
         }
+    }
+
+    /**
+     * How many activation rows, from row t of rows, the next tile of {@link #matmul} takes: 5 when exactly 5 are left,
+     * else 4 while 4 are left, else the 2 or 3 left (1 only for a single row: decode).
+     */
+    static int group(int rows, int t) {
+        int left = rows - t;
+        return left == 5 ? 5 : Math.min(left, 4);
     }
 
     /**
@@ -564,20 +579,15 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         for (int r = 0; r < run; r++) {
             int d = dFrom + r;
             int dLast = dTo - 1;
-            int t = 0;
-            while (rows - t >= 4) {
-                if (rows - t == 5) { // 4×5 in one pass: the widest tile the 32 vector registers hold
-                    tile4x5(out, w, kind, x, outDim, inDim, d, dLast, run, rows, t, scratch);
-                    t += 5;
-                } else {
-                    tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, rows, t, t + 3, scratch);
-                    t += 4;
+            for (int t = 0; t < rows; ) { // rows >= 2, so every group has 2 to 5 rows
+                int g = group(rows, t);
+                switch (g) {
+                    // 4×5 in one pass: the widest tile the 32 vector registers hold
+                    case 5 -> tile4x5(out, w, kind, x, outDim, inDim, d, dLast, run, t, scratch);
+                    case 2 -> tile4x2(out, w, kind, x, outDim, inDim, d, dLast, run, t, scratch);
+                    default -> tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, t, t + g - 1, scratch);
                 }
-            }
-            switch (rows - t) {
-                case 2 -> tile4x2(out, w, kind, x, outDim, inDim, d, dLast, run, rows, t, scratch);
-                case 3 -> tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, rows, t, rows - 1, scratch);
-                default -> { }
+                t += g;
             }
         }
     }
@@ -586,14 +596,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     // these loops, and then boxes every vector.
 
     private void tile4x2(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dEnd, int stride, int rows, int t, float[] scratch) {
+                         int d, int dEnd, int stride, int t, float[] scratch) {
         switch (kind) {
             case F32 -> tile4x2F32(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
             case BF16 -> {
                 if (inDim <= SHORT_ROW) {
-                    tile4x2Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, scratch);
+                    tile4x2Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
                 } else {
-                    tile4x2Bf16(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, scratch);
+                    tile4x2Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
                 }
             }
             default -> tile4x2F16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
@@ -601,14 +611,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     private void tile4x5(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dEnd, int stride, int rows, int t, float[] scratch) {
+                         int d, int dEnd, int stride, int t, float[] scratch) {
         switch (kind) {
             case F32 -> tile4x5F32(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
             case BF16 -> {
                 if (inDim <= SHORT_ROW) {
-                    tile4x5Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, scratch);
+                    tile4x5Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
                 } else {
-                    tile4x5Bf16(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, scratch);
+                    tile4x5Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
                 }
             }
             default -> tile4x5F16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
@@ -616,14 +626,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     private void tile4x4(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
-                         int d, int dEnd, int stride, int rows, int t, int tLast, float[] scratch) {
+                         int d, int dEnd, int stride, int t, int tLast, float[] scratch) {
         switch (kind) {
             case F32 -> tile4x4F32(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
             case BF16 -> {
                 if (inDim <= SHORT_ROW) {
-                    tile4x4Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, tLast, scratch);
+                    tile4x4Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
                 } else {
-                    tile4x4Bf16(out, w, x, outDim, inDim, d, dEnd, stride, rows, t, tLast, scratch);
+                    tile4x4Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
                 }
             }
             default -> tile4x4F16(out, w, x, outDim, inDim, d, dEnd, stride, t, tLast, scratch);
@@ -1006,7 +1016,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+1. */
     private void tile4x2Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                             int rows, int t, float[] scratch) {
+                             int t, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d1 = Math.min(d + stride, dEnd);
         int d2 = Math.min(d + 2 * stride, dEnd);
@@ -1014,9 +1024,10 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
+        int group = 2; // activation rows t .. t + 1: one group of blockOrder
         int bound = pairBound(inDim);
-        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
-        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int rest = inDim - bound; // each activation row's tail, after the group's blocks
+        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         VectorSpecies<Float> sp = floats();
         FloatVector z = FloatVector.zero(sp);
@@ -1027,8 +1038,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         VectorSpecies<Integer> is = ints();
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
-        int next = rows * span; // from one block to the next
-        for (int j = 0, b = t * span; j < bound; j += span, b += next) {
+        int next = group * span; // from one block to the next
+        for (int j = 0, b = t * inDim; j < bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1120,7 +1131,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** {@link #tile4x2Bf16} for rows of at most {@link #SHORT_ROW} weights. */
     private void tile4x2Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                             int rows, int t, float[] scratch) {
+                             int t, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d1 = Math.min(d + stride, dEnd);
         int d2 = Math.min(d + 2 * stride, dEnd);
@@ -1128,9 +1139,10 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
+        int group = 2; // activation rows t .. t + 1: one group of blockOrder
         int bound = pairBound(inDim);
-        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
-        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int rest = inDim - bound; // each activation row's tail, after the group's blocks
+        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         VectorSpecies<Float> sp = floats();
         FloatVector z = FloatVector.zero(sp);
@@ -1141,8 +1153,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         VectorSpecies<Integer> is = ints();
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
-        int next = rows * span; // from one block to the next
-        for (int j = 0, b = t * span; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        int next = group * span; // from one block to the next
+        for (int j = 0, b = t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1445,7 +1457,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+4. */
     private void tile4x5Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                             int rows, int t, float[] scratch) {
+                             int t, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d1 = Math.min(d + stride, dEnd);
         int d2 = Math.min(d + 2 * stride, dEnd);
@@ -1453,9 +1465,10 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
+        int group = 5; // activation rows t .. t + 4: one group of blockOrder
         int bound = pairBound(inDim);
-        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
-        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int rest = inDim - bound; // each activation row's tail, after the group's blocks
+        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         int x2 = x1 + rest;
         int x3 = x2 + rest;
@@ -1469,8 +1482,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         VectorSpecies<Integer> is = ints();
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
-        int next = rows * span; // from one block to the next
-        for (int j = 0, b = t * span; j < bound; j += span, b += next) {
+        int next = group * span; // from one block to the next
+        for (int j = 0, b = t * inDim; j < bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1605,7 +1618,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** {@link #tile4x5Bf16} for rows of at most {@link #SHORT_ROW} weights. */
     private void tile4x5Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                             int rows, int t, float[] scratch) {
+                             int t, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d1 = Math.min(d + stride, dEnd);
         int d2 = Math.min(d + 2 * stride, dEnd);
@@ -1613,9 +1626,10 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) dLast * inDim;
+        int group = 5; // activation rows t .. t + 4: one group of blockOrder
         int bound = pairBound(inDim);
-        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
-        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
+        int rest = inDim - bound; // each activation row's tail, after the group's blocks
+        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         int x2 = x1 + rest;
         int x3 = x2 + rest;
@@ -1629,8 +1643,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         VectorSpecies<Integer> is = ints();
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
-        int next = rows * span; // from one block to the next
-        for (int j = 0, b = t * span; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        int next = group * span; // from one block to the next
+        for (int j = 0, b = t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -2170,7 +2184,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+3 (clamped to tLast). */
     private void tile4x4Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                              int rows, int t, int tLast, float[] scratch) {
+                              int t, int tLast, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d0 = d;
         int d1 = Math.min(d + stride, dEnd);
@@ -2180,12 +2194,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) d3 * inDim;
+        int group = tLast - t + 1; // activation rows t .. tLast: one group of blockOrder
         int bound = pairBound(inDim);
-        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
-        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
-        int x1 = bound * rows + Math.min(t + 1, tLast) * rest - bound;
-        int x2 = bound * rows + Math.min(t + 2, tLast) * rest - bound;
-        int x3 = bound * rows + tLast * rest - bound;
+        int rest = inDim - bound; // each activation row's tail, after the group's blocks
+        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x1 = x0 + (Math.min(t + 1, tLast) - t) * rest;
+        int x2 = x0 + (Math.min(t + 2, tLast) - t) * rest;
+        int x3 = x0 + (tLast - t) * rest;
         VectorSpecies<Float> sp = floats();
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
@@ -2195,11 +2210,11 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         VectorSpecies<Integer> is = ints();
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
-        int next = rows * span; // from one block to the next
+        int next = group * span; // from one block to the next
         int r1 = (Math.min(t + 1, tLast) - t) * span; // activation rows past tLast repeat it
         int r2 = (Math.min(t + 2, tLast) - t) * span;
         int r3 = (tLast - t) * span;
-        for (int j = 0, b = t * span; j < bound; j += span, b += next) {
+        for (int j = 0, b = t * inDim; j < bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -2348,7 +2363,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** {@link #tile4x4Bf16} for rows of at most {@link #SHORT_ROW} weights. */
     private void tile4x4Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
                              int d, int dEnd, int stride,
-                              int rows, int t, int tLast, float[] scratch) {
+                              int t, int tLast, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d0 = d;
         int d1 = Math.min(d + stride, dEnd);
@@ -2358,12 +2373,13 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         long w1 = (long) d1 * inDim;
         long w2 = (long) d2 * inDim;
         long w3 = (long) d3 * inDim;
+        int group = tLast - t + 1; // activation rows t .. tLast: one group of blockOrder
         int bound = pairBound(inDim);
-        int rest = inDim - bound; // each activation row's tail, after all blocks (see blockOrder)
-        int x0 = bound * rows + t * rest - bound; // where the tail of activation row t would start at column 0
-        int x1 = bound * rows + Math.min(t + 1, tLast) * rest - bound;
-        int x2 = bound * rows + Math.min(t + 2, tLast) * rest - bound;
-        int x3 = bound * rows + tLast * rest - bound;
+        int rest = inDim - bound; // each activation row's tail, after the group's blocks
+        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x1 = x0 + (Math.min(t + 1, tLast) - t) * rest;
+        int x2 = x0 + (Math.min(t + 2, tLast) - t) * rest;
+        int x3 = x0 + (tLast - t) * rest;
         VectorSpecies<Float> sp = floats();
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
@@ -2373,11 +2389,11 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         VectorSpecies<Integer> is = ints();
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
-        int next = rows * span; // from one block to the next
+        int next = group * span; // from one block to the next
         int r1 = (Math.min(t + 1, tLast) - t) * span; // activation rows past tLast repeat it
         int r2 = (Math.min(t + 2, tLast) - t) * span;
         int r3 = (tLast - t) * span;
-        for (int j = 0, b = t * span; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        for (int j = 0, b = t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
