@@ -1074,40 +1074,15 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a31 = u3.fma(v, a31);
         }
         int lanes = sp.length();
-        IntVector l0 = level(0);
-        IntVector h0 = level(1);
-        IntVector l1 = level(2);
-        IntVector h1 = level(3);
-        IntVector l2 = level(4);
-        IntVector h2 = level(5);
-        IntVector l3 = level(6);
-        IntVector h3 = level(7);
-        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb1 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb2 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb3 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            gc0.intoArray(scratch, 0 * lanes);
-            gc1.intoArray(scratch, 1 * lanes);
-        } else {
-            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                gd0.intoArray(scratch, 0 * lanes);
-            } else {
-                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
-                ge0.intoArray(scratch, 0 * lanes);
-            }
-        }
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a10.intoArray(scratch, 2 * lanes);
+        a11.intoArray(scratch, 3 * lanes);
+        a20.intoArray(scratch, 4 * lanes);
+        a21.intoArray(scratch, 5 * lanes);
+        a30.intoArray(scratch, 6 * lanes);
+        a31.intoArray(scratch, 7 * lanes);
+        fold8(scratch, 0); // out of line: with the fold inline C2 sometimes boxed this tile (see fold8)
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound, inDim);
@@ -1189,40 +1164,15 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a31 = u3.fma(v, a31);
         }
         int lanes = sp.length();
-        IntVector l0 = level(0);
-        IntVector h0 = level(1);
-        IntVector l1 = level(2);
-        IntVector h1 = level(3);
-        IntVector l2 = level(4);
-        IntVector h2 = level(5);
-        IntVector l3 = level(6);
-        IntVector h3 = level(7);
-        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb1 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb2 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb3 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            gc0.intoArray(scratch, 0 * lanes);
-            gc1.intoArray(scratch, 1 * lanes);
-        } else {
-            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                gd0.intoArray(scratch, 0 * lanes);
-            } else {
-                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd0.reinterpretAsInts()).reinterpretAsFloats());
-                ge0.intoArray(scratch, 0 * lanes);
-            }
-        }
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a10.intoArray(scratch, 2 * lanes);
+        a11.intoArray(scratch, 3 * lanes);
+        a20.intoArray(scratch, 4 * lanes);
+        a21.intoArray(scratch, 5 * lanes);
+        a30.intoArray(scratch, 6 * lanes);
+        a31.intoArray(scratch, 7 * lanes);
+        fold8(scratch, 0); // out of line: with the fold inline C2 sometimes boxed this tile (see fold8)
         if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound, inDim);
@@ -2269,57 +2219,23 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a33 = u3.fma(v, a33);
         }
         int lanes = sp.length();
-        IntVector l0 = level(0);
-        IntVector h0 = level(1);
-        IntVector l1 = level(2);
-        IntVector h1 = level(3);
-        IntVector l2 = level(4);
-        IntVector h2 = level(5);
-        IntVector l3 = level(6);
-        IntVector h3 = level(7);
-        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb2 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb3 = l0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb4 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb5 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb6 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb7 = l0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            gc0.intoArray(scratch, 0 * lanes);
-            gc1.intoArray(scratch, 1 * lanes);
-            gc2.intoArray(scratch, 2 * lanes);
-            gc3.intoArray(scratch, 3 * lanes);
-        } else {
-            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
-            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                gd0.intoArray(scratch, 0 * lanes);
-                gd1.intoArray(scratch, 1 * lanes);
-            } else {
-                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
-                ge0.intoArray(scratch, 0 * lanes);
-            }
-        }
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a10.intoArray(scratch, 4 * lanes);
+        a11.intoArray(scratch, 5 * lanes);
+        a12.intoArray(scratch, 6 * lanes);
+        a13.intoArray(scratch, 7 * lanes);
+        a20.intoArray(scratch, 8 * lanes);
+        a21.intoArray(scratch, 9 * lanes);
+        a22.intoArray(scratch, 10 * lanes);
+        a23.intoArray(scratch, 11 * lanes);
+        a30.intoArray(scratch, 12 * lanes);
+        a31.intoArray(scratch, 13 * lanes);
+        a32.intoArray(scratch, 14 * lanes);
+        a33.intoArray(scratch, 15 * lanes);
+        fold16(scratch, 0); // out of line: with the fold inline C2 sometimes boxed this tile (see fold8)
         int o0 = t * outDim;
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
@@ -2448,57 +2364,23 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             a33 = u3.fma(v, a33);
         }
         int lanes = sp.length();
-        IntVector l0 = level(0);
-        IntVector h0 = level(1);
-        IntVector l1 = level(2);
-        IntVector h1 = level(3);
-        IntVector l2 = level(4);
-        IntVector h2 = level(5);
-        IntVector l3 = level(6);
-        IntVector h3 = level(7);
-        FloatVector gb0 = l0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a00.reinterpretAsInts(), a01.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb1 = l0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a02.reinterpretAsInts(), a03.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb2 = l0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a10.reinterpretAsInts(), a11.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb3 = l0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a12.reinterpretAsInts(), a13.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb4 = l0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a20.reinterpretAsInts(), a21.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb5 = l0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a22.reinterpretAsInts(), a23.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb6 = l0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a30.reinterpretAsInts(), a31.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gb7 = l0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h0.selectFrom(a32.reinterpretAsInts(), a33.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc0 = l1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb0.reinterpretAsInts(), gb1.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc1 = l1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb2.reinterpretAsInts(), gb3.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc2 = l1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb4.reinterpretAsInts(), gb5.reinterpretAsInts()).reinterpretAsFloats());
-        FloatVector gc3 = l1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats()
-                .add(h1.selectFrom(gb6.reinterpretAsInts(), gb7.reinterpretAsInts()).reinterpretAsFloats());
-        if (lanes == 4) {
-            gc0.intoArray(scratch, 0 * lanes);
-            gc1.intoArray(scratch, 1 * lanes);
-            gc2.intoArray(scratch, 2 * lanes);
-            gc3.intoArray(scratch, 3 * lanes);
-        } else {
-            FloatVector gd0 = l2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc0.reinterpretAsInts(), gc1.reinterpretAsInts()).reinterpretAsFloats());
-            FloatVector gd1 = l2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats()
-                    .add(h2.selectFrom(gc2.reinterpretAsInts(), gc3.reinterpretAsInts()).reinterpretAsFloats());
-            if (lanes == 8) {
-                gd0.intoArray(scratch, 0 * lanes);
-                gd1.intoArray(scratch, 1 * lanes);
-            } else {
-                FloatVector ge0 = l3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats()
-                        .add(h3.selectFrom(gd0.reinterpretAsInts(), gd1.reinterpretAsInts()).reinterpretAsFloats());
-                ge0.intoArray(scratch, 0 * lanes);
-            }
-        }
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a03.intoArray(scratch, 3 * lanes);
+        a10.intoArray(scratch, 4 * lanes);
+        a11.intoArray(scratch, 5 * lanes);
+        a12.intoArray(scratch, 6 * lanes);
+        a13.intoArray(scratch, 7 * lanes);
+        a20.intoArray(scratch, 8 * lanes);
+        a21.intoArray(scratch, 9 * lanes);
+        a22.intoArray(scratch, 10 * lanes);
+        a23.intoArray(scratch, 11 * lanes);
+        a30.intoArray(scratch, 12 * lanes);
+        a31.intoArray(scratch, 13 * lanes);
+        a32.intoArray(scratch, 14 * lanes);
+        a33.intoArray(scratch, 15 * lanes);
+        fold16(scratch, 0); // out of line: with the fold inline C2 sometimes boxed this tile (see fold8)
         int o0 = t * outDim;
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
