@@ -35,7 +35,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Weight rows per pass of the single-row (decode) kernel. */
     static final int DOT_ROWS = 8;
     /**
-     * Rows of at most this many weights take BF16 tiles whose loop runs while {@code j + step <= bound}. C2 does not
+     * Rows of at most this many weights take BF16 tiles whose loop runs while {@code j + span <= bound}. C2 does not
      * treat that as a counted loop: the segment bounds checks stay in the loop, cheap compares, instead of the
      * long-range-check loop nest it builds for {@code j < bound}, whose setup (a peeled iteration of bounds
      * arithmetic, row addresses spilled) is paid per call. On 960-wide rows that setup weighed: PairedBuilds, 2
@@ -811,7 +811,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a7.intoArray(scratch, 7 * lanes);
         fold8(scratch, 0);
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
-        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+        if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
             scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w7, x, 0, bound, inDim);
             scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], BF16, w, w6, x, 0, bound, inDim);
             scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], BF16, w, w5, x, 0, bound, inDim);
@@ -1083,7 +1083,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a30.intoArray(scratch, 6 * lanes);
         a31.intoArray(scratch, 7 * lanes);
         fold8(scratch, 0); // out of line: with the fold inline C2 sometimes boxed this tile (see fold8)
-        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+        if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound, inDim);
             scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], BF16, w, w1, x, x0, bound, inDim);
@@ -1173,7 +1173,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a30.intoArray(scratch, 6 * lanes);
         a31.intoArray(scratch, 7 * lanes);
         fold8(scratch, 0); // out of line: with the fold inline C2 sometimes boxed this tile (see fold8)
-        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+        if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
             scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound, inDim);
             scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], BF16, w, w1, x, x0, bound, inDim);
@@ -1521,7 +1521,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a34.intoArray(scratch, fifth + 3 * lanes);
         fold16(scratch, 0);
         fold4(scratch, fifth);
-        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+        if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
             scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
@@ -1682,7 +1682,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         a34.intoArray(scratch, fifth + 3 * lanes);
         fold16(scratch, 0);
         fold4(scratch, fifth);
-        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+        if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
             scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
@@ -2240,7 +2240,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
         int o3 = tLast * outDim;
-        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+        if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
             scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
@@ -2385,7 +2385,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int o1 = Math.min(t + 1, tLast) * outDim;
         int o2 = Math.min(t + 2, tLast) * outDim;
         int o3 = tLast * outDim;
-        if (bound < inDim) { // columns past the last whole vector, only when inDim is not a multiple of lanes
+        if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
             scratch[sumAt16(0)] = tail(scratch[sumAt16(0)], BF16, w, w0, x, x0, bound, inDim);
             scratch[sumAt16(1)] = tail(scratch[sumAt16(1)], BF16, w, w0, x, x1, bound, inDim);
             scratch[sumAt16(2)] = tail(scratch[sumAt16(2)], BF16, w, w0, x, x2, bound, inDim);
