@@ -25,9 +25,12 @@ public abstract class KernelsContractTest {
     /** Every tile remainder, and long blocks (≥ 32 rows: SIMD widens BF16/F16 rows once per 4-row group). */
     static final int[] ROWS = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 32, 33, 34, 35, 64};
     static final int MAX_ROWS = 64;
-    /** [outDim, inDim]: tails for every vector width, single elements, and sizes above the parallel threshold. */
+    /**
+     * [outDim, inDim]: tails for every vector width, single elements, and sizes above the parallel threshold, two of
+     * them with fewer tiles than threads (so some threads' shares of the rows are empty).
+     */
     static final int[][] MATMUL_SHAPES = {{1, 1}, {3, 7}, {13, 31}, {7, 64}, {64, 13}, {31, 257}, {5, 1000},
-        {3, 4099}, {257, 257}, {1000, 64}, {1001, 96}, {9, 2100}};
+        {3, 4099}, {257, 257}, {1000, 64}, {1001, 96}, {9, 2100}, {5, 13200}, {2, 33000}};
     static final int[] SIZES = {1, 3, 7, 13, 31, 64, 257, 1000, 4099};
 
     private final ScalarKernels oracle = new ScalarKernels();

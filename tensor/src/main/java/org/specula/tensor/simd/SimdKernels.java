@@ -114,7 +114,7 @@ public final class SimdKernels implements Kernels {
             x = bf16Order(x, rows, inDim);
         }
         if (pool == null || (long) outDim * inDim < PARALLEL_MIN_WEIGHTS) {
-            lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim, scratch[0],
+            lanes.matmul(out, w.data(), kind, x, rows, outDim, inDim, 0, outDim, 0, 1, scratch[0],
                     wide(0, rows, kind, inDim));
             return;
         }
@@ -163,7 +163,10 @@ public final class SimdKernels implements Kernels {
         return (outDim + Lanes.TILE_D - 1) / Lanes.TILE_D;
     }
 
-    /** Splits output rows into contiguous chunks, aligned to the tile height. */
+    /**
+     * Splits output rows into one contiguous range per thread, aligned to the tile height, and each range into the
+     * parts of its runs ({@link Lanes#matmul}) that the pool's segment for that thread holds.
+     */
     private final class MatmulJob implements WorkerPool.Job {
         private float[] out;
         private MemorySegment w;
@@ -185,11 +188,18 @@ public final class SimdKernels implements Kernels {
 
         @Override
         public void run(int chunk, int chunks) {
-            int tiles = tiles(outDim);
-            int from = (int) ((long) tiles * chunk / chunks) * Lanes.TILE_D;
-            int to = Math.min(outDim, (int) ((long) tiles * (chunk + 1) / chunks) * Lanes.TILE_D);
+            int segments = threads;
+            int s = 0;
+            while (WorkerPool.segment(s + 1, chunks, segments) <= chunk) {
+                s++;
+            }
+            int first = WorkerPool.segment(s, chunks, segments);
+            int parts = WorkerPool.segment(s + 1, chunks, segments) - first;
+            int tiles = tiles(outDim); // rows in proportion to the segment's chunks: a segment may have none
+            int from = (int) ((long) tiles * first / chunks) * Lanes.TILE_D;
+            int to = Math.min(outDim, (int) ((long) tiles * (first + parts) / chunks) * Lanes.TILE_D);
             if (from < to) {
-                lanes.matmul(out, w, kind, x, rows, outDim, inDim, from, to, scratch[chunk],
+                lanes.matmul(out, w, kind, x, rows, outDim, inDim, from, to, chunk - first, parts, scratch[chunk],
                         wide(chunk, rows, kind, inDim));
             }
         }

@@ -2,19 +2,25 @@ package org.specula.tensor.simd;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed pool of platform daemon threads that runs one {@link Job} split into chunks. The caller publishes the job
- * by bumping a volatile generation and then works too; everyone claims chunks from one atomic counter, so a worker
- * that the OS has not scheduled yet delays nothing (the others take its chunks). A call allocates nothing and takes
- * no lock; idle workers spin for a short while (the next matmul usually follows within microseconds) and then park.
- * One caller at a time.
+ * by bumping a volatile generation and then works too. The chunks are cut into one contiguous segment per thread
+ * ({@link #segment}); thread i (the caller is 0) claims the chunks of segment i in ascending order, then those left in
+ * the other segments, each segment through its own atomic counter. A worker that the OS has not scheduled yet so
+ * delays nothing (the others take its chunks), and a thread that is not held up runs consecutive chunks, which lets
+ * a job lay its chunks out so that one thread's weight streams continue from chunk to chunk. A call allocates nothing
+ * and takes no lock; idle workers spin for a short while (the next matmul usually follows within microseconds) and
+ * then park. One caller at a time.
  */
 final class WorkerPool implements AutoCloseable {
 
-    /** A job split into chunks; chunk c of chunks does its share. Must not block. */
+    /**
+     * A job split into chunks; chunk c of chunks does its share. Must not block. Chunks [segment(s), segment(s + 1))
+     * usually run on one thread in ascending order, but any chunk may run on any thread.
+     */
     interface Job {
         void run(int chunk, int chunks);
     }
@@ -28,12 +34,12 @@ final class WorkerPool implements AutoCloseable {
     private final Thread[] workers;
     private final AtomicIntegerArray sleeping;
     /**
-     * (generation &lt;&lt; 32) | (chunks &lt;&lt; 16) | next unclaimed chunk. A claim names its job and carries that job's
-     * chunk count, so a worker that read a generation late can neither take a chunk of a later job nor pair an
-     * earlier generation with a later job's chunk count (which once let a stale worker run a chunk of the new job
-     * twice and count it towards the new job's completion).
+     * One word per segment: (generation &lt;&lt; 32) | (end of the segment &lt;&lt; 16) | next unclaimed chunk. A claim names
+     * its job and carries that job's bounds, so a worker that read a generation late can neither take a chunk of a
+     * later job nor pair an earlier generation with a later job's bounds (which once let a stale worker run a chunk
+     * of the new job twice and count it towards the new job's completion).
      */
-    private final AtomicLong claims = new AtomicLong();
+    private final AtomicLongArray claims;
     private final AtomicInteger done = new AtomicInteger();
     private volatile Job job;
     private volatile int generation;
@@ -43,6 +49,7 @@ final class WorkerPool implements AutoCloseable {
     WorkerPool(int threads, String name) {
         workers = new Thread[threads - 1];
         sleeping = new AtomicIntegerArray(workers.length);
+        claims = new AtomicLongArray(threads);
         for (int i = 0; i < workers.length; i++) {
             int index = i;
             workers[i] = Thread.ofPlatform().daemon().name(name + "-" + (i + 1)).unstarted(() -> work(index));
@@ -53,6 +60,11 @@ final class WorkerPool implements AutoCloseable {
     /** Threads that run a job, the caller included. */
     int threads() {
         return workers.length + 1;
+    }
+
+    /** First chunk of segment s (of threads() segments, s may be threads()) when a job has that many chunks. */
+    static int segment(int s, int chunks, int threads) {
+        return (int) ((long) chunks * s / threads);
     }
 
     /** Runs chunks 0 .. chunks-1 of job and returns when all are done; rethrows the first failure. */
@@ -67,14 +79,17 @@ final class WorkerPool implements AutoCloseable {
         failure = null;
         done.set(0);
         this.job = job;
-        claims.set(((long) g << 32) | ((long) chunks << 16));
+        int n = claims.length();
+        for (int s = 0; s < n; s++) {
+            claims.set(s, ((long) g << 32) | ((long) segment(s + 1, chunks, n) << 16) | segment(s, chunks, n));
+        }
         generation = g; // volatile write publishes everything above to the workers
         for (int i = 0; i < workers.length; i++) {
             if (sleeping.get(i) != 0) {
                 LockSupport.unpark(workers[i]);
             }
         }
-        runChunks(job, g);
+        runChunks(job, g, 0);
         int spins = 0;
         while (done.get() != chunks) {
             if (++spins < 1 << 12) {
@@ -96,22 +111,36 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Claims and runs chunks of generation g until none is left. */
-    private void runChunks(Job job, int g) {
-        while (true) {
-            long c = claims.get();
-            int chunk = (int) (c & 0xFFFF);
-            int chunks = (int) ((c >>> 16) & 0xFFFF);
-            if ((int) (c >>> 32) != g || chunk >= chunks) {
-                return;
-            }
-            if (claims.compareAndSet(c, c + 1)) {
-                try {
-                    job.run(chunk, chunks);
-                } catch (Throwable t) {
-                    failure = t;
+    /**
+     * Claims and runs chunks of generation g until none is left: those of segment first, then the other segments in
+     * turn. Each claim word is (generation &lt;&lt; 32) | (end of its segment &lt;&lt; 16) | next unclaimed chunk, so a stale
+     * thread can neither take a chunk of a later job nor pair one job's generation with another's bounds.
+     */
+    private void runChunks(Job job, int g, int first) {
+        int n = claims.length();
+        int chunks = -1;
+        for (int i = 0; i < n; i++) {
+            int s = (first + i) % n;
+            while (true) {
+                long c = claims.get(s);
+                int chunk = (int) (c & 0xFFFF);
+                int end = (int) ((c >>> 16) & 0xFFFF);
+                if ((int) (c >>> 32) != g || chunk >= end) {
+                    break;
                 }
-                done.incrementAndGet();
+                if (claims.compareAndSet(s, c, c + 1)) {
+                    if (chunks < 0) {
+                        // The last segment ends at the chunk count. Its word still holds generation g: job g cannot
+                        // finish, and so no later job can be published, before the chunk just claimed is done.
+                        chunks = (int) (claims.get(n - 1) >>> 16 & 0xFFFF);
+                    }
+                    try {
+                        job.run(chunk, chunks);
+                    } catch (Throwable t) {
+                        failure = t;
+                    }
+                    done.incrementAndGet();
+                }
             }
         }
     }
@@ -142,7 +171,7 @@ final class WorkerPool implements AutoCloseable {
             seen = g;
             Job current = job;
             if (current != null) {
-                runChunks(current, g);
+                runChunks(current, g, index + 1);
             }
         }
     }

@@ -23,9 +23,42 @@ class WorkerPoolTest {
             for (int job = 0; job < 2000; job++) {
                 int chunks = 1 + job % 13;
                 AtomicIntegerArray runs = new AtomicIntegerArray(chunks);
-                pool.run((chunk, n) -> runs.incrementAndGet(chunk), chunks);
+                int[] counts = new int[1];
+                pool.run((chunk, n) -> {
+                    runs.incrementAndGet(chunk);
+                    if (n != chunks) {
+                        counts[0] = n; // any thread may write; the assertion below only needs one to be seen
+                    }
+                }, chunks);
                 for (int c = 0; c < chunks; c++) {
                     assertEquals(1, runs.get(c), "job " + job + " chunk " + c + " of " + chunks);
+                }
+                assertEquals(0, counts[0], "job " + job + " saw a wrong chunk count");
+            }
+        }
+    }
+
+    /** Within one segment a thread takes chunks in ascending order (what lets a job continue its streams). */
+    @Test
+    void aThreadRunsTheChunksOfASegmentInAscendingOrder() {
+        try (WorkerPool pool = new WorkerPool(3, "pool-order")) {
+            for (int job = 0; job < 500; job++) {
+                int chunks = 3 + job % 40;
+                long[] ranBy = new long[chunks];
+                long[] order = new long[chunks];
+                java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong();
+                pool.run((chunk, n) -> {
+                    ranBy[chunk] = Thread.currentThread().threadId();
+                    order[chunk] = clock.incrementAndGet();
+                }, chunks);
+                for (int s = 0; s < 3; s++) {
+                    for (int c = WorkerPool.segment(s, chunks, 3); c + 1 < WorkerPool.segment(s + 1, chunks, 3); c++) {
+                        for (int d = c + 1; d < WorkerPool.segment(s + 1, chunks, 3); d++) {
+                            if (ranBy[c] == ranBy[d]) {
+                                assertTrue(order[c] < order[d], "job " + job + ": chunk " + d + " ran before " + c);
+                            }
+                        }
+                    }
                 }
             }
         }
