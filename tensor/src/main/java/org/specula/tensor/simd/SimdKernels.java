@@ -188,7 +188,7 @@ public final class SimdKernels implements Kernels {
 
         @Override
         public void run(int chunk, int chunks) {
-            int segments = threads;
+            int segments = pool.threads(); // the pool's segments: see WorkerPool.segment
             int s = 0;
             while (WorkerPool.segment(s + 1, chunks, segments) <= chunk) {
                 s++;
