@@ -1,5 +1,7 @@
 package org.specula.sampling;
 
+import org.specula.sampling.simd.ShiftedExp;
+
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -38,14 +40,30 @@ public final class Sampler {
             probsOut[argmax(logits, off, vocab)] = 1.0;
             return;
         }
-        softmax(probsOut, logits, off, vocab, params.temperature());
+        // The filters only compare weights with each other, so they run on the unnormalised softmax weights and
+        // one division at the end normalises what they kept.
+        softmaxWeights(probsOut, logits, off, vocab, params.temperature());
         if ((params.topK() > 0 && params.topK() < vocab) || params.topP() < 1) {
             keepTopKTopP(probsOut, logits, off, params.topK(), params.topP());
         }
         if (params.minP() > 0) keepMinP(probsOut, params.minP());
-        double mass = 0;
-        for (double prob : probsOut) mass += prob;
+        double mass = sum(probsOut);
         for (int i = 0; i < vocab; i++) probsOut[i] /= mass;
+    }
+
+    // Σ x in a fixed order (four interleaved partial sums): the same bits on every machine, and four adds in flight
+    // instead of one chain of dependent adds.
+    private static double sum(double[] x) {
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int i = 0;
+        for (; i + 4 <= x.length; i += 4) {
+            s0 += x[i];
+            s1 += x[i + 1];
+            s2 += x[i + 2];
+            s3 += x[i + 3];
+        }
+        for (; i < x.length; i++) s0 += x[i];
+        return (s0 + s1) + (s2 + s3);
     }
 
     /**
@@ -89,18 +107,20 @@ public final class Sampler {
         return best;
     }
 
-    // probs[i] = exp(logits[off+i]/temperature − max) / Σ, in double; +Infinity logits share the mass equally.
-    private static void softmax(double[] probs, float[] logits, int off, int vocab, float temperature) {
+    // weights[i] = exp(logits[off+i]/temperature − max), in double (exp by ShiftedExp, in vectors), so the largest
+    // weight is 1; +Infinity logits get weight 1 and every other logit 0.
+    private static void softmaxWeights(double[] weights, float[] logits, int off, int vocab, float temperature) {
         double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) max = Math.max(max, logits[off + i] / (double) temperature);
-        if (max == Double.NEGATIVE_INFINITY) throw new IllegalArgumentException("logits are all -Infinity");
-        double mass = 0;
         for (int i = 0; i < vocab; i++) {
-            double scaled = logits[off + i] / (double) temperature;
-            probs[i] = max == Double.POSITIVE_INFINITY ? (scaled == max ? 1 : 0) : Math.exp(scaled - max);
-            mass += probs[i];
+            weights[i] = logits[off + i] / (double) temperature;
+            max = Math.max(max, weights[i]);
         }
-        for (int i = 0; i < vocab; i++) probs[i] /= mass;
+        if (max == Double.NEGATIVE_INFINITY) throw new IllegalArgumentException("logits are all -Infinity");
+        if (max == Double.POSITIVE_INFINITY) {
+            for (int i = 0; i < vocab; i++) weights[i] = weights[i] == max ? 1 : 0;
+        } else {
+            ShiftedExp.rowInPlace(weights, vocab, max);
+        }
     }
 
     // Top-k, then top-p within the top-k mass: walk tokens best-first, stop after topK tokens or once the kept mass

@@ -1,0 +1,78 @@
+package org.specula.sampling.simd;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The sampler's exp: vector lanes and scalar twin give the same bits at every width, within 2 ulp of exp. */
+class ShiftedExpTest {
+    private static final double[] SPECIALS = {0.0, -0.0, -1e-300, -1e-17, -0.34657359027997264, -0.3465735902799727,
+            -0.6931471805599453, -1.0, -20.5, -707.9, -708.0, -708.0000000000001, -709.5, -745.2, -1e6,
+            Double.NEGATIVE_INFINITY};
+
+    @Test
+    void theRowsRunInVectorsWhenTheIncubatorModuleIsPresent() {
+        // The build's test JVMs run with --add-modules jdk.incubator.vector; without vectors the sampler is slower.
+        assertTrue(ShiftedExp.vectorised(), ShiftedExp.VECTOR_CLASS + " was not loaded");
+    }
+
+    @Test
+    void lanesAndScalarTwinAgreeBitwiseAndAreAccurate() {
+        Random random = new Random(21);
+        int n = 4099;
+        double[] shifts = new double[n];
+        for (int i = 0; i < n; i++) {
+            shifts[i] = i < SPECIALS.length ? SPECIALS[i]
+                    : -random.nextDouble() * (i % 3 == 0 ? 720 : i % 3 == 1 ? 30 : 1);
+        }
+        double max = 2.75;
+        for (int bits : new int[]{128, 256, 512}) {
+            // Element i sits at a different lane, or in the tail, for each width and for n and n - 1 elements.
+            for (int count : new int[]{n, n - 1}) {
+                double[] x = new double[count];
+                for (int i = 0; i < count; i++) x[i] = shifts[i] + max;
+                VectorShiftedExp.forBits(bits).inPlace(x, count, max);
+                for (int i = 0; i < count; i++) {
+                    double scalar = ShiftedExp.shifted(shifts[i] + max, max);
+                    assertEquals(Double.doubleToRawLongBits(scalar), Double.doubleToRawLongBits(x[i]),
+                            bits + " bits: exp(" + shifts[i] + ") lane differs from the scalar twin");
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            double d = (shifts[i] + max) - max;
+            double got = ShiftedExp.shifted(shifts[i] + max, max);
+            if (d >= -708) {
+                double exact = Math.exp(d);
+                assertTrue(Math.abs(got - exact) <= 2 * Math.ulp(exact), "exp(" + d + ") = " + got + ", exact " + exact);
+            } else {
+                assertEquals(0.0, got, "exp(" + d + ") below the floor reads as exactly 0");
+            }
+        }
+    }
+
+    @Test
+    void theMaximumMapsToExactlyOne() {
+        for (double max : new double[]{0, -3.5, 17.25, 1e10, -1e10}) {
+            assertEquals(1.0, ShiftedExp.shifted(max, max));
+            double[] row = {max, max, max, max, max, max, max, max, max};
+            ShiftedExp.rowInPlace(row, row.length, max);
+            for (double value : row) assertEquals(1.0, value);
+        }
+    }
+
+    @Test
+    void isMonotoneAcrossReductionBoundaries() {
+        // The reduction switches k at odd multiples of ln2/2; exp must not step backwards there.
+        for (int k = -1020; k <= 0; k++) {
+            double boundary = (k - 0.5) * Math.log(2);
+            double below = ShiftedExp.shifted(Math.nextDown(boundary), 0);
+            double at = ShiftedExp.shifted(boundary, 0);
+            double above = ShiftedExp.shifted(Math.nextUp(boundary), 0);
+            assertTrue(below <= at && at <= above, "not monotone at " + boundary + ": " + below + " " + at + " " + above);
+        }
+    }
+}
