@@ -2,7 +2,13 @@ package org.specula.sampling.simd;
 
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,6 +23,28 @@ class ShiftedExpTest {
     void theRowsRunInVectorsWhenTheIncubatorModuleIsPresent() {
         // The build's test JVMs run with --add-modules jdk.incubator.vector; without vectors the sampler is slower.
         assertTrue(ShiftedExp.vectorised(), ShiftedExp.VECTOR_CLASS + " was not loaded");
+    }
+
+    @Test
+    void withoutTheIncubatorModuleTheScalarTwinGivesTheSameBits() throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                NoIncubatorProbe.class.getName()).start();
+        List<String> lines = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        String errors = new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM did not finish");
+        assertEquals(0, child.exitValue(), "child JVM: " + lines + " " + errors);
+        assertEquals(List.of("false", Integer.toString(Arrays.hashCode(probeRow()))), lines,
+                "without the module: scalar rows, and the bits this JVM's vector rows give");
+    }
+
+    /** exp(x − max) of a fixed row in vectors (in this JVM), or in the scalar twin (without the module). */
+    static long[] probeRow() {
+        Random random = new Random(22);
+        double[] row = new double[1003];
+        for (int i = 0; i < row.length; i++) row[i] = -random.nextDouble() * 40;
+        ShiftedExp.rowInPlace(row, row.length, 0.5);
+        return Arrays.stream(row).mapToLong(Double::doubleToRawLongBits).toArray();
     }
 
     @Test
