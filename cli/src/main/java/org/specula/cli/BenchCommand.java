@@ -2,6 +2,7 @@ package org.specula.cli;
 
 import org.apache.commons.cli.Options;
 import org.specula.model.ForwardPass;
+import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.Generation;
@@ -92,6 +93,26 @@ final class BenchCommand implements Main.Command {
             Generation plain = null;
             Generation spec = null;
             int[] reference = null; // the plain continuation, which the oracle proposer perturbs
+            // Untimed warm-up of both loops in short runs, for at least DECODE_WARMUP_NANOS and, when sampling, until
+            // the sampler's vector exp is compiled (about a second; capped): with 3 timed repeats on a small model the
+            // best was sometimes a run still executing code C2 had not compiled yet (one stories260K k = 1 run read
+            // 10 % overhead outside the forwards against a steady 4 %).
+            StopCondition warmupStop = new StopCondition(Math.min(stop.maxTokens(), DECODE_WARMUP_TOKENS), new int[0]);
+            long warmupStart = System.nanoTime();
+            do {
+                pass.truncate(0);
+                Generation g = new PlainDecoder(pass, params, seed).generate(prompt, warmupStop, t -> { });
+                if (speculative) {
+                    Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
+                            : new OracleProposer(concat(prompt, g.generated()), oracle, vocab, seed);
+                    if (draftPass != null) {
+                        draftPass.truncate(0);
+                    }
+                    pass.truncate(0);
+                    new SpeculativeDecoder(pass, proposer, k, params, seed).generate(prompt, warmupStop, t -> { });
+                }
+            } while (System.nanoTime() - warmupStart < DECODE_WARMUP_NANOS
+                    || !params.isGreedy() && !Sampler.warm() && System.nanoTime() - warmupStart < SAMPLER_WARMUP_CAP);
             // Plain and speculative runs alternate, best of each kept: a slow phase of a shared machine then meets
             // both, where timing all plain runs and then all speculative ones let one phase skew the speedup.
             for (int r = 0; r < repeats; r++) {
@@ -183,6 +204,11 @@ final class BenchCommand implements Main.Command {
 
     /** How long {@link #verifyCost} runs the block sizes untimed before it measures them. */
     static final long VERIFY_WARMUP_NANOS = 1_000_000_000L;
+
+    /** How long, and in runs of how many tokens, the decode loops run untimed before the timed repeats. */
+    static final long DECODE_WARMUP_NANOS = 1_000_000_000L;
+    static final int DECODE_WARMUP_TOKENS = 16;
+    static final long SAMPLER_WARMUP_CAP = 30_000_000_000L;
 
     /** Best-of-repeats time of a forward of T tokens (logits for all) after the prompt, over T = 1's time. */
     static double[] verifyCost(ForwardPass pass, int[] prompt, int repeats) {

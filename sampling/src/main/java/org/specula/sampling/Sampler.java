@@ -118,6 +118,14 @@ public final class Sampler {
         return best;
     }
 
+    /**
+     * Whether {@link #distribution} runs at its steady speed. Its exp uses a scalar twin until the vector code is
+     * compiled (the same bits either way; see {@link ShiftedExp}); benchmarks wait for this before timing.
+     */
+    public static boolean warm() {
+        return ShiftedExp.warm();
+    }
+
     /** Index of the largest of {@code logits[off .. off+n)}, relative to off; the lowest index on ties. */
     public static int argmax(float[] logits, int off, int n) {
         Objects.checkFromIndexSize(off, n, logits.length);
