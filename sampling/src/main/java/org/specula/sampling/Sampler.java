@@ -159,25 +159,64 @@ public final class Sampler {
         int vocab = probs.length;
         int limit = topK > 0 ? Math.min(topK, vocab) : vocab;
         double limitMass = 0;
+        int[] top = null;             // with top-k: the limit best tokens, best first
+        BestFirst ranking = null;     // without: the whole ranking, popped lazily
         if (limit == vocab) {
             for (double prob : probs) limitMass += prob;
+            ranking = new BestFirst(logits, off, vocab);
         } else {
-            BestFirst ranking = new BestFirst(logits, off, vocab);
-            for (int n = 0; n < limit; n++) limitMass += probs[ranking.next()];
+            top = best(logits, off, vocab, limit);
+            for (int n = 0; n < limit; n++) limitMass += probs[top[n]];
         }
         double massWanted = topP < 1 ? topP * limitMass : Double.POSITIVE_INFINITY;
-        BestFirst ranking = new BestFirst(logits, off, vocab);
         int last;
         int kept = 0;
         double keptMass = 0;
         do {
-            last = ranking.next();
+            last = top != null ? top[kept] : ranking.next();
             keptMass += probs[last];
             kept++;
         } while (kept < limit && keptMass < massWanted);
         for (int i = 0; i < vocab; i++) {
             if (i != last && !ranksBefore(logits, off, i, last)) probs[i] = 0;
         }
+    }
+
+    /**
+     * The count best tokens, best first. A heap of the best so far with the worst at its root sees every token once
+     * (O(vocab) when few displace the root, as in a logit row), then is sorted by popping: O(vocab + count log count)
+     * where ranking the whole vocabulary cost O(vocab) sift-downs and an int[vocab] per call.
+     */
+    private static int[] best(float[] logits, int off, int vocab, int count) {
+        int[] heap = new int[count];
+        for (int i = 0; i < count; i++) heap[i] = i;
+        for (int i = count / 2 - 1; i >= 0; i--) siftDownWorst(logits, off, heap, i, count);
+        for (int i = count; i < vocab; i++) {
+            if (ranksBefore(logits, off, i, heap[0])) {
+                heap[0] = i;
+                siftDownWorst(logits, off, heap, 0, count);
+            }
+        }
+        for (int size = count - 1; size > 0; size--) { // the worst left goes to the end: best first when done
+            int worst = heap[0];
+            heap[0] = heap[size];
+            heap[size] = worst;
+            siftDownWorst(logits, off, heap, 0, size);
+        }
+        return heap;
+    }
+
+    // Restores heap[0 .. size) below i as a heap whose every parent ranks after its children.
+    private static void siftDownWorst(float[] logits, int off, int[] heap, int i, int size) {
+        int token = heap[i];
+        while (2 * i + 1 < size) {
+            int child = 2 * i + 1;
+            if (child + 1 < size && ranksBefore(logits, off, heap[child], heap[child + 1])) child++;
+            if (!ranksBefore(logits, off, token, heap[child])) break;
+            heap[i] = heap[child];
+            i = child;
+        }
+        heap[i] = token;
     }
 
     // Keeps probs[i] >= minP · max(probs).
