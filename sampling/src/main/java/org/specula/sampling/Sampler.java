@@ -137,8 +137,8 @@ public final class Sampler {
         return best;
     }
 
-    // weights[i] = exp(logits[off+i]/temperature − max), in double (exp by ShiftedExp, in vectors), so the largest
-    // weight is 1; +Infinity logits get weight 1 and every other logit 0.
+    // weights[i] = exp(logits[off+i]/temperature − max), in double (exp by ShiftedExp: in vectors once they are
+    // compiled, the same bits either way), so the largest weight is 1; +Infinity logits get weight 1, the rest 0.
     private static void softmaxWeights(double[] weights, float[] logits, int off, int vocab, float temperature) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) {
