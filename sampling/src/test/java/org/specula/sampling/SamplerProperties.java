@@ -60,6 +60,49 @@ class SamplerProperties {
         });
     }
 
+    /**
+     * Rows with top-k on skip the dense passes: the same bits as the dense path, on tied grids (with zeros of both
+     * signs and infinities) and on rows of distinct values long enough to have a tail past the last group of four.
+     */
+    @Test
+    void topKRowsEqualTheDensePathBitForBit() {
+        Gen<float[]> grid = lists().of(integers().between(-9, 8)).ofSizeBetween(2, 60).map(values -> {
+            float[] logits = new float[values.size()];
+            for (int i = 0; i < logits.length; i++) {
+                int v = values.get(i);
+                logits[i] = switch (v) {
+                    case -9 -> Float.NEGATIVE_INFINITY;
+                    case 8 -> Float.POSITIVE_INFINITY;
+                    case -8 -> -0.0f;
+                    default -> v * 0.37f;
+                };
+            }
+            return logits;
+        });
+        Gen<float[]> spread = integers().between(2, 700).zip(integers().all(), (vocab, seed) -> {
+            java.util.Random random = new java.util.Random(seed);
+            float[] logits = new float[vocab];
+            for (int i = 0; i < vocab; i++) logits[i] = (float) (random.nextGaussian() * 4);
+            return logits;
+        });
+        Gen<SamplingParams> params = floats().between(0.05f, 3f).zip(integers().between(1, 50),
+                floats().between(0.01f, 1f).mix(Generate.constant(1f), 30),
+                floats().between(0f, 0.5f).mix(Generate.constant(0f), 30), SamplingParams::new);
+        qt().withFixedSeed(SEED).withExamples(4000).forAll(grid.mix(spread, 50), params)
+                .assuming((logits, p) -> p.topK() < logits.length
+                        && Arrays.stream(toDoubles(logits)).anyMatch(x -> x > Double.NEGATIVE_INFINITY))
+                .checkAssert((logits, p) -> {
+                    double[] sparse = new double[logits.length];
+                    double[] dense = new double[logits.length];
+                    Sampler.distribution(sparse, logits, 0, logits.length, p);
+                    Sampler.dense(dense, logits, 0, logits.length, p);
+                    for (int i = 0; i < logits.length; i++) {
+                        assertEquals(Double.doubleToRawLongBits(dense[i]), Double.doubleToRawLongBits(sparse[i]),
+                                p + " token " + i + " of " + logits.length + ": " + dense[i] + " vs " + sparse[i]);
+                    }
+                });
+    }
+
     @Test
     void sampleReturnsAPositiveProbabilityIndexForEveryU() {
         Gen<double[]> probs = lists().of(doubles().between(0, 1).mix(Generate.constant(0.0), 50))
