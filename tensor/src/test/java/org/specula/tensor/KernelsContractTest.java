@@ -304,15 +304,21 @@ public abstract class KernelsContractTest {
         }
     }
 
-    /** Row t of an attention block equals the same query computed alone at position startPos + t, bit for bit. */
+    /**
+     * Row t of an attention block equals the same query computed alone at position startPos + t, bit for bit: blocks
+     * of odd and even length (rows go two at a time), contexts past several vectors of positions, head dimensions with
+     * vector and scalar tails.
+     */
     @Test
     void attentionIsBitwiseIndependentOfBlockSize() {
-        Random random = new Random(6);
-        int nHeads = 8;
-        int nKvHeads = 2;
-        int headDim = 64;
-        int startPos = 40;
-        int rows = 9;
+        attentionBlockMatchesRowsAlone(8, 2, 64, 40, 9);
+        attentionBlockMatchesRowsAlone(15, 5, 64, 130, 8);
+        attentionBlockMatchesRowsAlone(6, 3, 80, 61, 5);
+        attentionBlockMatchesRowsAlone(4, 1, 13, 17, 4);
+    }
+
+    private void attentionBlockMatchesRowsAlone(int nHeads, int nKvHeads, int headDim, int startPos, int rows) {
+        Random random = new Random(6 + startPos);
         int qDim = nHeads * headDim;
         int kvDim = nKvHeads * headDim;
         float[] q = randoms(random, rows * qDim, 1f);
@@ -326,8 +332,10 @@ public abstract class KernelsContractTest {
             kernels.attention(alone, java.util.Arrays.copyOfRange(q, t * qDim, (t + 1) * qDim), keys, values, 1,
                     startPos + t, nHeads, nKvHeads, headDim, new float[nHeads * (startPos + t + 1)]);
             for (int i = 0; i < qDim; i++) {
+                int row = t;
                 assertEquals(Float.floatToRawIntBits(alone[i]), Float.floatToRawIntBits(block[t * qDim + i]),
-                        () -> backend() + ": attention row differs inside a block of " + rows);
+                        () -> backend() + ": attention row " + row + " differs inside a block of " + rows
+                                + " at start " + startPos + ", head dim " + headDim);
             }
         }
     }

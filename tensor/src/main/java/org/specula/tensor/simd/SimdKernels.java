@@ -47,6 +47,8 @@ public final class SimdKernels implements Kernels {
     private final float[][] scratch;
     /** One array per chunk for widened weight rows; see {@link #wide(int, int, int, int)}. */
     private final float[][] wide;
+    /** One array per chunk for the scores of a second query row (see {@link AttentionJob}), as long as the cache. */
+    private final float[][] pairScores;
     /** Activations in pair order for BF16 matmuls; grown to the largest block seen, never per token. */
     private float[] pairs = new float[0];
     private final MatmulJob matmulJob = new MatmulJob();
@@ -75,6 +77,7 @@ public final class SimdKernels implements Kernels {
         this.threads = threads;
         this.scratch = new float[CHUNKS_PER_THREAD * threads][20 * lanes.floats().length()]; // 20 accumulators: the 4x5 tile
         this.wide = new float[CHUNKS_PER_THREAD * threads][0];
+        this.pairScores = new float[CHUNKS_PER_THREAD * threads][0];
         this.pool = threads > 1 ? new WorkerPool(threads, "specula-simd") : null;
     }
 
@@ -293,13 +296,23 @@ public final class SimdKernels implements Kernels {
         long work = (long) rows * (startPos + rows) * nHeads * headDim;
         try {
             if (pool == null || work < PARALLEL_MIN_ATTENTION || nHeads < 2) {
-                job.heads(0, nHeads, scratch[0]);
+                job.heads(0, nHeads, 0);
             } else {
                 pool.run(job, Math.min(nHeads, CHUNKS_PER_THREAD * threads));
             }
         } finally {
             job.set(null, null, null, null, 0, 0, 0, 0, 0, null);
         }
+    }
+
+    /** Chunk's array for a second query row's scores: the cache's length, allocated on the first block that needs it. */
+    private float[] pairScores(int chunk, int capacity) {
+        float[] a = pairScores[chunk];
+        if (a.length < capacity) {
+            a = new float[capacity];
+            pairScores[chunk] = a;
+        }
+        return a;
     }
 
     /** Heads split into contiguous chunks; each head owns att[h * (startPos + rows) ...]. */
@@ -331,23 +344,42 @@ public final class SimdKernels implements Kernels {
 
         @Override
         public void run(int chunk, int chunks) {
-            heads(nHeads * chunk / chunks, nHeads * (chunk + 1) / chunks, scratch[chunk]);
+            heads(nHeads * chunk / chunks, nHeads * (chunk + 1) / chunks, chunk);
         }
 
-        void heads(int hFrom, int hTo, float[] scratch) {
+        /**
+         * Heads [hFrom, hTo), their query rows two at a time where two are left ({@link Lanes#scores2},
+         * {@link Lanes#weightedSum2}): one query's four accumulator chains wait on the FMA latency, two queries'
+         * eight do not, and every key and value loaded serves both. The second row's scores go to the chunk's
+         * {@link #pairScores} array, allocated once at the cache's length.
+         */
+        void heads(int hFrom, int hTo, int chunk) {
             int kvDim = nKvHeads * headDim;
             int capacity = keys.length / kvDim;
             int group = nHeads / nKvHeads;
             float scale = (float) (1.0 / Math.sqrt(headDim));
+            float[] second = rows > 1 ? pairScores(chunk, capacity) : null;
             for (int h = hFrom; h < hTo; h++) {
                 int kvOff = (h / group) * headDim;
                 int attOff = h * (startPos + rows);
-                for (int t = 0; t < rows; t++) {
+                for (int t = 0; t < rows; ) {
                     int len = startPos + t + 1; // causal: positions 0 .. startPos+t
                     int qOff = (t * nHeads + h) * headDim;
-                    lanes.scores(att, attOff, q, qOff, keys, kvOff, capacity, len, headDim, scale);
-                    softmaxInPlace(att, attOff, len);
-                    lanes.weightedSum(out, qOff, att, attOff, len, values, kvOff, kvDim, headDim);
+                    if (t + 1 < rows) { // rows t and t + 1; row t's score at position len is computed and ignored
+                        int qNext = qOff + nHeads * headDim;
+                        lanes.scores2(att, attOff, second, 0, q, qOff, qNext, keys, kvOff, capacity, len + 1,
+                                headDim, scale);
+                        softmaxInPlace(att, attOff, len);
+                        softmaxInPlace(second, 0, len + 1);
+                        lanes.weightedSum2(out, qOff, qNext, att, attOff, second, 0, len, values, kvOff, kvDim,
+                                headDim);
+                        t += 2;
+                    } else {
+                        lanes.scores(att, attOff, q, qOff, keys, kvOff, capacity, len, headDim, scale);
+                        softmaxInPlace(att, attOff, len);
+                        lanes.weightedSum(out, qOff, att, attOff, len, values, kvOff, kvDim, headDim);
+                        t++;
+                    }
                 }
             }
         }
