@@ -211,6 +211,19 @@ public final class Sampler {
         return ShiftedExp.warm();
     }
 
+    /**
+     * The token a greedy row draws, without building the row: the lowest-index argmax of
+     * {@code logits[off .. off+vocab)}, relative to off, which is what {@link #sample} returns from the one-hot row
+     * {@link #distribution} writes for greedy params, for every u.
+     *
+     * @throws IllegalArgumentException if the logits contain NaN
+     */
+    public static int greedy(float[] logits, int off, int vocab) {
+        Objects.checkFromIndexSize(off, vocab, logits.length);
+        if (vocab == 0) throw new IllegalArgumentException("greedy token of an empty row");
+        return argmaxCheckingNaN(logits, off, vocab);
+    }
+
     /** Index of the largest of {@code logits[off .. off+n)}, relative to off; the lowest index on ties. */
     public static int argmax(float[] logits, int off, int n) {
         Objects.checkFromIndexSize(off, n, logits.length);

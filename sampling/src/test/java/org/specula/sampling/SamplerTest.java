@@ -90,6 +90,21 @@ class SamplerTest {
     }
 
     @Test
+    void greedyTokenIsTheOneHotRowsToken() {
+        float[] logits = {7, 1, 3, 3, 2, -0.0f, 0.0f, 3};
+        assertEquals(1, Sampler.greedy(logits, 1, 4)); // 1, 3, 3, 2: the first of the tied 3s
+        assertEquals(0, Sampler.greedy(logits, 5, 2)); // -0 and +0 tie: the lower index
+        assertEquals(0, Sampler.greedy(new float[] {Float.NEGATIVE_INFINITY}, 0, 1));
+        assertEquals("logits contain NaN", assertThrows(IllegalArgumentException.class,
+                () -> Sampler.greedy(new float[] {0, Float.NaN, 1}, 0, 3)).getMessage());
+        for (int off = 0; off < 4; off++) {
+            double[] row = new double[4];
+            Sampler.distribution(row, logits, off, 4, SamplingParams.GREEDY);
+            assertEquals(Sampler.sample(row, 0.5), Sampler.greedy(logits, off, 4));
+        }
+    }
+
+    @Test
     void honoursTheOffset() {
         float[] logits = {99, 99, 0, (float) Math.log(3), 99};
         double[] probs = new double[2];

@@ -45,8 +45,13 @@ public final class PlainDecoder {
                 break;
             }
             target.forward(tokens, length - 1, 1, ForwardPass.Logits.LAST, logits);
-            Sampler.distribution(probs, logits, 0, logits.length, params);
-            int token = Sampler.sample(probs, Uniforms.at(seed, length, Uniforms.SAMPLE));
+            int token;
+            if (params.isGreedy()) { // the one-hot row's token, without building the row (see Sampler.greedy)
+                token = Sampler.greedy(logits, 0, logits.length);
+            } else {
+                Sampler.distribution(probs, logits, 0, logits.length, params);
+                token = Sampler.sample(probs, Uniforms.at(seed, length, Uniforms.SAMPLE));
+            }
             tokens[length++] = token;
             generated++;
             sink.accept(token);

@@ -7,6 +7,7 @@ import org.specula.sampling.Uniforms;
 
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The speculative decoding loop. Each step: the proposer drafts k tokens; the target (the scorer) runs once over
@@ -30,6 +31,7 @@ public final class SpeculativeDecoder {
     private final double[] sampleU;                // [k+1]
     private final double[] residual;               // [vocab]
     private final IntFunction<double[]> targetRow = this::processedTargetRow;
+    private final IntUnaryOperator targetToken = this::greedyTargetToken;
     private StepObserver observer = (tokens, length) -> { };
 
     /** Sees the committed tokens after every step, when both caches have been rolled back (for tests). */
@@ -63,6 +65,11 @@ public final class SpeculativeDecoder {
     private double[] processedTargetRow(int i) {
         Sampler.distribution(targetProbs[i], targetLogits, i * vocab, vocab, params);
         return targetProbs[i];
+    }
+
+    /** Target position i's token under greedy params: its logits' argmax, no row built. */
+    private int greedyTargetToken(int i) {
+        return Sampler.greedy(targetLogits, i * vocab, vocab);
     }
 
     private void ensureRows(int rows) {
@@ -99,8 +106,10 @@ public final class SpeculativeDecoder {
                 acceptU[i] = Uniforms.at(seed, length + i, Uniforms.ACCEPT);
                 sampleU[i] = Uniforms.at(seed, length + i, Uniforms.SAMPLE);
             }
-            SpeculativeSampling.Verdict verdict = SpeculativeSampling.verify(draft.draftTokens(), draft.draftProbs(),
-                    targetRow, k, acceptU, sampleU, residual);
+            SpeculativeSampling.Verdict verdict = params.isGreedy()
+                    ? SpeculativeSampling.verifyGreedy(draft.draftTokens(), k, targetToken)
+                    : SpeculativeSampling.verify(draft.draftTokens(), draft.draftProbs(), targetRow, k, acceptU,
+                            sampleU, residual);
             int accepted = verdict.acceptedCount();
             stats.record(k, accepted, accepted + 1);
             scorer.commit(length, accepted);

@@ -3,6 +3,7 @@ package org.specula.speculative;
 import org.specula.sampling.Sampler;
 
 import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The rejection sampler of speculative decoding (Leviathan et al. 2023, arXiv:2211.17192), pure maths on rows.
@@ -56,6 +57,23 @@ public final class SpeculativeSampling {
             }
         }
         return new Verdict(k, Sampler.sample(targetRow.apply(k), sampleU[k]), true);
+    }
+
+    /**
+     * {@link #verify} for a greedy target, whose law at position i is one-hot at {@code targetToken.applyAsInt(i)}:
+     * drafts are accepted while each equals the target's token; the first that does not is replaced by it, and after
+     * k accepted drafts the bonus is the target's token at k. For any draft law this is what verify does with the
+     * one-hot rows: a draft x with q(x) &gt; 0 that is the target's token is accepted, since u·q(x) &lt; 1 = p(x); any
+     * other has p(x) = 0 and is rejected, and the residual max(0, p − q) is one-hot at the target's token. So neither
+     * the target rows nor the draft rows need be built or scanned, which on a 49152-token vocabulary is a fill, a
+     * one-hot check and two sampling passes per row.
+     */
+    public static Verdict verifyGreedy(int[] draftTokens, int k, IntUnaryOperator targetToken) {
+        for (int i = 0; i < k; i++) {
+            int token = targetToken.applyAsInt(i);
+            if (token != draftTokens[i]) return new Verdict(i, token, false);
+        }
+        return new Verdict(k, targetToken.applyAsInt(k), true);
     }
 
     /** out = norm(max(0, targetProbs − draftProbs)) in double; a copy of targetProbs if that mass ≤ 1e-12. */

@@ -55,6 +55,58 @@ class SpeculativeSamplingProperties {
         });
     }
 
+    /**
+     * The greedy shortcut against the general rule: for one-hot target rows, random draft laws of every kind (drafts
+     * drawn where q &gt; 0, so sometimes the target's token and sometimes not) and random uniforms, verifyGreedy gives
+     * the verdict verify gives.
+     */
+    @Test
+    void greedyVerifyEqualsVerifyWithOneHotTargetRows() {
+        qt().withFixedSeed(SEED).withExamples(3000).forAll(VOCAB, longs().all(), KIND, integers().between(0, 4))
+                .checkAssert((vocab, seed, kind, k) -> {
+                    SplittableRandom random = new SplittableRandom(seed);
+                    int[] targetTokens = new int[k + 1];
+                    double[][] targetRows = new double[k + 1][];
+                    for (int i = 0; i <= k; i++) {
+                        targetTokens[i] = random.nextInt(vocab);
+                        targetRows[i] = Rows.oneHot(vocab, targetTokens[i]);
+                    }
+                    int[] drafts = new int[k];
+                    double[][] draftRows = new double[k][];
+                    for (int i = 0; i < k; i++) {
+                        draftRows[i] = Rows.pair(kind, random, vocab).draftRow();
+                        // the target's token when the law allows it, half the time: long accepted runs occur
+                        boolean hit = draftRows[i][targetTokens[i]] > 0 && random.nextBoolean();
+                        drafts[i] = hit ? targetTokens[i] : drawn(draftRows[i], random.nextDouble());
+                    }
+                    double[] acceptU = new double[k + 1], sampleU = new double[k + 1];
+                    for (int i = 0; i <= k; i++) {
+                        acceptU[i] = random.nextDouble();
+                        sampleU[i] = random.nextDouble();
+                    }
+                    Verdict general = SpeculativeSampling.verify(drafts, draftRows, targetRows, k, acceptU, sampleU,
+                            new double[vocab]);
+                    Verdict greedy = SpeculativeSampling.verifyGreedy(drafts, k, i -> targetTokens[i]);
+                    assertEquals(general, greedy, kind + " k = " + k);
+                });
+    }
+
+    // The index where u falls in row's cumulative mass: a token the row gives positive probability.
+    private static int drawn(double[] row, double u) {
+        double total = 0;
+        for (double p : row) total += p;
+        double cumulative = 0;
+        int last = -1;
+        for (int j = 0; j < row.length; j++) {
+            if (row[j] > 0) {
+                last = j;
+                cumulative += row[j];
+                if (cumulative > u * total) return j;
+            }
+        }
+        return last;
+    }
+
     /** P(emit y) = Σ_x q(x)·[min(1, p(x)/q(x))·[x = y] + (1 − min(1, p(x)/q(x)))·residual(y)] = p(y). */
     @Test
     void oneStepLawByTheAcceptanceFormulaIsTheTargetRow() {
