@@ -76,7 +76,8 @@ public final class Sampler {
         // Division by a positive number is monotone, so this is the largest of the logit/temperature values.
         double max = maxLogit / temperature;
         int limit = params.topK();
-        int[] top = best(logits, off, vocab, limit);
+        int[] top = vocab <= BUCKETED_VOCAB ? bestByBuckets(logits, off, vocab, limit, maxLogit)
+                : best(logits, off, vocab, limit);
         double[] weights = new double[limit];
         double limitMass = 0;
         for (int n = 0; n < limit; n++) {
@@ -304,6 +305,44 @@ public final class Sampler {
         int[] top = new int[count];
         for (int n = 0; n < count; n++) top[n] = ~(int) heap[count - 1 - n];
         return top;
+    }
+
+    /** Rows up to this long select their top k by {@link #bestByBuckets}; longer ones by the heap of {@link #best}. */
+    static final int BUCKETED_VOCAB = 4096;
+    private static final int BUCKET_BITS = 19; // 8 exponent + 4 mantissa bits of a float: 16 buckets per octave
+    private static final int BUCKET_BASE = Float.floatToRawIntBits(0x1p-6f) >> BUCKET_BITS; // below 1/64: bucket 0
+    private static final int BUCKETS = 16 * 17 + 1; // up to 2^11 below the max, then one bucket for the rest
+
+    /**
+     * {@link #best} for short rows, without a heap. The heap's sift-downs depend on the order of the vocabulary:
+     * a real stories260K row has its 260 byte tokens, all unlikely, first, so nearly every later token displaced
+     * the root (5.5–6.4 µs for a 512-token row, against 2.9–3.4 here). Here one pass counts how far each logit lies
+     * below the max in buckets of 1/16 octave (the float bits of max − logit, which grow with the distance), the
+     * buckets are summed from the top until they hold count tokens, and a second pass collects the tokens of those
+     * buckets (count plus part of the last bucket) as rank keys for a sort. Tokens of later buckets are below every
+     * collected one, since fl(max − logit) never decreases as the logit falls.
+     */
+    private static int[] bestByBuckets(float[] logits, int off, int vocab, int count, float max) {
+        int[] histogram = new int[BUCKETS];
+        for (int i = 0; i < vocab; i++) histogram[bucket(max, logits[off + i])]++;
+        int last = 0;
+        int kept = histogram[0];
+        while (kept < count) kept += histogram[++last];
+        long[] keys = new long[kept];
+        int n = 0;
+        for (int i = 0; i < vocab; i++) {
+            if (bucket(max, logits[off + i]) <= last) keys[n++] = rankKey(logits, off, i);
+        }
+        Arrays.sort(keys);
+        int[] top = new int[count];
+        for (int j = 0; j < count; j++) top[j] = ~(int) keys[kept - 1 - j];
+        return top;
+    }
+
+    // The bucket of a logit at most max (finite): 0 within 1/64 of the max, then 16 per octave of the distance.
+    private static int bucket(float max, float logit) {
+        int b = (Float.floatToRawIntBits(max - logit) >> BUCKET_BITS) - BUCKET_BASE;
+        return Math.min(Math.max(b, 0), BUCKETS - 1);
     }
 
     /**

@@ -82,13 +82,25 @@ class SamplerProperties {
         Gen<float[]> spread = integers().between(2, 700).zip(integers().all(), (vocab, seed) -> {
             java.util.Random random = new java.util.Random(seed);
             float[] logits = new float[vocab];
-            for (int i = 0; i < vocab; i++) logits[i] = (float) (random.nextGaussian() * 4);
+            for (int i = 0; i < vocab; i++) logits[i] = (float) (random.nextGaussian() * 4 + (seed % 3 == 0 ? i * 0.05 : 0));
+            if (seed % 5 == 0) logits[random.nextInt(vocab)] = 3e4f; // the rest beyond the last bucket
             return logits;
         });
+        // past BUCKETED_VOCAB (the heap), ascending like a real row's byte tokens, and with huge gaps
+        Gen<float[]> long_ = integers().between(Sampler.BUCKETED_VOCAB - 3, Sampler.BUCKETED_VOCAB + 300)
+                .zip(integers().all(), (vocab, seed) -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    float[] logits = new float[vocab];
+                    for (int i = 0; i < vocab; i++) {
+                        logits[i] = (float) (random.nextGaussian() * 3 + (seed % 3 == 0 ? i * 0.01 : 0));
+                    }
+                    if (seed % 5 == 0) logits[random.nextInt(vocab)] = 3e4f;
+                    return logits;
+                });
         Gen<SamplingParams> params = floats().between(0.05f, 3f).zip(integers().between(1, 50),
                 floats().between(0.01f, 1f).mix(Generate.constant(1f), 30),
                 floats().between(0f, 0.5f).mix(Generate.constant(0f), 30), SamplingParams::new);
-        qt().withFixedSeed(SEED).withExamples(4000).forAll(grid.mix(spread, 50), params)
+        qt().withFixedSeed(SEED).withExamples(4000).forAll(grid.mix(spread, 50).mix(long_, 10), params)
                 .assuming((logits, p) -> p.topK() < logits.length
                         && Arrays.stream(toDoubles(logits)).anyMatch(x -> x > Double.NEGATIVE_INFINITY))
                 .checkAssert((logits, p) -> {
