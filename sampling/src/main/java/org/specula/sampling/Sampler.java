@@ -19,8 +19,8 @@ public final class Sampler {
 
     /**
      * Writes the processed distribution over {@code logits[off .. off+vocab)} to {@code probsOut[0 .. vocab)}, in
-     * double. Greedy params give a one-hot row at {@link #argmax}. Allocates only when top-k or top-p is on (two
-     * arrays of k with top-k; one {@code int[vocab]} ranking heap for top-p alone).
+     * double. Greedy params give a one-hot row at {@link #argmax}. Allocates only when top-k or top-p is on (with
+     * top-k, arrays of about k and a histogram of 273 ints; for top-p alone, one {@code int[vocab]} ranking heap).
      *
      * @param probsOut [vocab], overwritten
      * @param logits   [.., off + vocab, ..]
