@@ -458,12 +458,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /**
-     * How many activation rows, from row t of rows, the next tile of {@link #matmul} takes: 5 when exactly 5 are left,
-     * else 4 while 4 are left, else the 2 or 3 left (1 only for a single row: decode).
+     * How many activation rows, from row t of rows, the next tile of {@link #matmul} takes: all of them up to 5, 3 of
+     * 6, else 5 (1 only for a single row: decode). The 4×5 tile does the most work per weight loaded and converted;
+     * one thread in cache, ns per vector FMA: 4×5 0.27–0.29, 4×4 0.34, 4×3 0.31–0.34, 4×2 about 0.38. So 8 rows take
+     * 5 + 3 rather than 4 + 4, and 16 take 5 + 5 + 3 + 3.
      */
     static int group(int rows, int t) {
         int left = rows - t;
-        return left == 5 ? 5 : Math.min(left, 4);
+        return left <= 5 ? left : left == 6 ? 3 : 5;
     }
 
     /**
@@ -592,6 +594,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                     // 4×5 in one pass: the widest tile the 32 vector registers hold
                     case 5 -> tile4x5(out, w, kind, x, outDim, inDim, d, dLast, run, t, scratch);
                     case 2 -> tile4x2(out, w, kind, x, outDim, inDim, d, dLast, run, t, scratch);
+                    case 3 -> tile4x3(out, w, kind, x, outDim, inDim, d, dLast, run, t, scratch);
                     default -> tile4x4(out, w, kind, x, outDim, inDim, d, dLast, run, t, t + g - 1, scratch);
                 }
                 t += g;
@@ -619,6 +622,18 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
                 }
             }
             default -> tile4x2F16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+        }
+    }
+
+    // BF16 has a 4×3 tile; the other dtypes repeat the third row in a 4×4.
+    private void tile4x3(float[] out, MemorySegment w, int kind, float[] x, int outDim, int inDim,
+                         int d, int dEnd, int stride, int t, float[] scratch) {
+        if (kind != BF16) {
+            tile4x4(out, w, kind, x, outDim, inDim, d, dEnd, stride, t, t + 2, scratch);
+        } else if (inDim <= SHORT_ROW) {
+            tile4x3Bf16Short(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
+        } else {
+            tile4x3Bf16(out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
         }
     }
 
@@ -1575,6 +1590,240 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         out[(t + 2) * outDim + dLast] = scratch[fifth + sumAt4(1)];
         out[(t + 3) * outDim + dLast] = scratch[fifth + sumAt4(2)];
         out[(t + 4) * outDim + dLast] = scratch[fifth + sumAt4(3)];
+    }
+
+    /**
+     * Weight rows d + k·stride (k &lt; 4, clamped to dEnd) × activation rows t .. t+2 of a BF16 matrix: a group of
+     * three without the fourth, repeated row a 4×4 tile would compute (12 accumulators). x is in
+     * {@link #blockOrder}.
+     */
+    private void tile4x3Bf16(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
+                             int d, int dEnd, int stride,
+                             int t, float[] scratch) {
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int group = 3; // activation rows t .. t + 2: one group of blockOrder
+        int bound = pairBound(inDim);
+        int rest = inDim - bound; // each activation row's tail, after the group's blocks
+        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x1 = x0 + rest;
+        int x2 = x1 + rest;
+        VectorSpecies<Float> sp = floats();
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z;
+        FloatVector a20 = z, a21 = z, a22 = z;
+        FloatVector a30 = z, a31 = z, a32 = z;
+        VectorSpecies<Integer> is = ints();
+        int step = sp.length();
+        int span = 2 * step; // floats of one activation row in one block
+        int next = group * span; // from one block to the next
+        for (int j = 0, b = t * inDim; j < bound; j += span, b += next) {
+            IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
+            IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
+            IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
+            IntVector p3 = IntVector.fromMemorySegment(is, w, (w3 + j) * 2, LE);
+            FloatVector u0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v = FloatVector.fromArray(sp, x, b);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + 2 * span);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            u0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            v = FloatVector.fromArray(sp, x, b + step);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span + step);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + 2 * span + step);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+        }
+        int lanes = sp.length();
+        int last4 = 8 * lanes; // accumulators 8..11 (a22, a30, a31, a32): a group of 4 after a group of 8
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a10.intoArray(scratch, 3 * lanes);
+        a11.intoArray(scratch, 4 * lanes);
+        a12.intoArray(scratch, 5 * lanes);
+        a20.intoArray(scratch, 6 * lanes);
+        a21.intoArray(scratch, 7 * lanes);
+        a22.intoArray(scratch, last4 + 0 * lanes);
+        a30.intoArray(scratch, last4 + 1 * lanes);
+        a31.intoArray(scratch, last4 + 2 * lanes);
+        a32.intoArray(scratch, last4 + 3 * lanes);
+        fold8(scratch, 0);
+        fold4(scratch, last4);
+        if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], BF16, w, w0, x, x2, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], BF16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], BF16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], BF16, w, w1, x, x2, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], BF16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w2, x, x1, bound, inDim);
+            scratch[last4 + sumAt4(0)] = tail(scratch[last4 + sumAt4(0)], BF16, w, w2, x, x2, bound, inDim);
+            scratch[last4 + sumAt4(1)] = tail(scratch[last4 + sumAt4(1)], BF16, w, w3, x, x0, bound, inDim);
+            scratch[last4 + sumAt4(2)] = tail(scratch[last4 + sumAt4(2)], BF16, w, w3, x, x1, bound, inDim);
+            scratch[last4 + sumAt4(3)] = tail(scratch[last4 + sumAt4(3)], BF16, w, w3, x, x2, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt8(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt8(1)];
+        out[(t + 2) * outDim + d] = scratch[sumAt8(2)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt8(3)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt8(4)];
+        out[(t + 2) * outDim + d1] = scratch[sumAt8(5)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt8(6)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt8(7)];
+        out[(t + 2) * outDim + d2] = scratch[last4 + sumAt4(0)];
+        out[(t + 0) * outDim + dLast] = scratch[last4 + sumAt4(1)];
+        out[(t + 1) * outDim + dLast] = scratch[last4 + sumAt4(2)];
+        out[(t + 2) * outDim + dLast] = scratch[last4 + sumAt4(3)];
+    }
+
+    /** {@link #tile4x3Bf16} for rows of at most {@link #SHORT_ROW} weights. */
+    private void tile4x3Bf16Short(float[] out, MemorySegment w, float[] x, int outDim, int inDim,
+                             int d, int dEnd, int stride,
+                             int t, float[] scratch) {
+        int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
+        int d1 = Math.min(d + stride, dEnd);
+        int d2 = Math.min(d + 2 * stride, dEnd);
+        long w0 = (long) d * inDim;
+        long w1 = (long) d1 * inDim;
+        long w2 = (long) d2 * inDim;
+        long w3 = (long) dLast * inDim;
+        int group = 3; // activation rows t .. t + 2: one group of blockOrder
+        int bound = pairBound(inDim);
+        int rest = inDim - bound; // each activation row's tail, after the group's blocks
+        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x1 = x0 + rest;
+        int x2 = x1 + rest;
+        VectorSpecies<Float> sp = floats();
+        FloatVector z = FloatVector.zero(sp);
+        FloatVector a00 = z, a01 = z, a02 = z; // a<weight row><activation row>
+        FloatVector a10 = z, a11 = z, a12 = z;
+        FloatVector a20 = z, a21 = z, a22 = z;
+        FloatVector a30 = z, a31 = z, a32 = z;
+        VectorSpecies<Integer> is = ints();
+        int step = sp.length();
+        int span = 2 * step; // floats of one activation row in one block
+        int next = group * span; // from one block to the next
+        for (int j = 0, b = t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+            IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
+            IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
+            IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
+            IntVector p3 = IntVector.fromMemorySegment(is, w, (w3 + j) * 2, LE);
+            FloatVector u0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u1 = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u2 = p2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector u3 = p3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector v = FloatVector.fromArray(sp, x, b);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + 2 * span);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+            u0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u1 = p1.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u2 = p2.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            u3 = p3.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats();
+            v = FloatVector.fromArray(sp, x, b + step);
+            a00 = u0.fma(v, a00);
+            a10 = u1.fma(v, a10);
+            a20 = u2.fma(v, a20);
+            a30 = u3.fma(v, a30);
+            v = FloatVector.fromArray(sp, x, b + 1 * span + step);
+            a01 = u0.fma(v, a01);
+            a11 = u1.fma(v, a11);
+            a21 = u2.fma(v, a21);
+            a31 = u3.fma(v, a31);
+            v = FloatVector.fromArray(sp, x, b + 2 * span + step);
+            a02 = u0.fma(v, a02);
+            a12 = u1.fma(v, a12);
+            a22 = u2.fma(v, a22);
+            a32 = u3.fma(v, a32);
+        }
+        int lanes = sp.length();
+        int last4 = 8 * lanes; // accumulators 8..11 (a22, a30, a31, a32): a group of 4 after a group of 8
+        a00.intoArray(scratch, 0 * lanes);
+        a01.intoArray(scratch, 1 * lanes);
+        a02.intoArray(scratch, 2 * lanes);
+        a10.intoArray(scratch, 3 * lanes);
+        a11.intoArray(scratch, 4 * lanes);
+        a12.intoArray(scratch, 5 * lanes);
+        a20.intoArray(scratch, 6 * lanes);
+        a21.intoArray(scratch, 7 * lanes);
+        a22.intoArray(scratch, last4 + 0 * lanes);
+        a30.intoArray(scratch, last4 + 1 * lanes);
+        a31.intoArray(scratch, last4 + 2 * lanes);
+        a32.intoArray(scratch, last4 + 3 * lanes);
+        fold8(scratch, 0);
+        fold4(scratch, last4);
+        if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, x0, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w0, x, x1, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], BF16, w, w0, x, x2, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], BF16, w, w1, x, x0, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], BF16, w, w1, x, x1, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], BF16, w, w1, x, x2, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], BF16, w, w2, x, x0, bound, inDim);
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w2, x, x1, bound, inDim);
+            scratch[last4 + sumAt4(0)] = tail(scratch[last4 + sumAt4(0)], BF16, w, w2, x, x2, bound, inDim);
+            scratch[last4 + sumAt4(1)] = tail(scratch[last4 + sumAt4(1)], BF16, w, w3, x, x0, bound, inDim);
+            scratch[last4 + sumAt4(2)] = tail(scratch[last4 + sumAt4(2)], BF16, w, w3, x, x1, bound, inDim);
+            scratch[last4 + sumAt4(3)] = tail(scratch[last4 + sumAt4(3)], BF16, w, w3, x, x2, bound, inDim);
+        }
+        out[(t + 0) * outDim + d] = scratch[sumAt8(0)];
+        out[(t + 1) * outDim + d] = scratch[sumAt8(1)];
+        out[(t + 2) * outDim + d] = scratch[sumAt8(2)];
+        out[(t + 0) * outDim + d1] = scratch[sumAt8(3)];
+        out[(t + 1) * outDim + d1] = scratch[sumAt8(4)];
+        out[(t + 2) * outDim + d1] = scratch[sumAt8(5)];
+        out[(t + 0) * outDim + d2] = scratch[sumAt8(6)];
+        out[(t + 1) * outDim + d2] = scratch[sumAt8(7)];
+        out[(t + 2) * outDim + d2] = scratch[last4 + sumAt4(0)];
+        out[(t + 0) * outDim + dLast] = scratch[last4 + sumAt4(1)];
+        out[(t + 1) * outDim + dLast] = scratch[last4 + sumAt4(2)];
+        out[(t + 2) * outDim + dLast] = scratch[last4 + sumAt4(3)];
     }
 
     /** {@link #tile4x5Bf16} for rows of at most {@link #SHORT_ROW} weights. */
