@@ -536,9 +536,10 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     // ---------------------------------------------------------------- matmul
 
     /**
-     * out[t][d] = Σ_j w[d][j]·x[t][j] for t &lt; rows and d in [dFrom, dTo). Tiles of 4 weight rows × 4 activation
-     * rows: each weight vector is loaded once per tile and used for every activation row; edge tiles repeat the last
-     * row index (recomputing an identical value) rather than switching to other code; 5 rows take one 4×5 tile.
+     * out[t][d] = Σ_j w[d][j]·x[t][j] for t &lt; rows and d in [dFrom, dTo). Tiles of 4 weight rows × 2 to 5
+     * activation rows, in the groups {@link #group} picks: each weight vector is loaded once per tile and used for
+     * every activation row; edge tiles repeat the last row index (recomputing an identical value) rather than
+     * switching to other code, as F32 and F16 groups of 3 do in a 4×4 tile.
      * A single activation row (decode) streams 8 weight rows at once ({@link #DOT_ROWS}). Every path keeps one
      * accumulator per output element, so the sum order never depends on the path.
      * <p>
