@@ -1,5 +1,6 @@
 package org.specula.sampling;
 
+import org.specula.sampling.simd.RowScan;
 import org.specula.sampling.simd.ShiftedExp;
 
 import java.util.Arrays;
@@ -46,12 +47,10 @@ public final class Sampler {
 
     /** {@link #distribution} for a row that is not greedy, by passes over the whole vocabulary. */
     static void dense(double[] probsOut, float[] logits, int off, int vocab, SamplingParams params) {
-        for (int i = 0; i < vocab; i++) {
-            if (Float.isNaN(logits[off + i])) throw new IllegalArgumentException("logits contain NaN");
-        }
+        float maxLogit = maxCheckingNaN(logits, off, vocab);
         // The filters only compare weights with each other, so they run on the unnormalised softmax weights and
         // one division at the end normalises what they kept.
-        softmaxWeights(probsOut, logits, off, vocab, params.temperature());
+        softmaxWeights(probsOut, logits, off, vocab, params.temperature(), maxLogit);
         if ((params.topK() > 0 && params.topK() < vocab) || params.topP() < 1) {
             keepTopKTopP(probsOut, logits, off, params.topK(), params.topP());
         }
@@ -76,7 +75,7 @@ public final class Sampler {
         // Division by a positive number is monotone, so this is the largest of the logit/temperature values.
         double max = maxLogit / temperature;
         int limit = params.topK();
-        int[] top = vocab <= BUCKETED_VOCAB ? bestByBuckets(logits, off, vocab, limit, maxLogit)
+        int[] top = vocab <= THRESHOLD_VOCAB ? bestByThreshold(logits, off, vocab, limit, maxLogit)
                 : best(logits, off, vocab, limit);
         double[] weights = new double[limit];
         double limitMass = 0;
@@ -114,28 +113,11 @@ public final class Sampler {
         return true;
     }
 
-    // max of logits[off .. off+n) in the same pass as the NaN check. Four running maxima, compared with >, where one
-    // Math.max chain cost several cycles an element (its NaN and signed-zero handling): the value is the same up to
-    // the sign of a zero maximum, which no exp(x − max) can tell apart.
+    // max of logits[off .. off+n) in the pass that checks for NaN (a vector pass once compiled, see RowScan)
     private static float maxCheckingNaN(float[] logits, int off, int n) {
-        float m0 = Float.NEGATIVE_INFINITY, m1 = m0, m2 = m0, m3 = m0;
-        boolean nan = false;
-        int i = 0;
-        for (; i + 4 <= n; i += 4) {
-            float a = logits[off + i], b = logits[off + i + 1], c = logits[off + i + 2], d = logits[off + i + 3];
-            nan |= a != a | b != b | c != c | d != d;
-            if (a > m0) m0 = a;
-            if (b > m1) m1 = b;
-            if (c > m2) m2 = c;
-            if (d > m3) m3 = d;
-        }
-        for (; i < n; i++) {
-            float a = logits[off + i];
-            nan |= a != a;
-            if (a > m0) m0 = a;
-        }
-        if (nan) throw new IllegalArgumentException("logits contain NaN");
-        return Math.max(Math.max(m0, m1), Math.max(m2, m3));
+        float max = RowScan.max(logits, off, n);
+        if (max != max) throw new IllegalArgumentException("logits contain NaN");
+        return max;
     }
 
     // Σ x in a fixed order (four interleaved partial sums): the same bits on every machine, and four adds in flight
@@ -209,7 +191,7 @@ public final class Sampler {
      * compiled (the same bits either way; see {@link ShiftedExp}); benchmarks wait for this before timing.
      */
     public static boolean warm() {
-        return ShiftedExp.warm();
+        return ShiftedExp.warm() && RowScan.warm();
     }
 
     /**
@@ -238,13 +220,12 @@ public final class Sampler {
 
     // weights[i] = exp(logits[off+i]/temperature − max), in double (exp by ShiftedExp: in vectors once they are
     // compiled, the same bits either way), so the largest weight is 1; +Infinity logits get weight 1, the rest 0.
-    private static void softmaxWeights(double[] weights, float[] logits, int off, int vocab, float temperature) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < vocab; i++) {
-            weights[i] = logits[off + i] / (double) temperature;
-            max = Math.max(max, weights[i]);
-        }
-        if (max == Double.NEGATIVE_INFINITY) throw new IllegalArgumentException("logits are all -Infinity");
+    // Division by a positive number is monotone, so max = maxLogit/temperature is the largest of the quotients.
+    private static void softmaxWeights(double[] weights, float[] logits, int off, int vocab, float temperature,
+                                       float maxLogit) {
+        if (maxLogit == Float.NEGATIVE_INFINITY) throw new IllegalArgumentException("logits are all -Infinity");
+        double max = maxLogit / (double) temperature;
+        for (int i = 0; i < vocab; i++) weights[i] = logits[off + i] / (double) temperature;
         if (max == Double.POSITIVE_INFINITY) {
             for (int i = 0; i < vocab; i++) weights[i] = weights[i] == max ? 1 : 0;
         } else {
@@ -307,42 +288,52 @@ public final class Sampler {
         return top;
     }
 
-    /** Rows up to this long select their top k by {@link #bestByBuckets}; longer ones by the heap of {@link #best}. */
-    static final int BUCKETED_VOCAB = 4096;
-    private static final int BUCKET_BITS = 19; // 8 exponent + 4 mantissa bits of a float: 16 buckets per octave
-    private static final int BUCKET_BASE = Float.floatToRawIntBits(0x1p-6f) >> BUCKET_BITS; // below 1/64: bucket 0
-    private static final int BUCKETS = 16 * 17 + 1; // up to 2^11 below the max, then one bucket for the rest
+    /** Rows up to this long select their top k by {@link #bestByThreshold}; longer ones by the heap of {@link #best}. */
+    static final int THRESHOLD_VOCAB = 4096;
+    /** The threshold search stops once at most this many tokens beyond the count reach it. */
+    private static final int THRESHOLD_SLACK = 8;
 
     /**
-     * {@link #best} for short rows, without a heap. The heap's sift-downs depend on the order of the vocabulary:
-     * a real stories260K row has its 260 byte tokens, all unlikely, first, so nearly every later token displaced
-     * the root (5.5–6.4 µs for a 512-token row, against 2.9–3.4 here). Here one pass counts how far each logit lies
-     * below the max in buckets of 1/16 octave (the float bits of max − logit, which grow with the distance), the
-     * buckets are summed from the top until they hold count tokens, and a second pass collects the tokens of those
-     * buckets (count plus part of the last bucket) as rank keys for a sort. Tokens of later buckets are below every
-     * collected one, since fl(max − logit) never decreases as the logit falls.
+     * {@link #best} for short rows (max: the row's largest logit, finite). A search for a
+     * logit threshold that at least count tokens reach, but not many more: distances below the max growing 4× a
+     * step, then bisection, each probe a counting pass ({@link RowScan#countAtLeast}, some 32 vector compares on a
+     * 512-token row); then one pass collects the tokens that reach it and a sort of their rank keys orders them. The
+     * heap's work depended on the vocabulary's order (a stories260K row has its 260 unlikely byte tokens first:
+     * nearly every later token displaced the root), and a histogram of distances cost two scalar passes.
      */
-    private static int[] bestByBuckets(float[] logits, int off, int vocab, int count, float max) {
-        int[] histogram = new int[BUCKETS];
-        for (int i = 0; i < vocab; i++) histogram[bucket(max, logits[off + i])]++;
-        int last = 0;
-        int kept = histogram[0];
-        while (kept < count) kept += histogram[++last];
-        long[] keys = new long[kept];
-        int n = 0;
-        for (int i = 0; i < vocab; i++) {
-            if (bucket(max, logits[off + i]) <= last) keys[n++] = rankKey(logits, off, i);
+    private static int[] bestByThreshold(float[] logits, int off, int vocab, int count, float max) {
+        float bad = Math.nextUp(max); // no token reaches it
+        float good;
+        int reached;
+        for (float distance = 0.5f; ; distance *= 4) {
+            float threshold = max - distance; // -Infinity at the latest, which every token reaches
+            int c = RowScan.countAtLeast(logits, off, vocab, threshold);
+            if (c >= count) {
+                good = threshold;
+                reached = c;
+                break;
+            }
+            bad = threshold;
         }
+        while (reached > count + THRESHOLD_SLACK) {
+            float mid = good * 0.5f + bad * 0.5f; // no overflow
+            if (!(mid > good && mid < bad)) break; // adjacent floats (ties), or good = -Infinity
+            int c = RowScan.countAtLeast(logits, off, vocab, mid);
+            if (c >= count) {
+                good = mid;
+                reached = c;
+            } else {
+                bad = mid;
+            }
+        }
+        int[] ids = new int[reached + RowScan.INDEX_SLACK];
+        int collected = RowScan.indicesAtLeast(logits, off, vocab, good, ids);
+        long[] keys = new long[collected];
+        for (int n = 0; n < collected; n++) keys[n] = rankKey(logits, off, ids[n]);
         Arrays.sort(keys);
         int[] top = new int[count];
-        for (int j = 0; j < count; j++) top[j] = ~(int) keys[kept - 1 - j];
+        for (int n = 0; n < count; n++) top[n] = ~(int) keys[collected - 1 - n];
         return top;
-    }
-
-    // The bucket of a logit at most max (finite): 0 within 1/64 of the max, then 16 per octave of the distance.
-    private static int bucket(float max, float logit) {
-        int b = (Float.floatToRawIntBits(max - logit) >> BUCKET_BITS) - BUCKET_BASE;
-        return Math.min(Math.max(b, 0), BUCKETS - 1);
     }
 
     /**

@@ -83,11 +83,11 @@ class SamplerProperties {
             java.util.Random random = new java.util.Random(seed);
             float[] logits = new float[vocab];
             for (int i = 0; i < vocab; i++) logits[i] = (float) (random.nextGaussian() * 4 + (seed % 3 == 0 ? i * 0.05 : 0));
-            if (seed % 5 == 0) logits[random.nextInt(vocab)] = 3e4f; // the rest beyond the last bucket
+            if (seed % 5 == 0) logits[random.nextInt(vocab)] = 3e4f; // a huge gap below the max
             return logits;
         });
-        // past BUCKETED_VOCAB (the heap), ascending like a real row's byte tokens, and with huge gaps
-        Gen<float[]> long_ = integers().between(Sampler.BUCKETED_VOCAB - 3, Sampler.BUCKETED_VOCAB + 300)
+        // past THRESHOLD_VOCAB (the heap), ascending like a real row's byte tokens, and with huge gaps
+        Gen<float[]> long_ = integers().between(Sampler.THRESHOLD_VOCAB - 3, Sampler.THRESHOLD_VOCAB + 300)
                 .zip(integers().all(), (vocab, seed) -> {
                     java.util.Random random = new java.util.Random(seed);
                     float[] logits = new float[vocab];

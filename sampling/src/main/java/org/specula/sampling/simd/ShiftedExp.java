@@ -26,7 +26,7 @@ public abstract class ShiftedExp {
 
     private static final ShiftedExp SCALAR = new Scalar();
     /** The vector implementation at the machine's widest vectors; null without the incubator module. */
-    private static final ShiftedExp VECTOR = loadVector();
+    private static final ShiftedExp VECTOR = Warmup.load(VECTOR_CLASS, ShiftedExp.class);
     /** Set by the warm-up thread once {@link #VECTOR} runs compiled. */
     private static volatile boolean vectorReady;
     /** Set by the warm-up thread when it stops, whether or not the vectors won. */
@@ -34,8 +34,11 @@ public abstract class ShiftedExp {
 
     static {
         if (VECTOR != null) {
-            Thread.ofPlatform().daemon().name("specula-exp-warmup").priority(Thread.MIN_PRIORITY)
-                    .start(ShiftedExp::warmUp);
+            double[] row = new double[512];
+            Warmup.start("specula-exp-warmup", () -> race(VECTOR, row), () -> race(SCALAR, row), won -> {
+                vectorReady = won;
+                warmupOver = true;
+            });
         }
     }
 
@@ -118,39 +121,14 @@ public abstract class ShiftedExp {
         }
     }
 
-    private static final long WARMUP_LIMIT_NANOS = 60_000_000_000L;
-    private static final int WARMUP_FAST_IN_A_ROW = 50;
-
-    // Runs both implementations on a private row until the vector one has been at least twice as fast 50 times in a
-    // row (C2 has compiled it), then switches the rows over; gives up after a minute.
-    private static void warmUp() {
-        double[] row = new double[512];
+    private static long race(ShiftedExp exp, double[] row) {
+        fill(row);
         long start = System.nanoTime();
-        int fastInARow = 0;
-        while (fastInARow < WARMUP_FAST_IN_A_ROW && System.nanoTime() - start < WARMUP_LIMIT_NANOS) {
-            fill(row);
-            long t0 = System.nanoTime();
-            VECTOR.inPlace(row, row.length, 0);
-            long t1 = System.nanoTime();
-            fill(row);
-            SCALAR.inPlace(row, row.length, 0);
-            long t2 = System.nanoTime();
-            fastInARow = 2 * (t1 - t0) <= t2 - t1 ? fastInARow + 1 : 0;
-        }
-        vectorReady = fastInARow >= WARMUP_FAST_IN_A_ROW;
-        warmupOver = true;
+        exp.inPlace(row, row.length, 0);
+        return System.nanoTime() - start;
     }
 
     private static void fill(double[] row) {
         for (int i = 0; i < row.length; i++) row[i] = -0.125 * (i % 97);
-    }
-
-    private static ShiftedExp loadVector() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return null;
-        try {
-            return (ShiftedExp) Class.forName(VECTOR_CLASS).getDeclaredMethod("preferred").invoke(null);
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return null; // the scalar twin gives the same bits, only slower
-        }
     }
 }

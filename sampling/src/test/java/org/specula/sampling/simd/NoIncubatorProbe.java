@@ -10,7 +10,7 @@ public final class NoIncubatorProbe {
     private NoIncubatorProbe() {}
 
     public static void main(String[] args) {
-        System.out.println(ShiftedExp.vectorised());
+        System.out.println(ShiftedExp.vectorised() || RowScan.vectorised());
         System.out.println(Arrays.hashCode(ShiftedExpTest.probeRow()));
     }
 }
