@@ -78,11 +78,10 @@ public final class Sampler {
         int[] top = vocab <= THRESHOLD_VOCAB ? bestByThreshold(logits, off, vocab, limit, maxLogit)
                 : best(logits, off, vocab, limit);
         double[] weights = new double[limit];
+        for (int n = 0; n < limit; n++) weights[n] = logits[off + top[n]] / temperature;
+        ShiftedExp.rowInPlace(weights, limit, max); // each the same bits as the dense row's
         double limitMass = 0;
-        for (int n = 0; n < limit; n++) {
-            weights[n] = ShiftedExp.shifted(logits[off + top[n]] / temperature, max);
-            limitMass += weights[n];
-        }
+        for (int n = 0; n < limit; n++) limitMass += weights[n];
         double massWanted = params.topP() < 1 ? params.topP() * limitMass : Double.POSITIVE_INFINITY;
         int kept = 0;
         double keptMass = 0;
