@@ -28,6 +28,25 @@ public final class Sampler {
      * @throws IllegalArgumentException if the logits contain NaN, or (unless greedy) are all -Infinity
      */
     public static void distribution(double[] probsOut, float[] logits, int off, int vocab, SamplingParams params) {
+        process(probsOut, logits, off, vocab, params);
+    }
+
+    /**
+     * {@link #distribution} followed by {@link #sample}{@code (probsOut, u)}: the same row, the same token. A top-k
+     * row is sampled over the tokens it kept instead of by two passes over the whole vocabulary (on a 512-token
+     * stories260K draft row, 0.85 µs of its 2.4).
+     *
+     * @throws IllegalArgumentException as distribution does, or if u is not in [0, 1)
+     */
+    public static int sampleDistribution(double[] probsOut, float[] logits, int off, int vocab, SamplingParams params,
+                                         double u) {
+        if (!(u >= 0 && u < 1)) throw new IllegalArgumentException("u must be in [0, 1), got " + u);
+        int[] support = process(probsOut, logits, off, vocab, params);
+        return support != null ? sample(probsOut, support, support.length, u) : sample(probsOut, u);
+    }
+
+    // distribution's work; returns the ids that may be nonzero, ascending, when it knows them (else null).
+    private static int[] process(double[] probsOut, float[] logits, int off, int vocab, SamplingParams params) {
         Objects.checkFromIndexSize(off, vocab, logits.length);
         if (vocab == 0 || probsOut.length != vocab) {
             throw new IllegalArgumentException("need vocab > 0 and probsOut.length == vocab; vocab = " + vocab
@@ -37,12 +56,44 @@ public final class Sampler {
             int best = argmaxCheckingNaN(logits, off, vocab);
             Arrays.fill(probsOut, 0.0);
             probsOut[best] = 1.0;
-            return;
+            return new int[]{best};
         }
-        if (params.topK() > 0 && params.topK() < vocab && keepTopKSparse(probsOut, logits, off, vocab, params)) {
-            return;
+        if (params.topK() > 0 && params.topK() < vocab) {
+            int[] support = keepTopKSparse(probsOut, logits, off, vocab, params);
+            if (support != null) return support;
         }
         dense(probsOut, logits, off, vocab, params);
+        return null;
+    }
+
+    /**
+     * {@link #sample} of a row whose positive entries all lie in {@code support[0 .. count)} (ascending ids, each
+     * entry non-negative): the same token, without passes over the whole row.
+     */
+    public static int sample(double[] probs, int[] support, int count, double u) {
+        if (!(u >= 0 && u < 1)) throw new IllegalArgumentException("u must be in [0, 1), got " + u);
+        double total = 0;
+        int lastNonZero = -1;
+        for (int n = 0; n < count; n++) {
+            int i = support[n];
+            if (probs[i] > 0) {
+                total += probs[i];
+                lastNonZero = i;
+            }
+        }
+        if (lastNonZero < 0 || total == Double.POSITIVE_INFINITY) {
+            throw new IllegalArgumentException("probs need a finite positive total, got " + total);
+        }
+        double threshold = u * total, cumulative = 0;
+        for (int n = 0; n < count; n++) {
+            int i = support[n];
+            if (i >= lastNonZero) break;
+            if (probs[i] > 0) {
+                cumulative += probs[i];
+                if (cumulative > threshold) return i;
+            }
+        }
+        return lastNonZero;
     }
 
     /** {@link #distribution} for a row that is not greedy, by passes over the whole vocabulary. */
@@ -63,14 +114,14 @@ public final class Sampler {
      * The top-k row without a pass over the whole vocabulary in double: only the k best tokens can keep any weight,
      * so only they get an exp, and the filters and the normalisation run over k values. Every value is computed by
      * the same operations in the same order as in the dense path, so the row is the same bit for bit (a property
-     * test compares the two). Returns false, having written nothing, for a row with a +Infinity logit, which the
-     * dense path handles.
+     * test compares the two). Returns the ids that may be nonzero (those top-p kept), ascending; or null, having
+     * written nothing, for a row with a +Infinity logit, which the dense path handles.
      */
-    private static boolean keepTopKSparse(double[] probsOut, float[] logits, int off, int vocab,
-                                          SamplingParams params) {
+    private static int[] keepTopKSparse(double[] probsOut, float[] logits, int off, int vocab,
+                                        SamplingParams params) {
         float maxLogit = maxCheckingNaN(logits, off, vocab);
         if (maxLogit == Float.NEGATIVE_INFINITY) throw new IllegalArgumentException("logits are all -Infinity");
-        if (maxLogit == Float.POSITIVE_INFINITY) return false;
+        if (maxLogit == Float.POSITIVE_INFINITY) return null;
         double temperature = params.temperature();
         // Division by a positive number is monotone, so this is the largest of the logit/temperature values.
         double max = maxLogit / temperature;
@@ -109,7 +160,7 @@ public final class Sampler {
         }
         double mass = (partial[0] + partial[1]) + (partial[2] + partial[3]);
         for (int n = 0; n < kept; n++) probsOut[top[n]] /= mass;
-        return true;
+        return Arrays.copyOf(top, kept);
     }
 
     // max of logits[off .. off+n) in the pass that checks for NaN (a vector pass once compiled, see RowScan)

@@ -115,6 +115,32 @@ class SamplerProperties {
                 });
     }
 
+    /** sampleDistribution is distribution then sample: the same row bit for bit and the same token, for every route. */
+    @Test
+    void sampleDistributionIsDistributionThenSample() {
+        Gen<float[]> rows = integers().between(1, 700).zip(integers().all(), (vocab, seed) -> {
+            java.util.Random random = new java.util.Random(seed);
+            float[] logits = new float[vocab];
+            for (int i = 0; i < vocab; i++) {
+                logits[i] = Math.floorMod(seed, 4) == 0 ? random.nextInt(5) * 0.5f : (float) random.nextGaussian() * 4;
+            }
+            if (Math.floorMod(seed, 7) == 0) logits[random.nextInt(vocab)] = Float.POSITIVE_INFINITY;
+            if (Math.floorMod(seed, 5) == 0) logits[random.nextInt(vocab)] = Float.NEGATIVE_INFINITY;
+            return logits;
+        }).assuming(logits -> Arrays.stream(toDoubles(logits)).anyMatch(x -> x > Double.NEGATIVE_INFINITY));
+        Gen<Double> u = doubles().between(0, Math.nextDown(1.0)).mix(Generate.pick(List.of(0.0, Math.nextDown(1.0))), 10);
+        qt().withFixedSeed(SEED).withExamples(3000).forAll(rows, params(), u).checkAssert((logits, p, coin) -> {
+            double[] expected = new double[logits.length];
+            Sampler.distribution(expected, logits, 0, logits.length, p);
+            double[] row = new double[logits.length];
+            int token = Sampler.sampleDistribution(row, logits, 0, logits.length, p, coin);
+            for (int i = 0; i < row.length; i++) {
+                assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(row[i]), p + " token " + i);
+            }
+            assertEquals(Sampler.sample(expected, coin), token, p + ", u = " + coin);
+        });
+    }
+
     @Test
     void sampleReturnsAPositiveProbabilityIndexForEveryU() {
         Gen<double[]> probs = lists().of(doubles().between(0, 1).mix(Generate.constant(0.0), 50))

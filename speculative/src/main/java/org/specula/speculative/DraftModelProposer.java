@@ -48,8 +48,8 @@ public final class DraftModelProposer implements Proposer {
         feed(committed, keep, length - keep);
         for (int i = 0; i < k; i++) {
             double[] probs = draftProbs[i];
-            Sampler.distribution(probs, logits, 0, vocab, params);
-            int token = Sampler.sample(probs, Uniforms.at(seed, length + i, Uniforms.DRAFT));
+            int token = Sampler.sampleDistribution(probs, logits, 0, vocab, params,
+                    Uniforms.at(seed, length + i, Uniforms.DRAFT));
             draftTokens[i] = token;
             if (i + 1 < k) {
                 feed(draftTokens, i, 1);

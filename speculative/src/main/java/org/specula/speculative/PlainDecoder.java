@@ -49,8 +49,8 @@ public final class PlainDecoder {
             if (params.isGreedy()) { // the one-hot row's token, without building the row (see Sampler.greedy)
                 token = Sampler.greedy(logits, 0, logits.length);
             } else {
-                Sampler.distribution(probs, logits, 0, logits.length, params);
-                token = Sampler.sample(probs, Uniforms.at(seed, length, Uniforms.SAMPLE));
+                token = Sampler.sampleDistribution(probs, logits, 0, logits.length, params,
+                        Uniforms.at(seed, length, Uniforms.SAMPLE));
             }
             tokens[length++] = token;
             generated++;

@@ -2,6 +2,7 @@ package org.specula.speculative;
 
 import org.specula.sampling.Sampler;
 
+import java.util.Arrays;
 import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 
@@ -52,8 +53,7 @@ public final class SpeculativeSampling {
                 int targetToken = Sampler.sample(targetProbs, sampleU[i]);
                 if (targetToken != draftToken) return new Verdict(i, targetToken, false);
             } else if (!(draftRow[draftToken] > 0 && acceptU[i] * draftRow[draftToken] < targetProbs[draftToken])) {
-                residual(residualScratch, targetProbs, draftRow);
-                return new Verdict(i, Sampler.sample(residualScratch, sampleU[i]), false);
+                return new Verdict(i, residualSample(residualScratch, targetProbs, draftRow, sampleU[i]), false);
             }
         }
         return new Verdict(k, Sampler.sample(targetRow.apply(k), sampleU[k]), true);
@@ -88,6 +88,35 @@ public final class SpeculativeSampling {
             return;
         }
         for (int j = 0; j < out.length; j++) out[j] /= mass;
+    }
+
+    /**
+     * {@link #residual}, then {@link Sampler#sample} of it with u: the same row in out and the same token. The pass
+     * that builds the row notes its positive entries, so the mass and the draw visit only those (a filtered row is
+     * mostly zeros, and residual's sum over every entry was one chain of dependent additions).
+     */
+    static int residualSample(double[] out, double[] targetProbs, double[] draftProbs, double u) {
+        if (out.length != targetProbs.length || draftProbs.length != targetProbs.length) {
+            throw new IllegalArgumentException("residual needs rows of one vocab size");
+        }
+        int[] positive = new int[64];
+        int count = 0;
+        double mass = 0; // the sum over every entry in index order: the zeros add nothing
+        for (int j = 0; j < out.length; j++) {
+            double r = Math.max(0, targetProbs[j] - draftProbs[j]);
+            out[j] = r;
+            if (r > 0) {
+                if (count == positive.length) positive = Arrays.copyOf(positive, 2 * count);
+                positive[count++] = j;
+                mass += r;
+            }
+        }
+        if (mass <= RESIDUAL_FLOOR) {
+            System.arraycopy(targetProbs, 0, out, 0, out.length);
+            return Sampler.sample(out, u);
+        }
+        for (int n = 0; n < count; n++) out[positive[n]] /= mass;
+        return Sampler.sample(out, positive, count, u);
     }
 
     private static boolean isOneHot(double[] row, int token) {

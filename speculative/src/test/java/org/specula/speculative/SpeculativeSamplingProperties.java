@@ -3,6 +3,7 @@ package org.specula.speculative;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.doubles;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
@@ -17,6 +18,7 @@ import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
+import org.specula.sampling.Sampler;
 import org.specula.speculative.Rows.Kind;
 import org.specula.speculative.Rows.Pair;
 import org.specula.speculative.SpeculativeSampling.Verdict;
@@ -53,6 +55,27 @@ class SpeculativeSamplingProperties {
                 assertEquals(expected, out[j], TOLERANCE, kind + " token " + j);
             }
         });
+    }
+
+    /**
+     * residualSample against residual then sample: the same row bit for bit and the same token, on rows of every kind
+     * up to 300 tokens (past the 64 positives its index list starts with) and uniforms at the ends too.
+     */
+    @Test
+    void residualSampleIsResidualThenSample() {
+        Gen<Double> u = doubles().between(0, Math.nextDown(1.0)).mix(Generate.pick(List.of(0.0, Math.nextDown(1.0))), 10);
+        qt().withFixedSeed(SEED).withExamples(3000).forAll(integers().between(2, 300), longs().all(), KIND, u)
+                .checkAssert((vocab, seed, kind, coin) -> {
+                    Pair pair = Rows.pair(kind, new SplittableRandom(seed), vocab);
+                    double[] expected = new double[vocab], row = new double[vocab];
+                    SpeculativeSampling.residual(expected, pair.targetRow(), pair.draftRow());
+                    int token = SpeculativeSampling.residualSample(row, pair.targetRow(), pair.draftRow(), coin);
+                    for (int j = 0; j < vocab; j++) {
+                        assertEquals(Double.doubleToRawLongBits(expected[j]), Double.doubleToRawLongBits(row[j]),
+                                kind + " token " + j + " of " + vocab);
+                    }
+                    assertEquals(Sampler.sample(expected, coin), token, kind + ", u = " + coin);
+                });
     }
 
     /**
