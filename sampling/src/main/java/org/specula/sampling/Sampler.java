@@ -126,8 +126,9 @@ public final class Sampler {
         // Division by a positive number is monotone, so this is the largest of the logit/temperature values.
         double max = maxLogit / temperature;
         int limit = params.topK();
-        int[] top = vocab <= THRESHOLD_VOCAB ? bestByThreshold(logits, off, vocab, limit, maxLogit)
-                : best(logits, off, vocab, limit);
+        // short rows: the candidates a threshold collected, as rank keys in id order, and the k best of them
+        long[] byId = vocab <= THRESHOLD_VOCAB ? candidatesByThreshold(logits, off, vocab, limit, maxLogit) : null;
+        int[] top = byId != null ? bestFirst(byId, limit) : best(logits, off, vocab, limit);
         double[] weights = new double[limit];
         for (int n = 0; n < limit; n++) weights[n] = logits[off + top[n]] / temperature;
         ShiftedExp.rowInPlace(weights, limit, max); // each the same bits as the dense row's
@@ -141,27 +142,65 @@ public final class Sampler {
             kept++;
         } while (kept < limit && keptMass < massWanted);
         Arrays.fill(probsOut, 0.0);
-        for (int n = 0; n < kept; n++) probsOut[top[n]] = weights[n];
+        double threshold = 0; // min-p: weights below minP times the largest kept one are zeroed
         if (params.minP() > 0) {
             double largest = 0;
             for (int n = 0; n < kept; n++) largest = Math.max(largest, weights[n]);
-            double threshold = params.minP() * largest;
-            for (int n = 0; n < kept; n++) {
-                if (weights[n] < threshold) probsOut[top[n]] = 0;
-            }
+            threshold = params.minP() * largest;
         }
+        for (int n = 0; n < kept; n++) probsOut[top[n]] = weights[n] < threshold ? 0 : weights[n];
         // The dense sum's partials, each in ascending index order; the zeros it adds change no bits.
-        Arrays.sort(top, 0, kept);
+        int[] ids = keptInIdOrder(logits, off, top, kept, byId);
         int body = vocab - vocab % 4;
         double[] partial = new double[4];
-        for (int n = 0; n < kept; n++) {
-            int i = top[n];
-            partial[i < body ? i % 4 : 0] += probsOut[i];
-        }
+        for (int i : ids) partial[i < body ? i % 4 : 0] += probsOut[i];
         double mass = (partial[0] + partial[1]) + (partial[2] + partial[3]);
-        for (int n = 0; n < kept; n++) probsOut[top[n]] /= mass;
-        return Arrays.copyOf(top, kept);
+        for (int i : ids) probsOut[i] /= mass;
+        return ids;
     }
+
+    /**
+     * top[0 .. kept) in ascending id order. With the candidates of a threshold in id order, those are the ones whose
+     * key is at least the last kept token's (no sort, and no branch on a comparison: a sort of some 40 ids
+     * mispredicted about every other one); otherwise a sort.
+     */
+    private static int[] keptInIdOrder(float[] logits, int off, int[] top, int kept, long[] byId) {
+        if (byId == null) {
+            int[] ids = Arrays.copyOf(top, kept);
+            Arrays.sort(ids);
+            return ids;
+        }
+        long cutoff = rankKey(logits, off, top[kept - 1]);
+        int[] ids = new int[byId.length];
+        int n = 0;
+        for (long key : byId) {
+            ids[n] = ~(int) key;
+            n += key >= cutoff ? 1 : 0;
+        }
+        return n == ids.length ? ids : Arrays.copyOf(ids, n);
+    }
+
+    /** The count best of the candidates' rank keys, best first, as token ids. */
+    private static int[] bestFirst(long[] candidates, int count) {
+        long[] sorted = new long[candidates.length];
+        if (candidates.length <= RANK_SORT_MAX) {
+            RowScan.sortDistinctDescending(candidates, candidates.length, sorted);
+        } else { // ties left many candidates: m² comparisons would cost more than a sort
+            System.arraycopy(candidates, 0, sorted, 0, candidates.length);
+            Arrays.sort(sorted);
+            for (int i = 0, j = sorted.length - 1; i < j; i++, j--) {
+                long swap = sorted[i];
+                sorted[i] = sorted[j];
+                sorted[j] = swap;
+            }
+        }
+        int[] top = new int[count];
+        for (int n = 0; n < count; n++) top[n] = ~(int) sorted[n];
+        return top;
+    }
+
+    /** Candidates up to this many are sorted by {@link RowScan#sortDistinctDescending}. */
+    private static final int RANK_SORT_MAX = 256;
 
     // max of logits[off .. off+n) in the pass that checks for NaN (a vector pass once compiled, see RowScan)
     private static float maxCheckingNaN(float[] logits, int off, int n) {
@@ -338,20 +377,21 @@ public final class Sampler {
         return top;
     }
 
-    /** Rows up to this long select their top k by {@link #bestByThreshold}; longer ones by the heap of {@link #best}. */
+    /** Rows up to this long find their top k by {@link #candidatesByThreshold}; longer ones by {@link #best}'s heap. */
     static final int THRESHOLD_VOCAB = 4096;
     /** The threshold search stops once at most this many tokens beyond the count reach it. */
     private static final int THRESHOLD_SLACK = 8;
 
     /**
-     * {@link #best} for short rows (max: the row's largest logit, finite). A search for a
-     * logit threshold that at least count tokens reach, but not many more: distances below the max growing 4× a
-     * step, then bisection, each probe a counting pass ({@link RowScan#countAtLeast}, some 32 vector compares on a
-     * 512-token row); then one pass collects the tokens that reach it and a sort of their rank keys orders them. The
-     * heap's work depended on the vocabulary's order (a stories260K row has its 260 unlikely byte tokens first:
-     * nearly every later token displaced the root), and a histogram of distances cost two scalar passes.
+     * For short rows (max: the row's largest logit, finite), the rank keys, in id order, of the tokens reaching a
+     * logit threshold that at least count tokens reach, but not many more: the count best are among them. A search:
+     * distances below the max growing 4× a step, then bisection, each probe a counting pass
+     * ({@link RowScan#countAtLeast}, some 32 vector compares on a 512-token row); then one pass collects the tokens
+     * that reach it. The heap's work depended on the vocabulary's order (a stories260K row has its 260 unlikely byte
+     * tokens first: nearly every later token displaced the root), and a histogram of distances cost two scalar
+     * passes.
      */
-    private static int[] bestByThreshold(float[] logits, int off, int vocab, int count, float max) {
+    private static long[] candidatesByThreshold(float[] logits, int off, int vocab, int count, float max) {
         float bad = Math.nextUp(max); // no token reaches it
         float good;
         int reached;
@@ -380,10 +420,7 @@ public final class Sampler {
         int collected = RowScan.indicesAtLeast(logits, off, vocab, good, ids);
         long[] keys = new long[collected];
         for (int n = 0; n < collected; n++) keys[n] = rankKey(logits, off, ids[n]);
-        Arrays.sort(keys);
-        int[] top = new int[count];
-        for (int n = 0; n < count; n++) top[n] = ~(int) keys[collected - 1 - n];
-        return top;
+        return keys;
     }
 
     /**

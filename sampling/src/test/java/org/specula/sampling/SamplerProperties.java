@@ -128,14 +128,16 @@ class SamplerProperties {
             if (Math.floorMod(seed, 5) == 0) logits[random.nextInt(vocab)] = Float.NEGATIVE_INFINITY;
             return logits;
         }).assuming(logits -> Arrays.stream(toDoubles(logits)).anyMatch(x -> x > Double.NEGATIVE_INFINITY));
-        Gen<Double> u = doubles().between(0, Math.nextDown(1.0)).mix(Generate.pick(List.of(0.0, Math.nextDown(1.0))), 10);
+        Gen<Double> u = doubles().between(0, Math.nextDown(1.0))
+                .mix(Generate.pick(List.of(0.0, Math.nextDown(1.0))), 10);
         qt().withFixedSeed(SEED).withExamples(3000).forAll(rows, params(), u).checkAssert((logits, p, coin) -> {
             double[] expected = new double[logits.length];
             Sampler.distribution(expected, logits, 0, logits.length, p);
             double[] row = new double[logits.length];
             int token = Sampler.sampleDistribution(row, logits, 0, logits.length, p, coin);
             for (int i = 0; i < row.length; i++) {
-                assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(row[i]), p + " token " + i);
+                assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(row[i]),
+                        p + " token " + i);
             }
             assertEquals(Sampler.sample(expected, coin), token, p + ", u = " + coin);
         });

@@ -37,6 +37,9 @@ public abstract class RowScan {
         float max = scan.maxOf(row, 0, row.length);
         int count = scan.count(row, 0, row.length, max - 3);
         if (scan.indices(row, 0, row.length, max - 3, indices) != count) throw new AssertionError("row scan");
+        long[] keys = new long[count], sorted = new long[count];
+        for (int n = 0; n < count; n++) keys[n] = ((long) Float.floatToRawIntBits(row[indices[n]]) << 32) | indices[n];
+        scan.rankSort(keys, count, sorted);
         return System.nanoTime() - start;
     }
 
@@ -69,6 +72,17 @@ public abstract class RowScan {
         return current().indices(x, off, n, threshold, out);
     }
 
+    /**
+     * Writes the m distinct {@code keys[0 .. m)} to {@code out[0 .. m)} largest first, placing each at the count of
+     * keys above it: m² comparisons, in vectors and without a branch on their outcome, where an insertion sort of
+     * some 48 keys mispredicted about every other comparison. For m up to a few hundred.
+     */
+    public static void sortDistinctDescending(long[] keys, int m, long[] out) {
+        java.util.Objects.checkFromIndexSize(0, m, keys.length);
+        java.util.Objects.checkFromIndexSize(0, m, out.length);
+        current().rankSort(keys, m, out);
+    }
+
     /** Whether the scans run at their steady speed: no vector implementation, or its warm-up is over. */
     public static boolean warm() {
         return VECTOR == null || warmupOver;
@@ -88,6 +102,8 @@ public abstract class RowScan {
     abstract int count(float[] x, int off, int n, float threshold);
 
     abstract int indices(float[] x, int off, int n, float threshold, int[] out);
+
+    abstract void rankSort(long[] keys, int m, long[] out);
 
     static final class Scalar extends RowScan {
         @Override
@@ -119,6 +135,16 @@ public abstract class RowScan {
                 if (x[off + i] >= threshold) out[count++] = i;
             }
             return count;
+        }
+
+        @Override
+        void rankSort(long[] keys, int m, long[] out) {
+            for (int i = 0; i < m; i++) {
+                long key = keys[i];
+                int above = 0;
+                for (int j = 0; j < m; j++) above += keys[j] > key ? 1 : 0;
+                out[above] = key;
+            }
         }
     }
 }

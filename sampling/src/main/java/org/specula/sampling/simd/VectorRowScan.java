@@ -2,6 +2,7 @@ package org.specula.sampling.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -16,6 +17,8 @@ abstract sealed class VectorRowScan extends RowScan permits VectorRowScan.W128, 
     abstract VectorSpecies<Float> floats();
 
     abstract VectorSpecies<Integer> ints();
+
+    abstract VectorSpecies<Long> longs();
 
     /** Called by name from {@link RowScan}. */
     static RowScan preferred() {
@@ -82,6 +85,21 @@ abstract sealed class VectorRowScan extends RowScan permits VectorRowScan.W128, 
         return count;
     }
 
+    @Override
+    final void rankSort(long[] keys, int m, long[] out) {
+        VectorSpecies<Long> sp = longs();
+        int bound = sp.loopBound(m);
+        for (int i = 0; i < m; i++) {
+            long key = keys[i];
+            int above = 0;
+            for (int j = 0; j < bound; j += sp.length()) {
+                above += LongVector.fromArray(sp, keys, j).compare(VectorOperators.GT, key).trueCount();
+            }
+            for (int j = bound; j < m; j++) above += keys[j] > key ? 1 : 0;
+            out[above] = key;
+        }
+    }
+
     static final class W512 extends VectorRowScan {
         @Override
         VectorSpecies<Float> floats() {
@@ -91,6 +109,11 @@ abstract sealed class VectorRowScan extends RowScan permits VectorRowScan.W128, 
         @Override
         VectorSpecies<Integer> ints() {
             return IntVector.SPECIES_512;
+        }
+
+        @Override
+        VectorSpecies<Long> longs() {
+            return LongVector.SPECIES_512;
         }
     }
 
@@ -104,6 +127,11 @@ abstract sealed class VectorRowScan extends RowScan permits VectorRowScan.W128, 
         VectorSpecies<Integer> ints() {
             return IntVector.SPECIES_256;
         }
+
+        @Override
+        VectorSpecies<Long> longs() {
+            return LongVector.SPECIES_256;
+        }
     }
 
     static final class W128 extends VectorRowScan {
@@ -115,6 +143,11 @@ abstract sealed class VectorRowScan extends RowScan permits VectorRowScan.W128, 
         @Override
         VectorSpecies<Integer> ints() {
             return IntVector.SPECIES_128;
+        }
+
+        @Override
+        VectorSpecies<Long> longs() {
+            return LongVector.SPECIES_128;
         }
     }
 }

@@ -81,6 +81,29 @@ class RowScanTest {
     }
 
     @Test
+    void rankSortOrdersDistinctKeysLargestFirstAtEveryWidth() {
+        Random random = new Random(34);
+        for (int m : new int[]{0, 1, 2, 3, 7, 8, 9, 13, 31, 48, 64, 65, 257}) {
+            for (int trial = 0; trial < 10; trial++) {
+                long[] keys = random.longs(m + 3).distinct().limit(m).toArray();
+                if (trial % 3 == 0 && m > 1) keys[random.nextInt(m)] = Long.MIN_VALUE; // the extremes too
+                if (trial % 3 == 1 && m > 1) keys[random.nextInt(m)] = Long.MAX_VALUE;
+                long[] distinct = java.util.Arrays.stream(keys).distinct().toArray();
+                long[] expected = java.util.Arrays.stream(distinct).boxed().sorted(java.util.Comparator.reverseOrder())
+                        .mapToLong(Long::longValue).toArray();
+                for (RowScan scan : implementations()) {
+                    long[] out = new long[distinct.length + 2];
+                    out[distinct.length] = 42; // past the end: untouched
+                    scan.rankSort(java.util.Arrays.copyOf(distinct, distinct.length + 1), distinct.length, out);
+                    assertArrayEquals(expected, java.util.Arrays.copyOf(out, distinct.length),
+                            scan.getClass().getSimpleName() + " m = " + distinct.length);
+                    assertEquals(42, out[distinct.length]);
+                }
+            }
+        }
+    }
+
+    @Test
     void publicScansCheckTheirRange() {
         float[] x = new float[10];
         assertThrows(IndexOutOfBoundsException.class, () -> RowScan.max(x, 5, 6));
