@@ -6,7 +6,6 @@ import org.specula.sampling.SamplingParams;
 import org.specula.sampling.Uniforms;
 
 import java.util.function.IntConsumer;
-import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -30,7 +29,17 @@ public final class SpeculativeDecoder {
     private final double[] acceptU;                // [k+1]
     private final double[] sampleU;                // [k+1]
     private final double[] residual;               // [vocab]
-    private final IntFunction<double[]> targetRow = this::processedTargetRow;
+    private final SpeculativeSampling.TargetRows targetRows = new SpeculativeSampling.TargetRows() {
+        @Override
+        public double[] row(int i) {
+            return processedTargetRow(i);
+        }
+
+        @Override
+        public int draw(int i, double u) {
+            return Sampler.sampleDistribution(targetProbs[i], targetLogits, i * vocab, vocab, params, u);
+        }
+    };
     private final IntUnaryOperator targetToken = this::greedyTargetToken;
     private StepObserver observer = (tokens, length) -> { };
 
@@ -108,7 +117,7 @@ public final class SpeculativeDecoder {
             }
             SpeculativeSampling.Verdict verdict = params.isGreedy()
                     ? SpeculativeSampling.verifyGreedy(draft.draftTokens(), k, targetToken)
-                    : SpeculativeSampling.verify(draft.draftTokens(), draft.draftProbs(), targetRow, k, acceptU,
+                    : SpeculativeSampling.verify(draft.draftTokens(), draft.draftProbs(), targetRows, k, acceptU,
                             sampleU, residual);
             int accepted = verdict.acceptedCount();
             stats.record(k, accepted, accepted + 1);

@@ -3,7 +3,6 @@ package org.specula.speculative;
 import org.specula.sampling.Sampler;
 
 import java.util.Arrays;
-import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 
 /**
@@ -37,26 +36,47 @@ public final class SpeculativeSampling {
     public static Verdict verify(int[] draftTokens, double[][] draftProbs, double[][] targetProbs, int k,
                                  double[] acceptU, double[] sampleU, double[] residualScratch) {
         checkShapes(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU, residualScratch);
-        return verify(draftTokens, draftProbs, i -> targetProbs[i], k, acceptU, sampleU, residualScratch);
+        TargetRows rows = i -> targetProbs[i];
+        return verify(draftTokens, draftProbs, rows, k, acceptU, sampleU, residualScratch);
     }
 
     /**
-     * The same, with target row i computed on demand (rows after the first rejection are never needed, so the
-     * decoder need not process their logits). Shapes are the caller's responsibility.
+     * The target's rows for {@link #verify}, each built at most once and only when needed (rows after the first
+     * rejection never are, so the decoder need not process their logits).
      */
-    public static Verdict verify(int[] draftTokens, double[][] draftProbs, IntFunction<double[]> targetRow, int k,
+    public interface TargetRows {
+        /** The target's law at position i. */
+        double[] row(int i);
+
+        /**
+         * The token {@code Sampler.sample(row(i), u)} draws, for a row that is drawn from and not otherwise used
+         * (the decoder builds and draws a top-k row without scanning the whole vocabulary).
+         */
+        default int draw(int i, double u) {
+            return Sampler.sample(row(i), u);
+        }
+    }
+
+    /**
+     * The same, with the target rows on demand; a row that is only drawn from (at a one-hot draft's position, or the
+     * bonus) through {@link TargetRows#draw}. Shapes are the caller's responsibility.
+     */
+    public static Verdict verify(int[] draftTokens, double[][] draftProbs, TargetRows targetRows, int k,
                                  double[] acceptU, double[] sampleU, double[] residualScratch) {
         for (int i = 0; i < k; i++) {
             int draftToken = draftTokens[i];
-            double[] draftRow = draftProbs[i], targetProbs = targetRow.apply(i);
+            double[] draftRow = draftProbs[i];
             if (isOneHot(draftRow, draftToken)) {
-                int targetToken = Sampler.sample(targetProbs, sampleU[i]);
+                int targetToken = targetRows.draw(i, sampleU[i]);
                 if (targetToken != draftToken) return new Verdict(i, targetToken, false);
-            } else if (!(draftRow[draftToken] > 0 && acceptU[i] * draftRow[draftToken] < targetProbs[draftToken])) {
+                continue;
+            }
+            double[] targetProbs = targetRows.row(i);
+            if (!(draftRow[draftToken] > 0 && acceptU[i] * draftRow[draftToken] < targetProbs[draftToken])) {
                 return new Verdict(i, residualSample(residualScratch, targetProbs, draftRow, sampleU[i]), false);
             }
         }
-        return new Verdict(k, Sampler.sample(targetRow.apply(k), sampleU[k]), true);
+        return new Verdict(k, targetRows.draw(k, sampleU[k]), true);
     }
 
     /**

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
 import org.specula.sampling.Sampler;
+import org.specula.sampling.SamplingParams;
 import org.specula.speculative.Rows.Kind;
 import org.specula.speculative.Rows.Pair;
 import org.specula.speculative.SpeculativeSampling.Verdict;
@@ -75,6 +76,59 @@ class SpeculativeSamplingProperties {
                                 kind + " token " + j + " of " + vocab);
                     }
                     assertEquals(Sampler.sample(expected, coin), token, kind + ", u = " + coin);
+                });
+    }
+
+    /**
+     * The decoder's target rows draw a row they only sample from without building and scanning it (top-k rows);
+     * verify must give the verdict it gives with rows built in full. Logit rows of 2..600 tokens, filters at random
+     * (high min-p makes one-hot draft rows, which take the draw), uniforms at random.
+     */
+    @Test
+    void drawingTargetRowsGivesTheVerdictOfFullRows() {
+        Gen<SamplingParams> params = integers().between(1, 8).zip(integers().between(0, 50), integers().between(0, 3),
+                (t, topK, minP) -> new SamplingParams(t * 0.25f, topK, topK % 3 == 0 ? 1f : 0.9f,
+                        new float[]{0f, 0.05f, 0.3f, 0.9f}[minP]));
+        qt().withFixedSeed(SEED).withExamples(1500).forAll(integers().between(2, 600), integers().between(0, 5),
+                longs().all(), params).checkAssert((vocab, k, seed, p) -> {
+                    SplittableRandom random = new SplittableRandom(seed);
+                    float[] targetLogits = new float[(k + 1) * vocab];
+                    for (int i = 0; i < targetLogits.length; i++) targetLogits[i] = (float) (random.nextDouble() * 12);
+                    int[] drafts = new int[k];
+                    double[][] draftRows = new double[k][vocab];
+                    double[] acceptU = new double[k + 1], sampleU = new double[k + 1];
+                    for (int i = 0; i < k; i++) {
+                        float[] draftLogits = new float[vocab];
+                        for (int j = 0; j < vocab; j++) {
+                            // the draft often agrees with the target, so verdicts reach later positions
+                            draftLogits[j] = targetLogits[i * vocab + j] + (float) (random.nextDouble() * 2);
+                        }
+                        drafts[i] = Sampler.sampleDistribution(draftRows[i], draftLogits, 0, vocab, p,
+                                random.nextDouble());
+                    }
+                    for (int i = 0; i <= k; i++) {
+                        acceptU[i] = random.nextDouble();
+                        sampleU[i] = random.nextDouble();
+                    }
+                    double[][] full = new double[k + 1][vocab];
+                    for (int i = 0; i <= k; i++) Sampler.distribution(full[i], targetLogits, i * vocab, vocab, p);
+                    Verdict expected = SpeculativeSampling.verify(drafts, draftRows, full, k, acceptU, sampleU,
+                            new double[vocab]);
+                    double[][] lazy = new double[k + 1][vocab];
+                    SpeculativeSampling.TargetRows rows = new SpeculativeSampling.TargetRows() {
+                        @Override
+                        public double[] row(int i) {
+                            Sampler.distribution(lazy[i], targetLogits, i * vocab, vocab, p);
+                            return lazy[i];
+                        }
+
+                        @Override
+                        public int draw(int i, double u) {
+                            return Sampler.sampleDistribution(lazy[i], targetLogits, i * vocab, vocab, p, u);
+                        }
+                    };
+                    assertEquals(expected, SpeculativeSampling.verify(drafts, draftRows, rows, k, acceptU, sampleU,
+                            new double[vocab]), p + ", k = " + k + ", vocab " + vocab);
                 });
     }
 
