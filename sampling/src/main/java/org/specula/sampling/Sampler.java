@@ -314,11 +314,10 @@ public final class Sampler {
                                        float maxLogit) {
         if (maxLogit == Float.NEGATIVE_INFINITY) throw new IllegalArgumentException("logits are all -Infinity");
         double max = maxLogit / (double) temperature;
-        for (int i = 0; i < vocab; i++) weights[i] = logits[off + i] / (double) temperature;
         if (max == Double.POSITIVE_INFINITY) {
-            for (int i = 0; i < vocab; i++) weights[i] = weights[i] == max ? 1 : 0;
+            for (int i = 0; i < vocab; i++) weights[i] = logits[off + i] / (double) temperature == max ? 1 : 0;
         } else {
-            ShiftedExp.rowInPlace(weights, vocab, max);
+            ShiftedExp.rowFromLogits(weights, logits, off, vocab, temperature, max);
         }
     }
 

@@ -89,6 +89,37 @@ class ShiftedExpTest {
     }
 
     @Test
+    void rowsFromLogitsGiveTheQuotientsExpsBitForBitAtEveryWidth() {
+        Random random = new Random(23);
+        for (int n : new int[]{1, 3, 7, 8, 13, 64, 257, 1000}) {
+            for (double temperature : new double[]{1, 0.8f, 0.05f, 2.5f}) {
+                int off = n % 3;
+                float[] logits = new float[off + n + 2];
+                for (int i = 0; i < logits.length; i++) logits[i] = (float) (random.nextGaussian() * 6);
+                logits[off] = -0f;
+                if (n > 2) logits[off + 2] = Float.NEGATIVE_INFINITY;
+                float maxLogit = Float.NEGATIVE_INFINITY;
+                for (int i = off; i < off + n; i++) maxLogit = Math.max(maxLogit, logits[i]);
+                double max = maxLogit / temperature;
+                for (int bits : new int[]{128, 256, 512}) {
+                    double[] out = new double[n];
+                    VectorShiftedExp.forBits(bits).fromLogits(out, logits, off, n, temperature, max);
+                    for (int i = 0; i < n; i++) {
+                        double expected = ShiftedExp.shifted(logits[off + i] / temperature, max);
+                        assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(out[i]),
+                                bits + " bits, T = " + temperature + ", logit " + logits[off + i]);
+                    }
+                }
+                double[] scalar = new double[n];
+                new ShiftedExp.Scalar().fromLogits(scalar, logits, off, n, temperature, max);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(ShiftedExp.shifted(logits[off + i] / temperature, max), scalar[i]);
+                }
+            }
+        }
+    }
+
+    @Test
     void theMaximumMapsToExactlyOne() {
         for (double max : new double[]{0, -3.5, 17.25, 1e10, -1e10}) {
             assertEquals(1.0, ShiftedExp.shifted(max, max));
