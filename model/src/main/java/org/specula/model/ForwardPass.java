@@ -4,6 +4,8 @@ import org.specula.loader.LlamaConfig;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 
+import java.util.Arrays;
+
 /**
  * The Llama forward pass over a block of tokens at positions [length, length + count) of this pass's KV cache.
  * Prefill, single-token decode and speculative verification are the same call; it can return logits for every
@@ -116,11 +118,9 @@ public final class ForwardPass {
      */
     public int commonPrefix(int[] tokens, int n) {
         int limit = Math.min(n, cache.length());
-        int i = 0;
-        while (i < limit && fed[i] == tokens[i]) {
-            i++;
-        }
-        return i;
+        // a vectorised compare: the drafter asks twice per speculative step, over the whole sequence so far
+        int mismatch = Arrays.mismatch(fed, 0, limit, tokens, 0, limit);
+        return mismatch < 0 ? limit : mismatch;
     }
 
     /**

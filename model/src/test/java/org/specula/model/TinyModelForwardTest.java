@@ -90,6 +90,31 @@ class TinyModelForwardTest {
         }
     }
 
+    /** commonPrefix is the length of the longest prefix the cache holds, for every mismatch place and length. */
+    @org.junit.jupiter.api.Test
+    void commonPrefixIsTheLongestPrefixTheCacheHolds() {
+        Spec spec = Spec.tiny();
+        Path dir = TinyModels.write(tmp.resolve("prefix"), spec);
+        try (Kernels kernels = KernelsFactory.create("scalar", 1); ModelFolder folder = ModelFolder.open(dir)) {
+            ForwardPass pass = Llama.load(folder, kernels).newForwardPass(64);
+            int[] fed = new SplittableRandom(11).ints(40, 0, spec.vocab()).toArray();
+            pass.forward(fed, 0, fed.length, ForwardPass.Logits.NONE, null);
+            for (int cached : new int[]{40, 23, 0}) {
+                pass.truncate(cached);
+                for (int n = 0; n <= 50; n++) {
+                    for (int differ = -1; differ < n; differ += 7) {
+                        int[] tokens = java.util.Arrays.copyOf(fed, 50);
+                        if (differ >= 0) tokens[differ] = (tokens[differ] + 1) % spec.vocab();
+                        int expected = 0;
+                        while (expected < Math.min(n, cached) && tokens[expected] == fed[expected]) expected++;
+                        org.junit.jupiter.api.Assertions.assertEquals(expected, pass.commonPrefix(tokens, n),
+                                "cached " + cached + ", n " + n + ", differing at " + differ);
+                    }
+                }
+            }
+        }
+    }
+
     /** logits[T][vocab] of a plain double-precision Llama forward over the whole sequence. */
     static double[][] naiveLogits(Spec s, Map<String, float[]> w, int[] tokens) {
         int dim = s.hidden();
