@@ -14,14 +14,23 @@ import java.util.Objects;
  * renormalise. Top-p measures mass within what top-k kept (HF applies it to the top-k-filtered softmax); min-p is
  * relative to the largest remaining probability. Tokens are ranked by logit, higher first, lower id first on ties,
  * so every filter is deterministic.
+ *
+ * <p>How a row is computed (each route gives the same bits; property tests compare them): without top-k, by passes
+ * over the whole row ({@link #dense}: the max in a vector scan, quotients and exps in one vector pass, the filters,
+ * one normalisation). With top-k, only the k best tokens get a weight: a threshold that at least k logits reach is
+ * found by vector counting passes, the tokens reaching it are collected in id order and ordered by rank without a
+ * data-dependent branch, and the filters and the normalisation run over those k. {@link #sampleDistribution} then
+ * draws over the ids kept instead of scanning the whole row. The scans live in {@code simd.RowScan}; like the exp in
+ * {@code simd.ShiftedExp} they have scalar twins with the same results, used until the vector code is compiled.
  */
 public final class Sampler {
     private Sampler() {}
 
     /**
      * Writes the processed distribution over {@code logits[off .. off+vocab)} to {@code probsOut[0 .. vocab)}, in
-     * double. Greedy params give a one-hot row at {@link #argmax}. Allocates only when top-k or top-p is on (with
-     * top-k, arrays of about k and a histogram of 273 ints; for top-p alone, one {@code int[vocab]} ranking heap).
+     * double. Greedy params give a one-hot row at {@link #argmax}. Allocates little: with top-k, a few arrays of
+     * about k entries (the threshold's candidates and their weights); for top-p alone, one {@code int[vocab]}
+     * ranking heap; else nothing of the vocabulary's size.
      *
      * @param probsOut [vocab], overwritten
      * @param logits   [.., off + vocab, ..]
