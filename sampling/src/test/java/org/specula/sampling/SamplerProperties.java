@@ -62,7 +62,8 @@ class SamplerProperties {
 
     /**
      * Rows with top-k on skip the dense passes: the same bits as the dense path, on tied grids (with zeros of both
-     * signs and infinities) and on rows of distinct values long enough to have a tail past the last group of four.
+     * signs and infinities), on rows of distinct values long enough to have a tail past the last group of four, and
+     * on long rows with so many ties that the threshold gives up for the heap.
      */
     @Test
     void topKRowsEqualTheDensePathBitForBit() {
@@ -86,8 +87,8 @@ class SamplerProperties {
             if (seed % 5 == 0) logits[random.nextInt(vocab)] = 3e4f; // a huge gap below the max
             return logits;
         });
-        // past THRESHOLD_VOCAB (the heap), ascending like a real row's byte tokens, and with huge gaps
-        Gen<float[]> long_ = integers().between(Sampler.THRESHOLD_VOCAB - 3, Sampler.THRESHOLD_VOCAB + 300)
+        // long rows, ascending like a real row's byte tokens, and with huge gaps
+        Gen<float[]> long_ = integers().between(Sampler.MAX_CANDIDATES - 3, Sampler.MAX_CANDIDATES + 300)
                 .zip(integers().all(), (vocab, seed) -> {
                     java.util.Random random = new java.util.Random(seed);
                     float[] logits = new float[vocab];
@@ -97,13 +98,28 @@ class SamplerProperties {
                     if (seed % 5 == 0) logits[random.nextInt(vocab)] = 3e4f;
                     return logits;
                 });
+        // long rows of a few values: thousands of ties at the k-th logit, so the threshold gives up for the heap
+        Gen<float[]> tied = integers().between(Sampler.MAX_CANDIDATES + 1, 3 * Sampler.MAX_CANDIDATES)
+                .zip(integers().all(), (vocab, seed) -> {
+                    java.util.Random random = new java.util.Random(seed);
+                    float[] logits = new float[vocab];
+                    for (int i = 0; i < vocab; i++) logits[i] = random.nextInt(2) * 0.75f;
+                    for (int n = 0; n < 3; n++) logits[random.nextInt(vocab)] = 2f; // a few above the ties
+                    return logits;
+                });
+        int[] heapRows = new int[1];
         Gen<SamplingParams> params = floats().between(0.05f, 3f).zip(integers().between(1, 50),
                 floats().between(0.01f, 1f).mix(Generate.constant(1f), 30),
                 floats().between(0f, 0.5f).mix(Generate.constant(0f), 30), SamplingParams::new);
-        qt().withFixedSeed(SEED).withExamples(4000).forAll(grid.mix(spread, 50).mix(long_, 10), params)
+        qt().withFixedSeed(SEED).withExamples(4000).forAll(grid.mix(spread, 50).mix(long_, 10).mix(tied, 5), params)
                 .assuming((logits, p) -> p.topK() < logits.length
                         && Arrays.stream(toDoubles(logits)).anyMatch(x -> x > Double.NEGATIVE_INFINITY))
                 .checkAssert((logits, p) -> {
+                    float max = (float) Arrays.stream(toDoubles(logits)).max().orElseThrow();
+                    if (max < Float.POSITIVE_INFINITY
+                            && Sampler.candidatesByThreshold(logits, 0, logits.length, p.topK(), max) == null) {
+                        heapRows[0]++;
+                    }
                     double[] sparse = new double[logits.length];
                     double[] dense = new double[logits.length];
                     Sampler.distribution(sparse, logits, 0, logits.length, p);
@@ -113,6 +129,7 @@ class SamplerProperties {
                                 p + " token " + i + " of " + logits.length + ": " + dense[i] + " vs " + sparse[i]);
                     }
                 });
+        assertTrue(heapRows[0] >= 30, "the heap took " + heapRows[0] + " rows");
     }
 
     /** sampleDistribution is distribution then sample: the same row bit for bit and the same token, for every route. */
