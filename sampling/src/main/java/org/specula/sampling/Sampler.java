@@ -192,20 +192,17 @@ public final class Sampler {
 
     /** The count best of the candidates' rank keys, best first, as token ids. */
     private static int[] bestFirst(long[] candidates, int count) {
-        long[] sorted = new long[candidates.length];
-        if (candidates.length <= RANK_SORT_MAX) {
-            RowScan.sortDistinctDescending(candidates, candidates.length, sorted);
-        } else { // ties left many candidates: m² comparisons would cost more than a sort
-            System.arraycopy(candidates, 0, sorted, 0, candidates.length);
-            Arrays.sort(sorted);
-            for (int i = 0, j = sorted.length - 1; i < j; i++, j--) {
-                long swap = sorted[i];
-                sorted[i] = sorted[j];
-                sorted[j] = swap;
-            }
-        }
+        int m = candidates.length;
         int[] top = new int[count];
-        for (int n = 0; n < count; n++) top[n] = ~(int) sorted[n];
+        if (m <= RANK_SORT_MAX) {
+            long[] sorted = new long[m];
+            RowScan.sortDistinctDescending(candidates, m, sorted);
+            for (int n = 0; n < count; n++) top[n] = ~(int) sorted[n];
+        } else { // ties left many candidates: m² comparisons would cost more than a sort
+            long[] sorted = Arrays.copyOf(candidates, m);
+            Arrays.sort(sorted);
+            for (int n = 0; n < count; n++) top[n] = ~(int) sorted[m - 1 - n];
+        }
         return top;
     }
 
