@@ -96,7 +96,10 @@ public final class SpeculativeSampling {
         return new Verdict(k, targetToken.applyAsInt(k), true);
     }
 
-    /** out = norm(max(0, targetProbs − draftProbs)) in double; a copy of targetProbs if that mass ≤ 1e-12. */
+    /**
+     * out = norm(max(0, targetProbs − draftProbs)) in double; a copy of targetProbs if that mass ≤ 1e-12. The plain
+     * statement of the residual: verify uses {@link #residualSample}, which a property test holds to the same bits.
+     */
     public static void residual(double[] out, double[] targetProbs, double[] draftProbs) {
         if (out.length != targetProbs.length || draftProbs.length != targetProbs.length) {
             throw new IllegalArgumentException("residual needs rows of one vocab size");

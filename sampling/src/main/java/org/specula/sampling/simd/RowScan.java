@@ -1,11 +1,12 @@
 package org.specula.sampling.simd;
 
 /**
- * Scans of a row of float logits for the sampler: its maximum, how many logits reach a threshold, and which. Every
- * result is exact (maxima and comparisons, no arithmetic), so the vector implementation and the scalar twin agree
- * on every row; the vector one, in {@link VectorRowScan}, is loaded by name when {@code jdk.incubator.vector} is
- * present and used once {@link Warmup} has seen it compiled. A row of 512 logits took 0.7 µs for its maximum and
- * 1.7 µs for a scalar top-k selection; in vectors a pass over it is some 32 instructions.
+ * Scans of a row of float logits for the sampler: its maximum, how many logits reach a threshold, and which; and an
+ * ordering of a few rank keys. Every result is exact (maxima, comparisons and counts, no arithmetic on the values),
+ * so the vector implementation and the scalar twin agree on every row; the vector one, in {@link VectorRowScan}, is
+ * loaded by name when {@code jdk.incubator.vector} is present and used once {@link Warmup} has seen it compiled. A
+ * row of 512 logits took 0.7 µs for its maximum and 1.7 µs for a scalar top-k selection; in vectors a pass over it
+ * is some 32 instructions.
  */
 public abstract class RowScan {
     static final String VECTOR_CLASS = "org.specula.sampling.simd.VectorRowScan";
