@@ -24,8 +24,9 @@ import java.util.Random;
  *     A/tensor/target/classes B/tensor/target/classes OUT IN COUNT ROWS[,ROWS...] THREADS
  * </pre>
  *
- * Prints, per block size, each build's median and best time over COUNT matrices of OUT×IN, the ratio of medians
- * and in how many rounds B beat A. COUNT × OUT × IN × 2 bytes larger than the caches measures from DRAM.
+ * Prints, per block size, each build's median and best time over COUNT matrices of OUT×IN (each multiplied REPEATS
+ * times a round, default 1), the ratio of medians and in how many rounds B beat A. COUNT × OUT × IN × 2 bytes larger
+ * than the caches measures from DRAM; one small matrix repeated measures in cache.
  */
 public final class PairedBuilds {
     private static final int ROUNDS = 12;
@@ -35,8 +36,8 @@ public final class PairedBuilds {
     }
 
     public static void main(String[] args) throws Throwable {
-        if (args.length != 7) {
-            System.err.println("usage: PairedBuilds CLASSES_A CLASSES_B OUT IN COUNT ROWS[,ROWS...] THREADS");
+        if (args.length != 7 && args.length != 8) {
+            System.err.println("usage: PairedBuilds CLASSES_A CLASSES_B OUT IN COUNT ROWS[,ROWS...] THREADS [REPEATS]");
             System.exit(2);
         }
         int out = Integer.parseInt(args[2]);
@@ -44,6 +45,7 @@ public final class PairedBuilds {
         int count = Integer.parseInt(args[4]);
         int[] rowsList = Arrays.stream(args[5].split(",")).mapToInt(Integer::parseInt).toArray();
         int threads = Integer.parseInt(args[6]);
+        int repeats = args.length == 8 ? Integer.parseInt(args[7]) : 1;
         int maxRows = Arrays.stream(rowsList).max().orElse(1);
         Arena arena = Arena.ofShared();
         MemorySegment[] weights = new MemorySegment[count];
@@ -85,8 +87,10 @@ public final class PairedBuilds {
                 for (int k = 0; k < 2; k++) {
                     int side = (round & 1) == 0 ? k : 1 - k;
                     long start = System.nanoTime();
-                    for (Object w : tensors[side]) {
-                        matmul[side].invoke(y, w, x, rows);
+                    for (int rep = 0; rep < repeats; rep++) {
+                        for (Object w : tensors[side]) {
+                            matmul[side].invoke(y, w, x, rows);
+                        }
                     }
                     if (round >= 0) {
                         nanos[side][round] = System.nanoTime() - start;

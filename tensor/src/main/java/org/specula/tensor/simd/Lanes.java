@@ -35,6 +35,17 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /** Weight rows per pass of the single-row (decode) kernel. */
     static final int DOT_ROWS = 8;
     /**
+     * Where the BF16 kernels' own activation arrays (x in {@link #blockOrder} or {@link #pairOrder}, widened weight
+     * rows) start: the index whose address is a multiple of 64 bytes when the JVM places objects on 64-byte
+     * boundaries ({@code -XX:ObjectAlignmentInBytes=64}, which the launcher passes), else 0. A float[]'s elements start
+     * 16 bytes after the object, so with the JVM's usual 8-byte placement every 64-byte vector load straddled two
+     * cache lines on 7 of 8 placements, and which one an array got changed with each process and garbage collection.
+     * Measured with PairedBuilds (BF16 960x960, 2 threads, rows 5, in cache): offsets 12 (aligned) / 8 / 0 / 4 took
+     * 0.86 / 0.95 / 1.03 / 1.05 of the time of the usual placement; the whole 360M-shape forward (4 alternated
+     * processes each, mean ms) T = 1 29.7 / 29.7, T = 5 40.2 / 39.0, T = 8 54.9 / 51.6 without / with.
+     */
+    static final int X_OFFSET = alignedOffset();
+    /**
      * Rows of at most this many weights take BF16 tiles whose loop runs while {@code j + span <= bound}. C2 does not
      * treat that as a counted loop: the segment bounds checks stay in the loop, cheap compares, instead of the
      * long-range-check loop nest it builds for {@code j < bound}, whose setup (a peeled iteration of bounds
@@ -45,6 +56,23 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
      * Twin methods rather than both loops in one: a tile method that big risks C2's inlining budget (see fold8).
      */
     static final int SHORT_ROW = 1024;
+    /** {@link #X_OFFSET}: from the JVM's object alignment and array header size, 0 when either is unknown. */
+    static int alignedOffset() {
+        try {
+            var vm = java.lang.management.ManagementFactory.getPlatformMXBean(
+                    com.sun.management.HotSpotDiagnosticMXBean.class);
+            int alignment = Integer.parseInt(vm.getVMOption("ObjectAlignmentInBytes").getValue());
+            if (alignment % 64 != 0) {
+                return 0;
+            }
+            int base = Boolean.parseBoolean(vm.getVMOption("UseCompactObjectHeaders").getValue()) ? 12
+                    : Boolean.parseBoolean(vm.getVMOption("UseCompressedClassPointers").getValue()) ? 16 : 20;
+            return (64 - base) / Float.BYTES;
+        } catch (RuntimeException | LinkageError e) { // not HotSpot, or an option it does not have
+            return 0;
+        }
+    }
+
     /** See {@link #widens}. */
     static final int WIDEN_ROWS = 32;
     static final int WIDEN_MAX_IN = 1024;
@@ -397,16 +425,16 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /**
-     * The activations in the order the BF16 kernels read them. Those kernels load each run of 2·lanes weights as lanes
-     * ints, each int a pair of neighbours, and take the even weights as {@code int << 16} and the odd ones as
-     * {@code int & 0xFFFF0000}: one operation per vector of weights where widening shorts took two (sign-extend, then
-     * shift), both on the ports the FMAs need. The activations must then be split the same way: for every run of
-     * 2·lanes floats of a row, its even-indexed floats and then its odd-indexed ones; the floats past
-     * {@link #pairBound} keep their place. Every BF16 kernel (decode, tiles, widened rows) uses this order, so the sum
-     * order of an output still does not depend on the path. Measured with {@link #blockOrder}, 2 threads, ns per FMA
-     * per thread on 2560x960 (L3): rows 5 0.53-0.58 -> 0.38-0.45, rows 1 1.34-1.39 -> 0.86-1.21; from DRAM
-     * (PairedBuilds, 148 matrices, B/A) rows 5 0.96, rows 1 0.95, rows 8 and 64 level; the whole 360M-shape forward
-     * (means of 6 alternated runs, noisy) T = 5 48.6 -> 46.8 ms, T = 64 464 -> 437 ms.
+     * The activations in the order the BF16 kernels read them, into dst from index {@link #X_OFFSET}. Those kernels
+     * load each run of 2·lanes weights as lanes ints, each int a pair of neighbours, and take the even weights as
+     * {@code int << 16} and the odd ones as {@code int & 0xFFFF0000}: one operation per vector of weights where
+     * widening shorts took two (sign-extend, then shift), both on the ports the FMAs need. The activations must then be
+     * split the same way: for every run of 2·lanes floats of a row, its even-indexed floats and then its odd-indexed
+     * ones; the floats past {@link #pairBound} keep their place. Every BF16 kernel (decode, tiles, widened rows) uses
+     * this order, so the sum order of an output still does not depend on the path. Measured with {@link #blockOrder}, 2
+     * threads, ns per FMA per thread on 2560x960 (L3): rows 5 0.53-0.58 -> 0.38-0.45, rows 1 1.34-1.39 -> 0.86-1.21;
+     * from DRAM (PairedBuilds, 148 matrices, B/A) rows 5 0.96, rows 1 0.95, rows 8 and 64 level; the whole 360M-shape
+     * forward (means of 6 alternated runs, noisy) T = 5 48.6 -> 46.8 ms, T = 64 464 -> 437 ms.
      */
     final void pairOrder(float[] x, int rows, int inDim, float[] dst) {
         int lanes = floats().length();
@@ -414,9 +442,9 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         for (int t = 0; t < rows; t++) {
             int row = t * inDim;
             for (int b = row; b < row + pairs; b += 2 * lanes) {
-                split(x, b, dst, b);
+                split(x, b, dst, X_OFFSET + b);
             }
-            System.arraycopy(x, row + pairs, dst, row + pairs, inDim - pairs);
+            System.arraycopy(x, row + pairs, dst, X_OFFSET + row + pairs, inDim - pairs);
         }
     }
 
@@ -433,11 +461,11 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     /**
      * The activations in the order the BF16 tiles read them: {@link #pairOrder}, and then, within each group of rows
      * one tile reads together ({@link #group}), the blocks of its rows side by side, so that the tile finds its rows'
-     * blocks a fixed distance apart and walks one sequential stream with one index (row t + k of the group starting
-     * at row t: block j at {@code t·inDim + j·g + k·2·lanes}). The tails (the floats past {@link #pairBound}) follow
-     * the group's blocks, row after row. With one row this is {@link #pairOrder}. A 4×5 tile that kept five row
-     * offsets spilled them and recomputed them on every iteration; interleaving all rows instead of each group put
-     * 16 rows' blocks 2 KiB apart, where they shared a few L1 sets.
+     * blocks a fixed distance apart and walks one sequential stream with one index (row t + k of the group starting at
+     * row t: block j at {@code t·inDim + j·g + k·2·lanes}, after {@link #X_OFFSET}). The tails (the floats past {@link
+     * #pairBound}) follow the group's blocks, row after row. With one row this is {@link #pairOrder}. A 4×5 tile that
+     * kept five row offsets spilled them and recomputed them on every iteration; interleaving all rows instead of each
+     * group put 16 rows' blocks 2 KiB apart, where they shared a few L1 sets.
      */
     final void blockOrder(float[] x, int rows, int inDim, float[] dst) {
         int span = 2 * floats().length();
@@ -449,9 +477,9 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
             for (int k = 0; k < g; k++) {
                 int row = (t + k) * inDim;
                 for (int j = 0; j < pairs; j += span) {
-                    split(x, row + j, dst, base + j * g + k * span);
+                    split(x, row + j, dst, X_OFFSET + base + j * g + k * span);
                 }
-                System.arraycopy(x, row + pairs, dst, base + pairs * g + k * rest, rest);
+                System.arraycopy(x, row + pairs, dst, X_OFFSET + base + pairs * g + k * rest, rest);
             }
             t += g;
         }
@@ -562,18 +590,19 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
      */
     final void matmul(float[] out, MemorySegment w, int kind, float[] x, int rows, int outDim, int inDim,
                       int dFrom, int dTo, int part, int parts, float[] scratch, float[] wide) {
-        if (widens(rows, kind, inDim)) { // wide holds TILE_D * inDim floats; BF16 x is in pairOrder
+        if (widens(rows, kind, inDim)) { // wide holds X_OFFSET + TILE_D * inDim floats; BF16 x is in pairOrder
+            int xOff = kind == BF16 ? X_OFFSET : 0; // F16 x is the caller's array
             int run = (dTo - dFrom + TILE_D - 1) / TILE_D;
             int dLast = dTo - 1;
             int vectors = kind == BF16 ? pairBound(inDim) : floats().loopBound(inDim); // where the scalar tail starts
             for (int r = share(run, part, parts), rEnd = share(run, part + 1, parts); r < rEnd; r++) {
                 int d = dFrom + r;
                 for (int k = 0; k < TILE_D; k++) {
-                    widen(w, kind, Math.min(d + k * run, dLast), inDim, wide, k * inDim);
+                    widen(w, kind, Math.min(d + k * run, dLast), inDim, wide, X_OFFSET + k * inDim);
                 }
                 for (int t = 0; t < rows; t += 4) {
-                    tile4x4Wide(out, wide, x, outDim, inDim, d, dLast, run, t, Math.min(t + 3, rows - 1), vectors,
-                            scratch);
+                    tile4x4Wide(out, wide, x, xOff, outDim, inDim, d, dLast, run, t, Math.min(t + 3, rows - 1),
+                            vectors, scratch);
                 }
             }
             return;
@@ -801,8 +830,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         // A whole 64-byte line of each row per iteration (at 512 bits) as int pairs; the conversion is spelled out:
         // through a helper this loop crossed C2's inlining budget and ran 3-4x slower with boxed vectors.
         for (; j + 2 * step <= bound; j += 2 * step) {
-            FloatVector v = FloatVector.fromArray(sp, x, j);
-            FloatVector v2 = FloatVector.fromArray(sp, x, j + step);
+            FloatVector v = FloatVector.fromArray(sp, x, X_OFFSET + j);
+            FloatVector v2 = FloatVector.fromArray(sp, x, X_OFFSET + j + step);
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             a0 = p0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(v, a0);
             a0 = p0.lanewise(VectorOperators.AND, 0xFFFF0000).reinterpretAsFloats().fma(v2, a0);
@@ -840,14 +869,14 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         fold8(scratch, 0);
         // written last to first: a clamped row index repeats dLast, and its value is the same either way
         if (bound < inDim) { // columns past the last pair of vectors (pairBound): inDim not a multiple of 2 lanes
-            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w7, x, 0, bound, inDim);
-            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], BF16, w, w6, x, 0, bound, inDim);
-            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], BF16, w, w5, x, 0, bound, inDim);
-            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], BF16, w, w4, x, 0, bound, inDim);
-            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], BF16, w, w3, x, 0, bound, inDim);
-            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], BF16, w, w2, x, 0, bound, inDim);
-            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w1, x, 0, bound, inDim);
-            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, 0, bound, inDim);
+            scratch[sumAt8(7)] = tail(scratch[sumAt8(7)], BF16, w, w7, x, X_OFFSET, bound, inDim);
+            scratch[sumAt8(6)] = tail(scratch[sumAt8(6)], BF16, w, w6, x, X_OFFSET, bound, inDim);
+            scratch[sumAt8(5)] = tail(scratch[sumAt8(5)], BF16, w, w5, x, X_OFFSET, bound, inDim);
+            scratch[sumAt8(4)] = tail(scratch[sumAt8(4)], BF16, w, w4, x, X_OFFSET, bound, inDim);
+            scratch[sumAt8(3)] = tail(scratch[sumAt8(3)], BF16, w, w3, x, X_OFFSET, bound, inDim);
+            scratch[sumAt8(2)] = tail(scratch[sumAt8(2)], BF16, w, w2, x, X_OFFSET, bound, inDim);
+            scratch[sumAt8(1)] = tail(scratch[sumAt8(1)], BF16, w, w1, x, X_OFFSET, bound, inDim);
+            scratch[sumAt8(0)] = tail(scratch[sumAt8(0)], BF16, w, w0, x, X_OFFSET, bound, inDim);
         }
         out[Math.min(d + 7 * stride, dLast)] = scratch[sumAt8(7)];
         out[Math.min(d + 6 * stride, dLast)] = scratch[sumAt8(6)];
@@ -1055,7 +1084,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int group = 2; // activation rows t .. t + 1: one group of blockOrder
         int bound = pairBound(inDim);
         int rest = inDim - bound; // each activation row's tail, after the group's blocks
-        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x0 = X_OFFSET + t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         VectorSpecies<Float> sp = floats();
         FloatVector z = FloatVector.zero(sp);
@@ -1067,7 +1096,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
         int next = group * span; // from one block to the next
-        for (int j = 0, b = t * inDim; j < bound; j += span, b += next) {
+        for (int j = 0, b = X_OFFSET + t * inDim; j < bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1145,7 +1174,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int group = 2; // activation rows t .. t + 1: one group of blockOrder
         int bound = pairBound(inDim);
         int rest = inDim - bound; // each activation row's tail, after the group's blocks
-        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x0 = X_OFFSET + t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         VectorSpecies<Float> sp = floats();
         FloatVector z = FloatVector.zero(sp);
@@ -1157,7 +1186,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
         int next = group * span; // from one block to the next
-        for (int j = 0, b = t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1446,7 +1475,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int group = 5; // activation rows t .. t + 4: one group of blockOrder
         int bound = pairBound(inDim);
         int rest = inDim - bound; // each activation row's tail, after the group's blocks
-        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x0 = X_OFFSET + t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         int x2 = x1 + rest;
         int x3 = x2 + rest;
@@ -1461,7 +1490,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
         int next = group * span; // from one block to the next
-        for (int j = 0, b = t * inDim; j < bound; j += span, b += next) {
+        for (int j = 0, b = X_OFFSET + t * inDim; j < bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1611,7 +1640,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int group = 3; // activation rows t .. t + 2: one group of blockOrder
         int bound = pairBound(inDim);
         int rest = inDim - bound; // each activation row's tail, after the group's blocks
-        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x0 = X_OFFSET + t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         int x2 = x1 + rest;
         VectorSpecies<Float> sp = floats();
@@ -1624,7 +1653,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
         int next = group * span; // from one block to the next
-        for (int j = 0, b = t * inDim; j < bound; j += span, b += next) {
+        for (int j = 0, b = X_OFFSET + t * inDim; j < bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1726,7 +1755,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int group = 3; // activation rows t .. t + 2: one group of blockOrder
         int bound = pairBound(inDim);
         int rest = inDim - bound; // each activation row's tail, after the group's blocks
-        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x0 = X_OFFSET + t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         int x2 = x1 + rest;
         VectorSpecies<Float> sp = floats();
@@ -1739,7 +1768,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
         int next = group * span; // from one block to the next
-        for (int j = 0, b = t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1841,7 +1870,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int group = 5; // activation rows t .. t + 4: one group of blockOrder
         int bound = pairBound(inDim);
         int rest = inDim - bound; // each activation row's tail, after the group's blocks
-        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x0 = X_OFFSET + t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + rest;
         int x2 = x1 + rest;
         int x3 = x2 + rest;
@@ -1856,7 +1885,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
         int next = group * span; // from one block to the next
-        for (int j = 0, b = t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -2251,24 +2280,25 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
     }
 
     /**
-     * Weight rows d + k·stride (k &lt; 4, clamped to dEnd), already widened to floats in wide[k·inDim ..], ×
-     * activation rows t .. t+3 (clamped to tLast). The same fused multiply-adds in the same order as every other path.
+     * Weight rows d + k·stride (k &lt; 4, clamped to dEnd), already widened to floats in wide[X_OFFSET + k·inDim ..], ×
+     * activation rows t .. t+3 (clamped to tLast) of x from index xOff. The same fused multiply-adds in the same order
+     * as every other path.
      */
-    private void tile4x4Wide(float[] out, float[] wide, float[] x, int outDim, int inDim, int d, int dEnd, int stride,
-                             int t, int tLast, int bound, float[] scratch) {
+    private void tile4x4Wide(float[] out, float[] wide, float[] x, int xOff, int outDim, int inDim, int d, int dEnd,
+                             int stride, int t, int tLast, int bound, float[] scratch) {
         int dLast = Math.min(d + 3 * stride, dEnd); // the 4th weight row
         int d0 = d;
         int d1 = Math.min(d + stride, dEnd);
         int d2 = Math.min(d + 2 * stride, dEnd);
         int d3 = dLast;
-        int w0 = 0;
-        int w1 = inDim;
-        int w2 = 2 * inDim;
-        int w3 = 3 * inDim;
-        int x0 = t * inDim;
-        int x1 = Math.min(t + 1, tLast) * inDim;
-        int x2 = Math.min(t + 2, tLast) * inDim;
-        int x3 = tLast * inDim;
+        int w0 = X_OFFSET;
+        int w1 = X_OFFSET + inDim;
+        int w2 = X_OFFSET + 2 * inDim;
+        int w3 = X_OFFSET + 3 * inDim;
+        int x0 = xOff + t * inDim;
+        int x1 = xOff + Math.min(t + 1, tLast) * inDim;
+        int x2 = xOff + Math.min(t + 2, tLast) * inDim;
+        int x3 = xOff + tLast * inDim;
         VectorSpecies<Float> sp = floats();
         FloatVector z = FloatVector.zero(sp);
         FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
@@ -2409,7 +2439,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int group = tLast - t + 1; // activation rows t .. tLast: one group of blockOrder
         int bound = pairBound(inDim);
         int rest = inDim - bound; // each activation row's tail, after the group's blocks
-        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x0 = X_OFFSET + t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + (Math.min(t + 1, tLast) - t) * rest;
         int x2 = x0 + (Math.min(t + 2, tLast) - t) * rest;
         int x3 = x0 + (tLast - t) * rest;
@@ -2426,7 +2456,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int r1 = (Math.min(t + 1, tLast) - t) * span; // activation rows past tLast repeat it
         int r2 = (Math.min(t + 2, tLast) - t) * span;
         int r3 = (tLast - t) * span;
-        for (int j = 0, b = t * inDim; j < bound; j += span, b += next) {
+        for (int j = 0, b = X_OFFSET + t * inDim; j < bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -2554,7 +2584,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int group = tLast - t + 1; // activation rows t .. tLast: one group of blockOrder
         int bound = pairBound(inDim);
         int rest = inDim - bound; // each activation row's tail, after the group's blocks
-        int x0 = t * inDim + bound * group - bound; // where the tail of row t would start at column 0
+        int x0 = X_OFFSET + t * inDim + bound * group - bound; // where the tail of row t would start at column 0
         int x1 = x0 + (Math.min(t + 1, tLast) - t) * rest;
         int x2 = x0 + (Math.min(t + 2, tLast) - t) * rest;
         int x3 = x0 + (tLast - t) * rest;
@@ -2571,7 +2601,7 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int r1 = (Math.min(t + 1, tLast) - t) * span; // activation rows past tLast repeat it
         int r2 = (Math.min(t + 2, tLast) - t) * span;
         int r3 = (tLast - t) * span;
-        for (int j = 0, b = t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);

@@ -135,8 +135,8 @@ public final class SimdKernels implements Kernels {
      * widens weight rows, {@link Lanes#blockOrder} where tiles read the weights.
      */
     private float[] bf16Order(float[] x, int rows, int inDim) {
-        if (pairs.length < rows * inDim) {
-            pairs = new float[rows * inDim];
+        if (pairs.length < Lanes.X_OFFSET + rows * inDim) {
+            pairs = new float[Lanes.X_OFFSET + rows * inDim];
         }
         if (Lanes.widens(rows, Lanes.BF16, inDim)) {
             lanes.pairOrder(x, rows, inDim, pairs);
@@ -155,8 +155,8 @@ public final class SimdKernels implements Kernels {
             return null;
         }
         float[] a = wide[chunk];
-        if (a.length < Lanes.TILE_D * inDim) {
-            a = new float[Lanes.TILE_D * inDim];
+        if (a.length < Lanes.X_OFFSET + Lanes.TILE_D * inDim) {
+            a = new float[Lanes.X_OFFSET + Lanes.TILE_D * inDim];
             wide[chunk] = a;
         }
         return a;
