@@ -68,9 +68,9 @@ final class BenchCommand implements Main.Command {
         }
         long seed = a.has("seed") ? a.longValue("seed", 0) : 1234;
         try (Kernels kernels = CommonOptions.kernels(a);
-             ModelSession target = new ModelSession(a.folder("model"), kernels, !a.has("no-mmap"));
+             ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
-                     ? new ModelSession(a.folder("draft"), kernels, !a.has("no-mmap")) : null) {
+                     ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
             int vocab = target.model.config().vocabSize();
             int[] prompt = a.has("prompt") ? target.tokenizer().encode(a.required("prompt"), true)
                     : a.has("prompt-ids") ? a.ids("prompt-ids")

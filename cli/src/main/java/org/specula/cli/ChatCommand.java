@@ -53,8 +53,8 @@ final class ChatCommand implements Main.Command {
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
         try (Kernels kernels = CommonOptions.kernels(a);
-             ModelSession target = new ModelSession(a.folder("model"), kernels, !a.has("no-mmap"));
-             ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels, !a.has("no-mmap"))
+             ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
+             ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a))
                      : null) {
             Tokenizer tokenizer = target.tokenizer();
             ChatTemplate template = template(a, tokenizer);

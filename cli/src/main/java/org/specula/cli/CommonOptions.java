@@ -1,9 +1,11 @@
 package org.specula.cli;
 
 import org.apache.commons.cli.Options;
+import org.specula.loader.ModelFolder;
 import org.specula.sampling.SamplingParams;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.KernelsFactory;
+import org.specula.tensor.SpeculaException;
 
 /** Options shared by the commands that run a model. */
 final class CommonOptions {
@@ -14,7 +16,10 @@ final class CommonOptions {
         o.addOption(Args.value("t", "threads", "N", "worker threads (default: available processors)"));
         o.addOption(Args.value(null, "context", "N", "KV cache length (default: min(max_position_embeddings, 4096))"));
         o.addOption(Args.value(null, "kernels", "NAME", "auto (SIMD when available), simd or scalar (default auto)"));
-        o.addOption(Args.flag(null, "no-mmap", "copy weights into memory (huge pages advised) instead of mapping"));
+        o.addOption(Args.flag(null, "no-mmap",
+                "copy weights into memory (huge pages advised, 64-byte aligned) instead of mapping"));
+        o.addOption(Args.flag(null, "mmap", "map weights even from files whose tensors are not 64-byte aligned "
+                + "(default: map aligned files, copy the others)"));
     }
 
     static void addSampling(Options o) {
@@ -24,6 +29,15 @@ final class CommonOptions {
         o.addOption(Args.value(null, "min-p", "P",
                 "drop tokens below P x the top probability, 0 = off (default 0.05)"));
         o.addOption(Args.value(null, "seed", "N", "random seed (default: random, printed in the statistics)"));
+    }
+
+    /** --mmap, --no-mmap or neither (map the files whose tensors are 64-byte aligned, copy the others). */
+    static ModelFolder.Weights weights(Args a) {
+        if (a.has("mmap") && a.has("no-mmap")) {
+            throw new SpeculaException("--mmap and --no-mmap contradict each other; give at most one");
+        }
+        return a.has("mmap") ? ModelFolder.Weights.MAP
+                : a.has("no-mmap") ? ModelFolder.Weights.COPY : ModelFolder.Weights.AUTO;
     }
 
     static Kernels kernels(Args a) {

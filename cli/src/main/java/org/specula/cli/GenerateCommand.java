@@ -62,9 +62,9 @@ final class GenerateCommand implements Main.Command {
         long seed = CommonOptions.seed(a);
         boolean json = a.has("json");
         try (Kernels kernels = CommonOptions.kernels(a);
-             ModelSession target = new ModelSession(a.folder("model"), kernels, !a.has("no-mmap"));
+             ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
-                     ? new ModelSession(a.folder("draft"), kernels, !a.has("no-mmap")) : null) {
+                     ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
             Tokenizer tokenizer = target.tokenizer();
             Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params);
             int[] stopIds = target.model.config().eosIds();

@@ -13,8 +13,8 @@ final class ModelSession implements AutoCloseable {
     final Llama model;
     private Tokenizer tokenizer;
 
-    ModelSession(Path dir, Kernels kernels, boolean mmap) {
-        this.folder = ModelFolder.open(dir, mmap);
+    ModelSession(Path dir, Kernels kernels, ModelFolder.Weights weights) {
+        this.folder = ModelFolder.open(dir, weights);
         try {
             this.model = Llama.load(folder, kernels);
         } catch (RuntimeException e) {

@@ -44,7 +44,7 @@ final class ScoreCommand implements Main.Command {
             throw new SpeculaException("give exactly one of --ids 1,2,3 or --text TEXT");
         }
         try (Kernels kernels = CommonOptions.kernels(a);
-             ModelSession session = new ModelSession(a.folder("model"), kernels, !a.has("no-mmap"))) {
+             ModelSession session = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a))) {
             int[] ids = a.has("ids") ? a.ids("ids") : session.tokenizer().encode(a.required("text"), true);
             int vocab = session.model.config().vocabSize();
             int context = Math.max(session.context(a), Math.min(ids.length, session.model.config().maxPositions()));

@@ -227,6 +227,12 @@ class CliTest {
         assertEquals(0, copied.code(), copied.err());
         assertEquals(Json.parseObject(mapped.out().strip(), "a").get("generated_ids"),
                 Json.parseObject(copied.out().strip(), "b").get("generated_ids"));
+        Result forced = run("generate", "-m", model(), "-p", "Once upon a time", "--temperature", "0", "-n", "30",
+                "--json", "--mmap");
+        assertEquals(0, forced.code(), forced.err());
+        assertEquals(Json.parseObject(mapped.out().strip(), "a").get("generated_ids"),
+                Json.parseObject(forced.out().strip(), "c").get("generated_ids"));
+        assertUserError(run("generate", "-m", model(), "-p", "x", "--mmap", "--no-mmap"), "--mmap", "--no-mmap");
     }
 
     @Test

@@ -19,6 +19,12 @@ import java.nio.file.StandardOpenOption;
  * --no-mmap: reads a file into anonymous memory aligned to 2 MiB and, where the OS offers it, advises transparent
  * huge pages (Linux madvise MADV_HUGEPAGE), so weight streaming suffers fewer TLB misses than a 4 KiB page-cache
  * mapping. The advice is best effort: without it the copy still works.
+ * <p>
+ * The file is placed so that its safetensors data section starts on a 64-byte boundary: every tensor whose offset in
+ * the section is a multiple of 64 bytes (all of them in the usual shapes) then gives the kernels whole-line vector
+ * loads. A mapping cannot do this: it keeps the file's own placement, which the Hugging Face writer pads only to 8
+ * bytes. Measured on the 360M shape (its data section at 24 mod 64), {@code bench} in alternated processes,
+ * aligned against unaligned file: verify(5)/decode(1) 1.22-1.25 against 1.28, verify(8) 1.57-1.65 against 1.70-1.72.
  */
 final class AnonymousCopy {
     private static final long HUGE_PAGE = 2L * 1024 * 1024;
@@ -43,16 +49,21 @@ final class AnonymousCopy {
         }
     }
 
+    /** Alignment of the copy's safetensors data section. */
+    static final int DATA_ALIGNMENT = 64;
+
     static MemorySegment read(Path path, Arena arena) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
-            long rounded = Math.max(HUGE_PAGE, (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+            long shift = shift(channel, size);
+            long rounded = Math.max(HUGE_PAGE, (shift + size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
             MemorySegment memory = arena.allocate(rounded, HUGE_PAGE);
             adviseHugePages(memory);
+            MemorySegment file = memory.asSlice(shift, size);
             long done = 0;
             while (done < size) {
                 long chunk = Math.min(size - done, 1L << 30);
-                ByteBuffer buffer = memory.asSlice(done, chunk).asByteBuffer();
+                ByteBuffer buffer = file.asSlice(done, chunk).asByteBuffer();
                 while (buffer.hasRemaining()) {
                     if (channel.read(buffer, done + buffer.position()) < 0) {
                         throw new SpeculaException(path + ": file shrank while reading; try again");
@@ -60,12 +71,30 @@ final class AnonymousCopy {
                 }
                 done += chunk;
             }
-            return memory.asSlice(0, size);
+            return file;
         } catch (NoSuchFileException e) {
             throw new SpeculaException(path + ": file not found");
         } catch (IOException e) {
             throw new SpeculaException(path + ": cannot read (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * Where in the copy the file starts so that its data section (after the 8-byte length and the header) starts on a
+     * {@link #DATA_ALIGNMENT} boundary; 0 when the file is too short to say (the parser then reports it).
+     */
+    static long shift(FileChannel channel, long size) throws IOException {
+        if (size < 8) {
+            return 0;
+        }
+        ByteBuffer length = ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        while (length.hasRemaining()) {
+            if (channel.read(length, length.position()) < 0) {
+                return 0;
+            }
+        }
+        long dataStart = 8 + length.getLong(0);
+        return Math.floorMod(-dataStart, (long) DATA_ALIGNMENT);
     }
 
     private static void adviseHugePages(MemorySegment memory) {

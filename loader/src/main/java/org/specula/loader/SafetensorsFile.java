@@ -57,6 +57,22 @@ public final class SafetensorsFile {
         return parse(path, mapping);
     }
 
+    /**
+     * Whether a mapping of {@code path} puts its data section, and so its tensors (at offsets that are multiples of
+     * 64 bytes in the usual shapes), on 64-byte boundaries: the 8-byte header length plus the header is a multiple of
+     * 64. The Hugging Face writer pads the header to 8 bytes only, so most files are not; a {@link #copy} always is.
+     * Measured on the 360M shape (data at 24 mod 64), {@code bench} in alternated processes, mapped against copied:
+     * verify(5)/decode(1) 1.29-1.36 against 1.24-1.26, the oracle-proposer speedup at k = 4 2.54-2.56x against
+     * 2.71-2.80x; decode alike. True when the length cannot be read: the parser then says what is wrong.
+     */
+    public static boolean dataAligned(Path path) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            return AnonymousCopy.shift(channel, channel.size()) == 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     /** Reads {@code path} into anonymous memory of {@code arena} (huge pages advised) instead of mapping it. */
     public static SafetensorsFile copy(Path path, Arena arena) {
         return parse(path, AnonymousCopy.read(path, arena));

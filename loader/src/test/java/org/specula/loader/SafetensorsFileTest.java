@@ -75,6 +75,22 @@ class SafetensorsFileTest {
         }
     }
 
+    /** The copy puts the data section on a 64-byte boundary whatever the header length (the kernels' whole lines). */
+    @Test
+    void copyModeAlignsTheDataSectionTo64Bytes() throws IOException {
+        for (int pad = 0; pad < 70; pad += 3) {
+            Path p = file("{\"a\":{\"dtype\":\"F32\",\"shape\":[16],\"data_offsets\":[0,64]}," + " ".repeat(pad)
+                    + "\"b\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[64,68]}}", 68);
+            try (Arena arena = Arena.ofConfined()) {
+                SafetensorsFile f = SafetensorsFile.copy(p, arena);
+                Tensor a = f.tensors().get("a");
+                assertEquals(0, a.data().address() % 64, "header padded by " + pad);
+                assertEquals(0, f.tensors().get("b").data().address() % 64, "header padded by " + pad);
+                assertEquals(15.5f, a.toFloatArray()[15]);
+            }
+        }
+    }
+
     @Test
     void truncatedFile() throws IOException {
         Path p = dir.resolve("model.safetensors");
