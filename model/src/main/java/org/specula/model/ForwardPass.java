@@ -3,6 +3,7 @@ package org.specula.model;
 import org.specula.loader.LlamaConfig;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
+import org.specula.tensor.Tensor;
 
 import java.util.Arrays;
 
@@ -53,6 +54,11 @@ public final class ForwardPass {
     private final float[] up;      // [B][hidden]
     private final float[] att;     // [nHeads][context] scores scratch
     private final float[] logits;  // [B][vocab]
+    // Matrices that read the same input, as one kernel call each: per layer {wq, wk, wv} and {wGate, wUp}.
+    private final Tensor[][] qkv;
+    private final Tensor[][] gateUp;
+    private final float[][] qkvOut;
+    private final float[][] gateUpOut;
 
     ForwardPass(Llama model, int context) {
         this.model = model;
@@ -88,6 +94,15 @@ public final class ForwardPass {
         up = new float[b * c.intermediateSize()];
         att = new float[c.numHeads() * context];
         logits = new float[b * c.vocabSize()];
+        qkv = new Tensor[model.layers.length][];
+        gateUp = new Tensor[model.layers.length][];
+        for (int l = 0; l < model.layers.length; l++) {
+            Llama.Layer layer = model.layers[l];
+            qkv[l] = new Tensor[]{layer.wq(), layer.wk(), layer.wv()};
+            gateUp[l] = new Tensor[]{layer.wGate(), layer.wUp()};
+        }
+        qkvOut = new float[][]{q, kNew, vNew};
+        gateUpOut = new float[][]{gate, up};
     }
 
     public Llama model() {
@@ -173,9 +188,7 @@ public final class ForwardPass {
             Llama.Layer layer = model.layers[l];
             // attention: xb = rmsnorm(x); q, k, v = xb · Wq,k,vᵀ; RoPE; append k, v; attend; x += attOut · Woᵀ
             k.rmsnorm(xb, x, layer.attnNorm(), rows, dim, eps);
-            k.matmul(q, layer.wq(), xb, rows);
-            k.matmul(kNew, layer.wk(), xb, rows);
-            k.matmul(vNew, layer.wv(), xb, rows);
+            k.matmul(qkvOut, qkv[l], xb, rows); // q, kNew, vNew
             k.ropeInPlace(q, rows, c.numHeads(), c.headDim(), pos, ropeCos, ropeSin);
             k.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), pos, ropeCos, ropeSin);
             cache.putKeys(l, pos, kNew, rows);
@@ -186,8 +199,7 @@ public final class ForwardPass {
             k.addInPlace(x, proj, rows * dim);
             // feed-forward: xb = rmsnorm(x); x += (silu(xb · Wgateᵀ) ⊙ (xb · Wupᵀ)) · Wdownᵀ
             k.rmsnorm(xb, x, layer.ffnNorm(), rows, dim, eps);
-            k.matmul(gate, layer.wGate(), xb, rows);
-            k.matmul(up, layer.wUp(), xb, rows);
+            k.matmul(gateUpOut, gateUp[l], xb, rows); // gate, up
             k.swigluInPlace(gate, up, rows * hidden);
             k.matmul(proj, layer.wDown(), gate, rows);
             k.addInPlace(x, proj, rows * dim);

@@ -19,6 +19,17 @@ public interface Kernels extends AutoCloseable {
     /** out[t][d] = Σ_j w[d][j] · x[t][j] for t &lt; rows; w is [outDim][inDim], x is [rows][inDim], out [rows][outDim]. */
     void matmul(float[] out, Tensor w, float[] x, int rows);
 
+    /**
+     * {@link #matmul}{@code (out[i], w[i], x, rows)} for every i: several matrices with the same inDim applied to the
+     * same activations (a layer's query, key and value projections; gate and up), with the same bits as the separate
+     * calls. A backend may run them as one job.
+     */
+    default void matmul(float[][] out, Tensor[] w, float[] x, int rows) {
+        for (int i = 0; i < w.length; i++) {
+            matmul(out[i], w[i], x, rows);
+        }
+    }
+
     /** out[t][i] = x[t][i] / sqrt(mean(x[t]²) + eps) · weight[i] for t &lt; rows; x, out are [rows][n]; may alias. */
     void rmsnorm(float[] out, float[] x, float[] weight, int rows, int n, float eps);
 

@@ -167,6 +167,54 @@ public abstract class KernelsContractTest {
         }
     }
 
+    /**
+     * Several matrices over the same input in one call give the bits of separate calls: stacked row counts that are
+     * and are not multiples of the tile height, above and below the parallel threshold, every dtype and block size,
+     * and a mixed-dtype call (run matrix by matrix).
+     */
+    @Test
+    void stackedMatmulEqualsSeparateCalls() {
+        Random random = new Random(19);
+        int[][] outDims = {{960 / 8, 320 / 8, 320 / 8}, {257, 13, 101}, {3, 1}, {64}, {48, 40}};
+        for (int inDim : new int[] {96, 1000, 2100}) {
+            for (DType dtype : WEIGHT_TYPES) {
+                for (int[] dims : outDims) {
+                    Tensor[] w = new Tensor[dims.length];
+                    for (int i = 0; i < dims.length; i++) {
+                        w[i] = weights(random, dtype, dims[i], inDim, i % 2);
+                    }
+                    assertStackedEqualsSeparate(w, randoms(random, MAX_ROWS * inDim, 1f), inDim);
+                }
+            }
+            Tensor[] mixed = {weights(random, DType.BF16, 40, inDim, 0), weights(random, DType.F32, 24, inDim, 1)};
+            assertStackedEqualsSeparate(mixed, randoms(random, MAX_ROWS * inDim, 1f), inDim);
+        }
+    }
+
+    private void assertStackedEqualsSeparate(Tensor[] w, float[] x, int inDim) {
+        for (int rows : new int[] {1, 5, 8, 33}) {
+            float[][] stacked = new float[w.length][];
+            float[][] separate = new float[w.length][];
+            for (int i = 0; i < w.length; i++) {
+                int outDim = w[i].dim(0);
+                stacked[i] = new float[rows * outDim];
+                java.util.Arrays.fill(stacked[i], Float.NaN); // an output the call skips stays NaN and fails
+                separate[i] = new float[rows * outDim];
+                kernels.matmul(separate[i], w[i], x, rows);
+            }
+            kernels.matmul(stacked, w, x, rows);
+            for (int i = 0; i < w.length; i++) {
+                for (int e = 0; e < separate[i].length; e++) {
+                    if (Float.floatToRawIntBits(stacked[i][e]) != Float.floatToRawIntBits(separate[i][e])) {
+                        fail(backend() + ": stacked matmul " + w[i] + " (matrix " + i + " of " + w.length + ", "
+                                + inDim + " wide) rows " + rows + " differs at " + e + ": " + stacked[i][e]
+                                + " vs " + separate[i][e]);
+                    }
+                }
+            }
+        }
+    }
+
     /** Every finite and special F16 pattern converts exactly (checked through matmul with x = ones). */
     @Test
     void matmulConvertsEveryF16Pattern() {
