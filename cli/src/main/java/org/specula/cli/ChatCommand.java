@@ -54,8 +54,8 @@ final class ChatCommand implements Main.Command {
         long seed = CommonOptions.seed(a);
         try (Kernels kernels = CommonOptions.kernels(a);
              ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
-             ModelSession draft = a.has("draft") ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a))
-                     : null) {
+             ModelSession draft = a.has("draft")
+                     ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
             Tokenizer tokenizer = target.tokenizer();
             ChatTemplate template = template(a, tokenizer);
             Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params);

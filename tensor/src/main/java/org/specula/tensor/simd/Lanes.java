@@ -1186,7 +1186,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
         int next = group * span; // from one block to the next
-        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        // not a counted loop: see SHORT_ROW
+        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1768,7 +1769,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
         int next = group * span; // from one block to the next
-        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        // not a counted loop: see SHORT_ROW
+        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -1885,7 +1887,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int step = sp.length();
         int span = 2 * step; // floats of one activation row in one block
         int next = group * span; // from one block to the next
-        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        // not a counted loop: see SHORT_ROW
+        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
@@ -2601,7 +2604,8 @@ abstract sealed class Lanes permits Lanes.W128, Lanes.W256, Lanes.W512 {
         int r1 = (Math.min(t + 1, tLast) - t) * span; // activation rows past tLast repeat it
         int r2 = (Math.min(t + 2, tLast) - t) * span;
         int r3 = (tLast - t) * span;
-        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) { // not a counted loop: see SHORT_ROW
+        // not a counted loop: see SHORT_ROW
+        for (int j = 0, b = X_OFFSET + t * inDim; j + span <= bound; j += span, b += next) {
             IntVector p0 = IntVector.fromMemorySegment(is, w, (w0 + j) * 2, LE);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, LE);
             IntVector p2 = IntVector.fromMemorySegment(is, w, (w2 + j) * 2, LE);
