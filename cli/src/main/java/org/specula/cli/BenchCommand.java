@@ -14,17 +14,28 @@ import org.specula.speculative.SpeculativeDecoder;
 import org.specula.speculative.StopCondition;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
+import org.specula.tensor.Tensor;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /**
  * {@code specula bench}: prompt and decode tokens/s, the cost of a block forward of T tokens relative to one
  * (verify(T)/decode(1)), and with --draft or --oracle-acceptance plain vs speculative tokens/s measured in the
- * same run. Prompts are seeded random token ids, so any model folder works, tokenizer or not.
+ * same run. Prompts are seeded random token ids, so any model folder works, tokenizer or not. Beside them, what the
+ * machine offers: memory read bandwidth ({@link Bandwidth}, for decode) and the FMA peak at the kernels' vector width
+ * ({@code org.specula.cli.simd.FmaPeak}, for the prompt), with the CPU's name and the vector width, so every figure
+ * says where it came from.
  */
 final class BenchCommand implements Main.Command {
     static final int[] VERIFY_SIZES = {1, 2, 3, 5, 8, 16};
@@ -47,7 +58,7 @@ final class BenchCommand implements Main.Command {
         o.addOption(Args.value(null, "prompt-ids", "IDS", "use these token ids as the prompt"));
         o.addOption(Args.value(null, "repeats", "N", "timed repetitions, best kept (default 3)"));
         o.addOption(Args.flag(null, "json", "print one JSON object"));
-        o.addOption(Args.flag(null, "no-bandwidth", "skip measuring the machine's memory read bandwidth"));
+        o.addOption(Args.flag(null, "no-bandwidth", "skip measuring the machine's memory read bandwidth and FMA peak"));
         CommonOptions.addSampling(o);
         CommonOptions.addRuntime(o);
         Args a = Args.parse("bench", o, argv, out);
@@ -142,7 +153,14 @@ final class BenchCommand implements Main.Command {
             }
             double[] verifyCost = verifyCost(pass, prompt, repeats);
             long weights = target.folder.weightBytes();
+            long parameters = parameters(target);
             double bandwidth = a.has("no-bandwidth") ? Double.NaN : Bandwidth.measure(kernels.threads());
+            int vectorBits = vectorBits(kernels);
+            double fmaPeak = a.has("no-bandwidth") ? Double.NaN : fmaPeak(kernels);
+            // prompt FLOP/s as 2 flops per parameter per token (attention over the context not counted), over the peak
+            double promptFlops = plain.promptTokensPerSecond() * 2.0 * parameters;
+            double flopsFraction = promptFlops / (fmaPeak * 1e9);
+            String cpu = cpuName();
             if (a.has("json")) {
                 JsonOut j = new JsonOut()
                         .put("model", target.folder.dir().toString())
@@ -158,7 +176,12 @@ final class BenchCommand implements Main.Command {
                         .put("bandwidth_gb_per_s", bandwidth)
                         .put("threads", kernels.threads())
                         .put("kernels", kernels.name())
-                        .put("mmap", target.folder.mmap());
+                        .put("mmap", target.folder.mmap())
+                        .put("parameters", parameters)
+                        .put("vector_bits", vectorBits)
+                        .put("cpu", cpu)
+                        .put("fma_peak_gflops", fmaPeak)
+                        .put("prompt_flops_fraction", flopsFraction);
                 if (spec != null) {
                     SpecStats s = spec.stats();
                     j.put("plain_tokens_per_s", plain.decodeTokensPerSecond())
@@ -177,10 +200,14 @@ final class BenchCommand implements Main.Command {
                 }
                 out.println(j);
             } else {
-                out.printf(Locale.ROOT, "%s: %s kernels, %d threads, weights %.1f MB%n", target.folder.dir(),
-                        kernels.name(), kernels.threads(), weights / 1e6);
-                out.printf(Locale.ROOT, "prompt  %.1f tok/s (%d tokens)%n", plain.promptTokensPerSecond(),
-                        promptTokens);
+                String width = vectorBits > 0 ? vectorBits + "-bit vectors" : "no vectors";
+                out.printf(Locale.ROOT, "%s: %s kernels, %s, %d threads, CPU %s, weights %.1f MB "
+                                + "(%.3g M parameters)%n", target.folder.dir(), kernels.name(), width,
+                        kernels.threads(), cpu, weights / 1e6, parameters / 1e6);
+                out.printf(Locale.ROOT, "prompt  %.1f tok/s (%d tokens; %.3g GFLOP/s at 2 flops per parameter%s)%n",
+                        plain.promptTokensPerSecond(), promptTokens, promptFlops / 1e9, Double.isNaN(fmaPeak) ? ""
+                                : String.format(Locale.ROOT, ", %.3g %% of an FMA peak of %.1f GFLOP/s",
+                                        flopsFraction * 100, fmaPeak));
                 out.printf(Locale.ROOT, "decode  %.1f tok/s (%.2f GB/s of weights; memory reads %.2f GB/s)%n",
                         plain.decodeTokensPerSecond(), plain.decodeTokensPerSecond() * weights / 1e9, bandwidth);
                 StringBuilder sb = new StringBuilder("verify(T)/decode(1):");
@@ -243,6 +270,82 @@ final class BenchCommand implements Main.Command {
             cost[i] = best[i] / best[0];
         }
         return cost;
+    }
+
+    /** Weights of all the model's tensors (a tied embedding counted once, as it is stored once). */
+    static long parameters(ModelSession session) {
+        long sum = 0;
+        for (Tensor t : session.folder.tensors().values()) {
+            sum += t.elementCount();
+        }
+        return sum;
+    }
+
+    /** Loaded by name, as the kernels are: it links against jdk.incubator.vector. */
+    static final String FMA_PEAK_CLASS = "org.specula.cli.simd.FmaPeak";
+
+    /** The SIMD kernels' vector width in bits ({@code SimdKernels.vectorBits()}); 0 for scalar kernels. */
+    static int vectorBits(Kernels kernels) throws InterruptedException {
+        return "simd".equals(kernels.name()) ? (int) call(kernels.getClass(), "vectorBits", kernels) : 0;
+    }
+
+    /**
+     * The FmaPeak probe at the kernels' vector width on their threads; with scalar kernels, at the width the SIMD
+     * kernels would use (the machine's peak all the same). NaN without jdk.incubator.vector or with a CPU that has no
+     * 128-bit or wider vectors.
+     */
+    static double fmaPeak(Kernels kernels) throws InterruptedException {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return Double.NaN;
+        }
+        Class<?> probe;
+        try {
+            probe = Class.forName(FMA_PEAK_CLASS);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return Double.NaN;
+        }
+        int bits = vectorBits(kernels);
+        if (bits == 0) {
+            bits = (int) call(probe, "kernelBits", null);
+        }
+        return bits == 128 || bits == 256 || bits == 512
+                ? (double) call(probe, "measure", null, kernels.threads(), bits) : Double.NaN;
+    }
+
+    /** The public method {@code name} of type (on target, null for a static one) called with int arguments. */
+    private static Object call(Class<?> type, String name, Object target, int... args) throws InterruptedException {
+        Class<?>[] types = new Class<?>[args.length];
+        Object[] values = new Object[args.length];
+        for (int i = 0; i < args.length; i++) {
+            types[i] = int.class;
+            values[i] = args[i];
+        }
+        try {
+            return type.getMethod(name, types).invoke(target, values);
+        } catch (InvocationTargetException e) {
+            switch (e.getCause()) {
+                case InterruptedException i -> throw i;
+                case RuntimeException r -> throw r;
+                case Error err -> throw err;
+                case null, default -> throw new IllegalStateException(e);
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(type.getName() + "." + name + ": " + e, e);
+        }
+    }
+
+    /** The first "model name" of /proc/cpuinfo, or os.arch where there is none. */
+    static String cpuName() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+            Optional<String> name = lines.filter(l -> l.startsWith("model name") && l.indexOf(':') > 0)
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).filter(n -> !n.isEmpty()).findFirst();
+            if (name.isPresent()) {
+                return name.get();
+            }
+        } catch (IOException | UncheckedIOException | SecurityException e) {
+            // not Linux, or not readable: fall through
+        }
+        return System.getProperty("os.arch");
     }
 
     private static int[] concat(int[] a, int[] b) {

@@ -194,6 +194,40 @@ class CliTest {
         assertEquals(1.0, ((Number) cost.get("1")).doubleValue());
         assertEquals(1040128L, json.get("weights_bytes"));
         assertEquals(true, json.get("mmap"));
+        assertEquals(1040128L / 4, json.get("parameters"), "stories260K stores F32 weights");
+        assertVectorBitsAndCpu(json);
+        for (String key : new String[]{"fma_peak_gflops", "prompt_flops_fraction"}) {
+            assertTrue(json.containsKey(key) && json.get(key) == null, key + " is null under --no-bandwidth: " + json);
+        }
+    }
+
+    /** Where the bench's figures came from: the kernels' vector width (0 for scalar) and a CPU name. */
+    static void assertVectorBitsAndCpu(Map<String, Object> json) {
+        long bits = ((Number) json.get("vector_bits")).longValue();
+        assertEquals("scalar".equals(json.get("kernels")), bits == 0, "vector_bits " + bits + " for " + json);
+        assertTrue(java.util.List.of(0L, 128L, 256L, 512L).contains(bits), "vector_bits " + bits);
+        assertTrue(json.get("cpu") instanceof String cpu && !cpu.isBlank(), "cpu in " + json);
+    }
+
+    @Test
+    void benchMeasuresTheFmaPeakBesideTheBandwidth() {
+        Result r = run("bench", "-m", model(), "--tokens", "16", "--prompt-tokens", "8", "--repeats", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> json = Json.parseObject(r.out().strip(), "bench");
+        assertVectorBitsAndCpu(json);
+        for (String key : new String[]{"bandwidth_gb_per_s", "fma_peak_gflops", "prompt_flops_fraction"}) {
+            assertTrue(json.get(key) instanceof Number n && n.doubleValue() > 0, key + " > 0 in " + json);
+        }
+        double peak = ((Number) json.get("fma_peak_gflops")).doubleValue();
+        double expected = ((Number) json.get("prompt_tokens_per_s")).doubleValue() * 2 * 260032 / (peak * 1e9);
+        assertEquals(expected, ((Number) json.get("prompt_flops_fraction")).doubleValue(), expected * 1e-4);
+
+        Result human = run("bench", "-m", model(), "--tokens", "16", "--prompt-tokens", "8", "--repeats", "1",
+                "--no-bandwidth");
+        assertEquals(0, human.code(), human.err());
+        String header = human.out().lines().findFirst().orElseThrow();
+        assertTrue(header.contains("CPU ") && (header.contains("-bit vectors") || header.contains("no vectors")),
+                header);
     }
 
     @Test
