@@ -26,7 +26,8 @@ import java.util.Random;
  *
  * Prints, per block size, each build's median and best time over COUNT matrices of OUT×IN (each multiplied REPEATS
  * times a round, default 1), the ratio of medians and in how many rounds B beat A. COUNT × OUT × IN × 2 bytes larger
- * than the caches measures from DRAM; one small matrix repeated measures in cache.
+ * than the caches measures from DRAM; one small matrix repeated measures in cache. With THREADS = 1 the times are the
+ * calling thread's CPU time, not wall time.
  */
 public final class PairedBuilds {
     private static final int ROUNDS = 12;
@@ -81,19 +82,26 @@ public final class PairedBuilds {
         for (int i = 0; i < x.length; i++) {
             x[i] = random.nextFloat() - 0.5f;
         }
+        // One thread runs everything on the caller: its CPU time leaves out the time other processes held the core,
+        // which on a shared machine moves wall times by more than the differences being measured.
+        boolean cpuTime = threads == 1;
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
+        if (cpuTime) {
+            System.out.println("1 thread: times are the thread's CPU time");
+        }
         for (int rows : rowsList) {
             long[][] nanos = new long[2][ROUNDS];
             for (int round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
                 for (int k = 0; k < 2; k++) {
                     int side = (round & 1) == 0 ? k : 1 - k;
-                    long start = System.nanoTime();
+                    long start = cpuTime ? cpu.getCurrentThreadCpuTime() : System.nanoTime();
                     for (int rep = 0; rep < repeats; rep++) {
                         for (Object w : tensors[side]) {
                             matmul[side].invoke(y, w, x, rows);
                         }
                     }
                     if (round >= 0) {
-                        nanos[side][round] = System.nanoTime() - start;
+                        nanos[side][round] = (cpuTime ? cpu.getCurrentThreadCpuTime() : System.nanoTime()) - start;
                     }
                 }
             }

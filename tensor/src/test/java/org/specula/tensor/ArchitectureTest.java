@@ -15,14 +15,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Only the simd packages (the kernels', and the sampler's row exp) may use jdk.incubator.vector, and their classes
+ * Only the simd packages (the kernels', the sampler's row exp, bench's FMA probe) may use jdk.incubator.vector, and their classes
  * that do are loaded by name, so a JVM without the module never links against it.
  */
 class ArchitectureTest {
     private static final Pattern INCUBATOR = Pattern.compile(
             "^\\s*import\\s+(static\\s+)?jdk\\.incubator\\.vector\\b|\\bjdk\\.incubator\\.vector\\.[A-Z]",
             Pattern.MULTILINE);
-    private static final List<String> SIMD_PACKAGES = List.of("org/specula/tensor/simd/", "org/specula/sampling/simd/");
+    private static final List<String> SIMD_PACKAGES = List.of("org/specula/tensor/simd/", "org/specula/sampling/simd/",
+            "org/specula/cli/simd/");
 
     static Path projectRoot() throws IOException {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
@@ -66,6 +67,26 @@ class ArchitectureTest {
             assertTrue(simdFiles[p] > 0, "the pattern found no use even in " + SIMD_PACKAGES.get(p)
                     + "; is the test still working?");
         }
+    }
+
+    /** No main source file over 800 lines (issue 17): a kernel family per file, generated variants split by dtype. */
+    @Test
+    void noMainSourceFileIsLongerThan800Lines() throws IOException {
+        Path root = projectRoot();
+        List<String> tooLong = new ArrayList<>();
+        try (Stream<Path> modules = Files.list(root)) {
+            for (Path sourceRoot : modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).toList()) {
+                try (Stream<Path> walk = Files.walk(sourceRoot)) {
+                    for (Path f : walk.filter(f -> f.toString().endsWith(".java")).toList()) {
+                        long lines = read(f).lines().count();
+                        if (lines > 800) {
+                            tooLong.add(root.relativize(f) + " (" + lines + " lines)");
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), tooLong, "split these files by what they do");
     }
 
     private static int simdPackage(String relative) {

@@ -34,11 +34,12 @@ public final class SimdKernels implements Kernels {
     static final long PARALLEL_MIN_ATTENTION = 1 << 15;
 
     /**
-     * Chunks per thread: enough that a thread the OS has descheduled holds up little. 8 rather than 4: a whole
-     * 360M-shape forward, alternated twice each, took 53-57 vs 63-67 ms for 5 rows and 194-212 vs 208-229 ms for
-     * 32 rows, with decode unchanged (the caller waited at matmul ends for the last, larger chunks).
+     * Chunks per thread: enough that a thread the OS has descheduled holds up little (8 rather than 4: faster 5- and
+     * 32-row forwards, decode unchanged; bench/LOG.md).
      */
     static final int CHUNKS_PER_THREAD = 8;
+    /** Accumulator vectors a tile stores for its lane sums: at most 5 × 5, folded in groups of 16, 8 and 4. */
+    static final int SCRATCH_VECTORS = 32;
 
     private final Lanes lanes;
     private final int threads;
@@ -77,7 +78,7 @@ public final class SimdKernels implements Kernels {
         }
         this.lanes = Lanes.forBits(bits);
         this.threads = threads;
-        this.scratch = new float[CHUNKS_PER_THREAD * threads][20 * lanes.floats().length()]; // 20 accumulators: the 4x5 tile
+        this.scratch = new float[CHUNKS_PER_THREAD * threads][SCRATCH_VECTORS * lanes.floats().length()];
         this.wide = new float[CHUNKS_PER_THREAD * threads][0];
         this.pairScores = new float[CHUNKS_PER_THREAD * threads][0];
         this.pool = threads > 1 ? new WorkerPool(threads, "specula-simd") : null;
@@ -156,8 +157,8 @@ public final class SimdKernels implements Kernels {
         if (pool == null || weights < PARALLEL_MIN_WEIGHTS) {
             for (int i = 0; i < w.length; i++) {
                 int outDim = w[i].dim(0);
-                lanes.matmul(out[i], w[i].data(), kind, ordered, rows, outDim, inDim, 0, outDim, 0, 1, scratch[0],
-                        wide(0, rows, kind, inDim));
+                Matmul.matmul(lanes, out[i], w[i].data(), kind, ordered, rows, outDim, inDim, 0, outDim, 0, 1,
+                        scratch[0], wide(0, rows, kind, inDim));
             }
             return;
         }
@@ -171,44 +172,44 @@ public final class SimdKernels implements Kernels {
     }
 
     /**
-     * x in the order the BF16 kernels read it, in an array reused across calls: {@link Lanes#pairOrder} where the call
-     * widens weight rows, {@link Lanes#blockOrder} where tiles read the weights.
+     * x in the order the BF16 kernels read it, in an array reused across calls: {@link Bf16Layout#pairOrder} where the
+     * call widens weight rows, {@link Bf16Layout#blockOrder} where tiles read the weights.
      */
     private float[] bf16Order(float[] x, int rows, int inDim) {
         if (pairs.length < Lanes.X_OFFSET + rows * inDim) {
             pairs = new float[Lanes.X_OFFSET + rows * inDim];
         }
-        if (Lanes.widens(rows, Lanes.BF16, inDim)) {
-            lanes.pairOrder(x, rows, inDim, pairs);
+        if (Matmul.widens(lanes, rows, Lanes.BF16, inDim)) {
+            Bf16Layout.pairOrder(lanes, x, rows, inDim, pairs);
         } else {
-            lanes.blockOrder(x, rows, inDim, pairs);
+            Bf16Layout.blockOrder(lanes, x, rows, inDim, pairs);
         }
         return pairs;
     }
 
     /**
-     * Chunk's array for weight rows widened to floats ({@link Lanes#widens}), grown to the widest matrix seen:
+     * Chunk's array for weight rows widened to floats ({@link Matmul#widens}), grown to the widest matrix seen:
      * allocated during the first long block, never per token. Null when the call does not widen.
      */
     private float[] wide(int chunk, int rows, int kind, int inDim) {
-        if (!Lanes.widens(rows, kind, inDim)) {
+        if (!Matmul.widens(lanes, rows, kind, inDim)) {
             return null;
         }
         float[] a = wide[chunk];
-        if (a.length < Lanes.X_OFFSET + Lanes.TILE_D * inDim) {
-            a = new float[Lanes.X_OFFSET + Lanes.TILE_D * inDim];
+        if (a.length < Lanes.X_OFFSET + lanes.plan.weightRows * inDim) {
+            a = new float[Lanes.X_OFFSET + lanes.plan.weightRows * inDim];
             wide[chunk] = a;
         }
         return a;
     }
 
-    private static int tiles(int outDim) {
-        return (outDim + Lanes.TILE_D - 1) / Lanes.TILE_D;
+    private int tiles(int outDim) {
+        return (outDim + lanes.plan.weightRows - 1) / lanes.plan.weightRows;
     }
 
     /**
      * Splits the stacked output rows of its matrices into one contiguous range per thread, aligned to the tile
-     * height, and each range, within each matrix it covers, into the parts of its runs ({@link Lanes#matmul}) that
+     * height, and each range, within each matrix it covers, into the parts of its runs ({@link Matmul#matmul}) that
      * the pool's segment for that thread holds.
      */
     private final class MatmulJob implements WorkerPool.Job {
@@ -257,14 +258,14 @@ public final class SimdKernels implements Kernels {
             int parts = WorkerPool.segment(s + 1, chunks, segments) - first;
             int stacked = start[matrices];
             int tiles = tiles(stacked); // rows in proportion to the segment's chunks: a segment may have none
-            int from = (int) ((long) tiles * first / chunks) * Lanes.TILE_D;
-            int to = Math.min(stacked, (int) ((long) tiles * (first + parts) / chunks) * Lanes.TILE_D);
+            int from = (int) ((long) tiles * first / chunks) * lanes.plan.weightRows;
+            int to = Math.min(stacked, (int) ((long) tiles * (first + parts) / chunks) * lanes.plan.weightRows);
             for (int i = 0; i < matrices; i++) { // the part of [from, to) in each matrix
                 int lo = Math.max(from, start[i]);
                 int hi = Math.min(to, start[i + 1]);
                 if (lo < hi) {
                     int outDim = start[i + 1] - start[i];
-                    lanes.matmul(out[i], w[i], kind, x, rows, outDim, inDim, lo - start[i], hi - start[i],
+                    Matmul.matmul(lanes, out[i], w[i], kind, x, rows, outDim, inDim, lo - start[i], hi - start[i],
                             chunk - first, parts, scratch[chunk], wide(chunk, rows, kind, inDim));
                 }
             }
@@ -275,9 +276,9 @@ public final class SimdKernels implements Kernels {
     public void rmsnorm(float[] out, float[] x, float[] weight, int rows, int n, float eps) {
         for (int t = 0; t < rows; t++) {
             int off = t * n;
-            float ss = lanes.dot(x, off, x, off, n, scratch[0]);
+            float ss = Attention.dot(lanes, x, off, x, off, n, scratch[0]);
             float scale = (float) (1.0 / Math.sqrt((double) ss / n + eps));
-            lanes.scale(out, x, off, weight, scale, n);
+            RowOps.scale(lanes, out, x, off, weight, scale, n);
         }
     }
 
@@ -287,34 +288,34 @@ public final class SimdKernels implements Kernels {
         for (int t = 0; t < rows; t++) {
             int table = (startPos + t) * half;
             for (int h = 0; h < nHeads; h++) {
-                lanes.rope(vec, (t * nHeads + h) * headDim, half, cos, sin, table);
+                RowOps.rope(lanes, vec, (t * nHeads + h) * headDim, half, cos, sin, table);
             }
         }
     }
 
-    /** exp by {@link Lanes#expShiftedInPlace}: the same float operations in vector body and tail, in every JIT tier. */
+    /** exp by {@link RowOps#expShiftedInPlace}: the same float operations in vector body and tail, in every tier. */
     @Override
     public void softmaxInPlace(float[] x, int off, int n) {
         if (n <= 0) {
             return;
         }
-        float max = lanes.max(x, off, n);
-        lanes.expShiftedInPlace(x, off, n, max);
+        float max = RowOps.max(lanes, x, off, n);
+        RowOps.expShiftedInPlace(lanes, x, off, n, max);
         double sum = 0;
         for (int i = 0; i < n; i++) {
             sum += x[off + i];
         }
-        lanes.scaleInPlace(x, off, (float) (1.0 / sum), n);
+        RowOps.scaleInPlace(lanes, x, off, (float) (1.0 / sum), n);
     }
 
     /**
-     * {@link Lanes#swiglu}: float exp in vectors with a bit-identical scalar tail, so element i gets the same bits
+     * {@link RowOps#swiglu}: float exp in vectors with a bit-identical scalar tail, so element i gets the same bits
      * whatever the block size, chunk or thread. Large calls (a block of rows) are split over the pool.
      */
     @Override
     public void swigluInPlace(float[] gate, float[] up, int n) {
         if (pool == null || n < PARALLEL_MIN_SWIGLU) {
-            lanes.swiglu(gate, up, 0, n);
+            RowOps.swiglu(lanes, gate, up, 0, n);
             return;
         }
         SwigluJob job = swigluJob;
@@ -339,13 +340,13 @@ public final class SimdKernels implements Kernels {
         public void run(int chunk, int chunks) {
             int from = (int) ((long) n * chunk / chunks);
             int to = (int) ((long) n * (chunk + 1) / chunks);
-            lanes.swiglu(gate, up, from, to);
+            RowOps.swiglu(lanes, gate, up, from, to);
         }
     }
 
     @Override
     public void addInPlace(float[] x, float[] y, int n) {
-        lanes.add(x, y, n);
+        RowOps.add(lanes, x, y, n);
     }
 
     @Override
@@ -368,7 +369,7 @@ public final class SimdKernels implements Kernels {
         }
     }
 
-    /** Chunk's array for a second query row's scores: the cache's length, allocated on the first block that needs it. */
+    /** Chunk's array for a second query row's scores: the cache's length, allocated by the first block needing it. */
     private float[] pairScores(int chunk, int capacity) {
         float[] a = pairScores[chunk];
         if (a.length < capacity) {
@@ -411,8 +412,8 @@ public final class SimdKernels implements Kernels {
         }
 
         /**
-         * Heads [hFrom, hTo), their query rows two at a time where two are left ({@link Lanes#scores2},
-         * {@link Lanes#weightedSum2}): one query's four accumulator chains wait on the FMA latency, two queries'
+         * Heads [hFrom, hTo), their query rows two at a time where two are left ({@link Attention#scores2},
+         * {@link Attention#weightedSum2}): one query's four accumulator chains wait on the FMA latency, two queries'
          * eight do not, and every key and value loaded serves both. The second row's scores go to the chunk's
          * {@link #pairScores} array, allocated once at the cache's length.
          */
@@ -430,17 +431,17 @@ public final class SimdKernels implements Kernels {
                     int qOff = (t * nHeads + h) * headDim;
                     if (t + 1 < rows) { // rows t and t + 1; row t's score at position len is computed and ignored
                         int qNext = qOff + nHeads * headDim;
-                        lanes.scores2(att, attOff, second, 0, q, qOff, qNext, keys, kvOff, capacity, len + 1,
+                        Attention.scores2(lanes, att, attOff, second, 0, q, qOff, qNext, keys, kvOff, capacity, len + 1,
                                 headDim, scale);
                         softmaxInPlace(att, attOff, len);
                         softmaxInPlace(second, 0, len + 1);
-                        lanes.weightedSum2(out, qOff, qNext, att, attOff, second, 0, len, values, kvOff, kvDim,
-                                headDim);
+                        Attention.weightedSum2(lanes, out, qOff, qNext, att, attOff, second, 0, len, values, kvOff,
+                                kvDim, headDim);
                         t += 2;
                     } else {
-                        lanes.scores(att, attOff, q, qOff, keys, kvOff, capacity, len, headDim, scale);
+                        Attention.scores(lanes, att, attOff, q, qOff, keys, kvOff, capacity, len, headDim, scale);
                         softmaxInPlace(att, attOff, len);
-                        lanes.weightedSum(out, qOff, att, attOff, len, values, kvOff, kvDim, headDim);
+                        Attention.weightedSum(lanes, out, qOff, att, attOff, len, values, kvOff, kvDim, headDim);
                         t++;
                     }
                 }

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The softmax exp: vector lanes and scalar tail give the same bits, at every width, within 2 ulp of exp. */
-class LanesExpTest {
+class RowOpsExpTest {
 
     @Test
     void vectorAndScalarAgreeBitwiseAndAreAccurate() {
@@ -26,9 +26,9 @@ class LanesExpTest {
             for (int i = 0; i < n; i++) {
                 x[i + 3] = inputs[i] + max;
             }
-            lanes.expShiftedInPlace(x, 3, n, max); // offset 3: lanes and tail fall on different elements per width
+            RowOps.expShiftedInPlace(lanes, x, 3, n, max); // offset 3: lanes and tail fall on different elements per width
             for (int i = 0; i < n; i++) {
-                float scalar = Lanes.expShifted(inputs[i] + max, max);
+                float scalar = RowOps.expShifted(inputs[i] + max, max);
                 assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(x[i + 3]),
                         bits + " bits: exp(" + inputs[i] + ") lane differs from the scalar twin");
                 double d = (double) (inputs[i] + max) - max;
@@ -60,9 +60,9 @@ class LanesExpTest {
             float[] u = new float[n + 3];
             System.arraycopy(gate, 0, g, 3, n);
             System.arraycopy(up, 0, u, 3, n);
-            lanes.swiglu(g, u, 3, n + 3); // offset 3: lanes and tail fall on different elements per width
+            RowOps.swiglu(lanes, g, u, 3, n + 3); // offset 3: lanes and tail fall on different elements per width
             for (int i = 0; i < n; i++) {
-                float scalar = Lanes.silu(gate[i], up[i]);
+                float scalar = RowOps.silu(gate[i], up[i]);
                 assertEquals(Float.floatToRawIntBits(scalar), Float.floatToRawIntBits(g[i + 3]),
                         bits + " bits: silu(" + gate[i] + ") lane differs from the scalar twin");
                 double exact = gate[i] / (1.0 + Math.exp(-(double) gate[i])) * up[i];
