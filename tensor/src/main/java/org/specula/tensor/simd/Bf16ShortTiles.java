@@ -26,7 +26,7 @@ final class Bf16ShortTiles {
             case 0x22 -> tile2x2(lanes, out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
             case 0x23 -> tile2x3(lanes, out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
             case 0x24 -> tile2x4(lanes, out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
-            case 0x25 -> tile2x5(lanes, out, w, x, x, outDim, inDim, d, dEnd, stride, t, scratch);
+            case 0x25 -> tile2x5(lanes, out, w, x, 0, outDim, inDim, d, dEnd, stride, t, scratch);
             case 0x42 -> tile4x2(lanes, out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
             case 0x43 -> tile4x3(lanes, out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
             case 0x44 -> tile4x4(lanes, out, w, x, outDim, inDim, d, dEnd, stride, t, scratch);
@@ -208,8 +208,8 @@ final class Bf16ShortTiles {
         out[o3 + d1] = scratch[lanes.sumAt8(7)];
     }
 
-    /** Weight row 1 reads the activations through xAlias, the same array (KernelGenerator.aliased). */
-    static void tile2x5(Lanes lanes, float[] out, MemorySegment w, float[] x, float[] xAlias, int outDim, int inDim,
+    /** Weight row 1 reads the activations at x[i + zero], zero = 0 (see aliased). */
+    static void tile2x5(Lanes lanes, float[] out, MemorySegment w, float[] x, int zero, int outDim, int inDim,
             int d, int dEnd, int stride, int t, float[] scratch) {
         int d1 = Math.min(d + stride, dEnd);
         long w0 = (long) d * inDim;
@@ -241,17 +241,17 @@ final class Bf16ShortTiles {
             a04 = u.fma(FloatVector.fromArray(sp, x, b + 4 * span + n), a04);
             IntVector p1 = IntVector.fromMemorySegment(is, w, (w1 + j) * 2, Lanes.LE);
             u = p1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            a10 = u.fma(FloatVector.fromArray(sp, xAlias, b), a10);
-            a11 = u.fma(FloatVector.fromArray(sp, xAlias, b + 1 * span), a11);
-            a12 = u.fma(FloatVector.fromArray(sp, xAlias, b + 2 * span), a12);
-            a13 = u.fma(FloatVector.fromArray(sp, xAlias, b + 3 * span), a13);
-            a14 = u.fma(FloatVector.fromArray(sp, xAlias, b + 4 * span), a14);
+            a10 = u.fma(FloatVector.fromArray(sp, x, b + zero), a10);
+            a11 = u.fma(FloatVector.fromArray(sp, x, b + zero + 1 * span), a11);
+            a12 = u.fma(FloatVector.fromArray(sp, x, b + zero + 2 * span), a12);
+            a13 = u.fma(FloatVector.fromArray(sp, x, b + zero + 3 * span), a13);
+            a14 = u.fma(FloatVector.fromArray(sp, x, b + zero + 4 * span), a14);
             u = p1.lanewise(VectorOperators.LSHR, 16).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            a10 = u.fma(FloatVector.fromArray(sp, xAlias, b + n), a10);
-            a11 = u.fma(FloatVector.fromArray(sp, xAlias, b + 1 * span + n), a11);
-            a12 = u.fma(FloatVector.fromArray(sp, xAlias, b + 2 * span + n), a12);
-            a13 = u.fma(FloatVector.fromArray(sp, xAlias, b + 3 * span + n), a13);
-            a14 = u.fma(FloatVector.fromArray(sp, xAlias, b + 4 * span + n), a14);
+            a10 = u.fma(FloatVector.fromArray(sp, x, b + zero + n), a10);
+            a11 = u.fma(FloatVector.fromArray(sp, x, b + zero + 1 * span + n), a11);
+            a12 = u.fma(FloatVector.fromArray(sp, x, b + zero + 2 * span + n), a12);
+            a13 = u.fma(FloatVector.fromArray(sp, x, b + zero + 3 * span + n), a13);
+            a14 = u.fma(FloatVector.fromArray(sp, x, b + zero + 4 * span + n), a14);
         }
         a00.intoArray(scratch, 0); a01.intoArray(scratch, 1 * n); a02.intoArray(scratch, 2 * n);
         a03.intoArray(scratch, 3 * n); a04.intoArray(scratch, 4 * n); a10.intoArray(scratch, 5 * n);

@@ -10,10 +10,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Decode's matmul: weight rows d + k·stride (k &lt; 8, clamped to dLast) × the single activation row, eight
- * interleaved streams with one accumulator each. Eight independent chains keep more DRAM reads in flight
- * than one row at a time (whole 360M-shape weights, 2 threads, BF16: 32 vs 43 ms per pass). Eight
- * accumulators, the weight and the activation vectors fit 16 registers, so every width uses this shape.
+ * Decode's matmul: weight rows d + k·stride (k &lt; 8, clamped to dLast) × the single activation row,
+ * eight interleaved streams with one accumulator each. Eight independent chains keep more DRAM reads in
+ * flight than one row at a time (whole 360M-shape weights, 2 threads, BF16: 32 vs 43 ms per pass).
+ * Eight accumulators, the weight and the activation vectors fit 16 registers, so every width uses this
+ * shape.
  */
 final class DecodeDots {
     private DecodeDots() {

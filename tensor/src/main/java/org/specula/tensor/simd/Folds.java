@@ -7,15 +7,15 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Lane sums of count (4, 8 or 16) accumulator vectors that a tile stored at s[off + k·lanes], k &lt; count:
- * the butterfly of {@link Lanes#level} folds pairs of vectors (2i, 2i+1) into vector i until each partial
- * sum of an accumulator is one lane, and stores what is left from s[off]; accumulator k's sum is then at
- * s[off + sumAt&lt;count&gt;(k)]. The additions are exactly those of {@link Lanes#treeSum}, so every path
- * (decode, tiles, widened rows) gives the same bits.
+ * Lane sums of count (4, 8 or 16) accumulator vectors that a tile stored at s[off + k·lanes], k &lt;
+ * count: the butterfly of {@link Lanes#level} folds pairs of vectors (2i, 2i+1) into vector i until
+ * each partial sum of an accumulator is one lane, and stores what is left from s[off]; accumulator k's
+ * sum is then at s[off + sumAt&lt;count&gt;(k)]. The additions are exactly those of {@link
+ * Lanes#treeSum}, so every path (decode, tiles, widened rows) gives the same bits.
  * <p>
- * Out of line, through the array: with the fold inlined, a 4×5 tile method grew past C2's inlining budget
- * in some processes and left Vector API calls in its epilogue unintrinsified (boxed vectors, a 2× slower
- * 5-token forward for the life of the process); no vector crosses a call this way.
+ * Out of line, through the array: with the fold inlined, a 4×5 tile method grew past C2's inlining
+ * budget in some processes and left Vector API calls in its epilogue unintrinsified (boxed vectors, a
+ * 2× slower 5-token forward for the life of the process); no vector crosses a call this way.
  */
 final class Folds {
     private Folds() {

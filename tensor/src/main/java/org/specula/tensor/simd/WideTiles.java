@@ -19,62 +19,9 @@ final class WideTiles {
             Lanes lanes, float[] out, float[] wide, float[] x, int xOff, int outDim, int inDim,
             int d, int dEnd, int stride, int t, int tLast, int bound, float[] scratch) {
         switch (m << 4 | n) {
-            case 0x24 -> tile2x4(lanes, out, wide, x, xOff, outDim, inDim, d, dEnd, stride, t, tLast, bound, scratch);
             case 0x44 -> tile4x4(lanes, out, wide, x, xOff, outDim, inDim, d, dEnd, stride, t, tLast, bound, scratch);
             default -> throw new IllegalArgumentException("no " + m + "x" + n + " tile");
         }
-    }
-
-    static void tile2x4(Lanes lanes, float[] out, float[] wide, float[] x, int xOff, int outDim, int inDim,
-            int d, int dEnd, int stride, int t, int tLast, int bound, float[] scratch) {
-        int d1 = Math.min(d + stride, dEnd);
-        int w0 = Lanes.X_OFFSET;
-        int w1 = Lanes.X_OFFSET + inDim;
-        VectorSpecies<Float> sp = lanes.floats();
-        int n = sp.length();
-        int x0 = xOff + t * inDim;
-        int x1 = xOff + Math.min(t + 1, tLast) * inDim;
-        int x2 = xOff + Math.min(t + 2, tLast) * inDim;
-        int x3 = xOff + Math.min(t + 3, tLast) * inDim;
-        FloatVector z = FloatVector.zero(sp);
-        FloatVector a00 = z, a01 = z, a02 = z, a03 = z; // a<weight row><activation row>
-        FloatVector a10 = z, a11 = z, a12 = z, a13 = z;
-        for (int j = 0; j < bound; j += n) {
-            FloatVector v0 = FloatVector.fromArray(sp, x, x0 + j);
-            FloatVector v1 = FloatVector.fromArray(sp, x, x1 + j);
-            FloatVector v2 = FloatVector.fromArray(sp, x, x2 + j);
-            FloatVector v3 = FloatVector.fromArray(sp, x, x3 + j);
-            FloatVector u = FloatVector.fromArray(sp, wide, w0 + j);
-            a00 = u.fma(v0, a00); a01 = u.fma(v1, a01); a02 = u.fma(v2, a02); a03 = u.fma(v3, a03);
-            u = FloatVector.fromArray(sp, wide, w1 + j);
-            a10 = u.fma(v0, a10); a11 = u.fma(v1, a11); a12 = u.fma(v2, a12); a13 = u.fma(v3, a13);
-        }
-        a00.intoArray(scratch, 0); a01.intoArray(scratch, 1 * n); a02.intoArray(scratch, 2 * n);
-        a03.intoArray(scratch, 3 * n); a10.intoArray(scratch, 4 * n); a11.intoArray(scratch, 5 * n);
-        a12.intoArray(scratch, 6 * n); a13.intoArray(scratch, 7 * n);
-        Folds.fold8(lanes, scratch, 0);
-        int o0 = t * outDim;
-        int o1 = Math.min(t + 1, tLast) * outDim;
-        int o2 = Math.min(t + 2, tLast) * outDim;
-        int o3 = Math.min(t + 3, tLast) * outDim;
-        if (bound < inDim) { // columns past the vector part: inDim not a multiple of a vector
-            Lanes.wideTailInto(scratch, lanes.sumAt8(0), wide, w0, x, x0, bound, inDim);
-            Lanes.wideTailInto(scratch, lanes.sumAt8(1), wide, w0, x, x1, bound, inDim);
-            Lanes.wideTailInto(scratch, lanes.sumAt8(2), wide, w0, x, x2, bound, inDim);
-            Lanes.wideTailInto(scratch, lanes.sumAt8(3), wide, w0, x, x3, bound, inDim);
-            Lanes.wideTailInto(scratch, lanes.sumAt8(4), wide, w1, x, x0, bound, inDim);
-            Lanes.wideTailInto(scratch, lanes.sumAt8(5), wide, w1, x, x1, bound, inDim);
-            Lanes.wideTailInto(scratch, lanes.sumAt8(6), wide, w1, x, x2, bound, inDim);
-            Lanes.wideTailInto(scratch, lanes.sumAt8(7), wide, w1, x, x3, bound, inDim);
-        }
-        out[o0 + d] = scratch[lanes.sumAt8(0)];
-        out[o1 + d] = scratch[lanes.sumAt8(1)];
-        out[o2 + d] = scratch[lanes.sumAt8(2)];
-        out[o3 + d] = scratch[lanes.sumAt8(3)];
-        out[o0 + d1] = scratch[lanes.sumAt8(4)];
-        out[o1 + d1] = scratch[lanes.sumAt8(5)];
-        out[o2 + d1] = scratch[lanes.sumAt8(6)];
-        out[o3 + d1] = scratch[lanes.sumAt8(7)];
     }
 
     static void tile4x4(Lanes lanes, float[] out, float[] wide, float[] x, int xOff, int outDim, int inDim,

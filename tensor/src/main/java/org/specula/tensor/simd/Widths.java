@@ -8,10 +8,10 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The vector widths of {@link Lanes}. The Vector API compiles to SIMD instructions only where the species is
- * a constant, so each width is a class whose accessors return {@code static final} fields; a JVM that uses
- * one width loads one of them and C2 inlines the accessors to constants. The butterfly index vectors of
- * {@link Folds} are constants here for the same reason.
+ * The vector widths of {@link Lanes}. The Vector API compiles to SIMD instructions only where the
+ * species is a constant, so each width is a class whose accessors return {@code static final} fields; a
+ * JVM that uses one width loads one of them and C2 inlines the accessors to constants. The butterfly
+ * index vectors of {@link Folds} are constants here for the same reason.
  */
 final class Widths {
     private Widths() {
