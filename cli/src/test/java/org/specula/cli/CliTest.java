@@ -192,6 +192,15 @@ class CliTest {
         Map<?, ?> cost = (Map<?, ?>) json.get("verify_cost");
         assertEquals(java.util.List.of("1", "2", "3", "5", "8", "16"), java.util.List.copyOf(cost.keySet()));
         assertEquals(1.0, ((Number) cost.get("1")).doubleValue());
+        // by the thread's CPU time, only where one kernel thread does all the work
+        assertEquals(((Number) json.get("threads")).longValue() == 1, json.containsKey("verify_cost_cpu"), "" + json);
+        Result one = run("bench", "-m", model(), "--tokens", "8", "--prompt-tokens", "8", "--repeats", "1", "--json",
+                "--no-bandwidth", "-t", "1");
+        assertEquals(0, one.code(), one.err());
+        Map<?, ?> cpuCost = (Map<?, ?>) Json.parseObject(one.out().strip(), "bench").get("verify_cost_cpu");
+        assertEquals(java.util.List.of("1", "2", "3", "5", "8", "16"), java.util.List.copyOf(cpuCost.keySet()));
+        assertEquals(1.0, ((Number) cpuCost.get("1")).doubleValue());
+        assertTrue(((Number) cpuCost.get("16")).doubleValue() > 0);
         assertEquals(1040128L, json.get("weights_bytes"));
         assertEquals(true, json.get("mmap"));
         assertEquals(1040128L / 4, json.get("parameters"), "stories260K stores F32 weights");
