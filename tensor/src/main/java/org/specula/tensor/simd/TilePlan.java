@@ -3,6 +3,8 @@ package org.specula.tensor.simd;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.specula.tensor.SpeculaException;
+
 /**
  * How a vector width cuts a block matmul (2 or more activation rows) into tiles of {@link #weightRows} weight rows ×
  * up to {@link #maxRows} activation rows. Chosen by register budget: a BF16 tile holds M × N accumulators, for each
@@ -35,7 +37,15 @@ enum TilePlan {
      */
     static TilePlan forWidth(TilePlan own) {
         String forced = System.getProperty("specula.tilePlan");
-        return forced == null || forced.isBlank() ? own : TilePlan.valueOf(forced.trim());
+        if (forced == null || forced.isBlank()) {
+            return own;
+        }
+        for (TilePlan plan : values()) {
+            if (plan.name().equals(forced.trim())) {
+                return plan;
+            }
+        }
+        throw new SpeculaException("specula.tilePlan=" + forced + "; use W512, W256 or W128");
     }
 
     /** Weight rows of a tile; a thread's share of a matmul is a multiple of it. */
