@@ -564,6 +564,8 @@ public final class KernelGenerator {
             sb.append(li).append("IntVector p").append(m).append(" = IntVector.fromMemorySegment(is, w, (w").append(m)
                     .append(" + j) * 2, Lanes.LE);\n");
         }
+        // Tiles of 1 or 2 weight rows are the 16-register shapes: they clear the odd weights' low halves with two
+        // shifts, where an AND would keep its mask in a register.
         for (int half = 0; half < 2; half++) {
             for (int m = 0; m < M; m++) {
                 sb.append(li).append(half == 0 ? "FloatVector u" : "u").append(m).append(" = p").append(m)
