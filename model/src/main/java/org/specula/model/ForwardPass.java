@@ -4,8 +4,12 @@ import org.specula.loader.LlamaConfig;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 import org.specula.tensor.Tensor;
+import org.specula.tensor.simd.WarmUp;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
 
 /**
  * The Llama forward pass over a block of tokens at positions [length, length + count) of this pass's KV cache.
@@ -55,6 +59,7 @@ public final class ForwardPass {
     private final float[] att;     // [nHeads][context] scores scratch
     private final float[] logits;  // [B][vocab]
     // Matrices that read the same input, as one kernel call each: per layer {wq, wk, wv} and {wGate, wUp}.
+    private final TreeSet<Integer> warmed = new TreeSet<>(); // block sizes warmUp has run
     private final Tensor[][] qkv;
     private final Tensor[][] gateUp;
     private final float[][] qkvOut;
@@ -172,6 +177,38 @@ public final class ForwardPass {
             }
             done += rows;
         }
+    }
+
+    /**
+     * Has the kernels compiled for the blocks that feeding these token counts will run (a count above the chunk size
+     * runs as full chunks and a remainder), before the first forward: see {@link WarmUp}, which runs them on slices
+     * of this model's matrices and on scratch arrays. Changes nothing here (cache, buffers) and no value any forward
+     * computes; block sizes an earlier call warmed are skipped.
+     */
+    public void warmUp(int... tokenCounts) {
+        TreeSet<Integer> rows = new TreeSet<>();
+        for (int count : tokenCounts) {
+            if (count > 0) {
+                rows.add(Math.min(count, blockRows));
+                if (count > blockRows && count % blockRows != 0) {
+                    rows.add(count % blockRows);
+                }
+            }
+        }
+        rows.removeAll(warmed);
+        if (rows.isEmpty()) {
+            return;
+        }
+        warmed.addAll(rows);
+        List<Tensor> matrices = new ArrayList<>();
+        for (Llama.Layer layer : model.layers) {
+            matrices.addAll(List.of(layer.wq(), layer.wk(), layer.wv(), layer.wo(), layer.wGate(), layer.wUp(),
+                    layer.wDown()));
+        }
+        matrices.add(model.lmHead);
+        WarmUp.Shape shape = new WarmUp.Shape(matrices, c.hiddenSize(), c.intermediateSize(), c.numHeads(),
+                c.numKvHeads(), c.headDim());
+        WarmUp.run(k, shape, rows.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** One chunk of at most blockRows rows through every layer; leaves the residual stream in x. */
