@@ -1,14 +1,19 @@
 package org.specula.cli;
 
 import org.specula.model.ForwardPass;
+import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
+import org.specula.sampling.simd.RowScan;
+import org.specula.sampling.simd.ShiftedExp;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.Generation;
 import org.specula.speculative.PlainDecoder;
 import org.specula.speculative.SpeculativeDecoder;
 import org.specula.speculative.StopCondition;
 import org.specula.tensor.SpeculaException;
+import org.specula.tensor.simd.WarmUp;
 
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /** Plain or speculative generation over a target (and optional draft) session, as generate and chat use it. */
@@ -17,6 +22,10 @@ final class Decoding {
     private final ForwardPass draft; // null: plain decoding
     private final int draftTokens;
     private final SamplingParams params;
+    private final int vocab;
+    /** Vocabularies from this size on have generation wait for the sampler's warm-up; see {@link #warmUp}. */
+    static final int SAMPLER_WARMUP_VOCAB = 8192;
+    static final long SAMPLER_WAIT_NANOS = 3_000_000_000L;
 
     Decoding(ModelSession target, ModelSession draft, int context, int draftTokens, SamplingParams params) {
         if (draft != null && draft.model.config().vocabSize() != target.model.config().vocabSize()) {
@@ -29,6 +38,7 @@ final class Decoding {
                 : draft.model.newForwardPass(Math.min(context, draft.model.config().maxPositions()));
         this.draftTokens = draftTokens;
         this.params = params;
+        this.vocab = target.model.config().vocabSize();
     }
 
     boolean speculative() {
@@ -44,10 +54,39 @@ final class Decoding {
     }
 
     Generation generate(int[] prompt, StopCondition stop, long seed, IntConsumer sink) {
+        warmUp(prompt.length);
         if (draft == null) {
             return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
         }
         return new SpeculativeDecoder(target, new DraftModelProposer(draft, params, seed), draftTokens, params, seed)
                 .generate(prompt, stop, sink);
+    }
+
+    /**
+     * Compiles the kernels for the blocks this prompt will run before the decoders start their clocks
+     * ({@link ForwardPass#warmUp}): the prefill (all but the last prompt token), then one token per step, or k + 1
+     * per verification and the draft's catch-up blocks when speculative. With a large vocabulary the sampler's own
+     * warm-ups ({@link Sampler#warm}: threads that race its vector code against the scalar twin until C2 has
+     * compiled it) start first, beside the kernels', and are given until {@link #SAMPLER_WAIT_NANOS} after them to
+     * finish: left to the first tokens, their races took the cores from the decode steps (the 360M shape decoded its
+     * first 32 sampled tokens at 7.5-15 tok/s while they ran, 32-42 after them, against 40-48 steady). Small
+     * vocabularies sample fast enough on the scalar twin, so their runs do not wait.
+     */
+    private void warmUp(int promptLength) {
+        boolean sampler = !params.isGreedy() && vocab >= SAMPLER_WARMUP_VOCAB && WarmUp.enabled();
+        if (sampler) { // both races at once: Sampler.warm() starts the second only after the first has ended
+            ShiftedExp.warm();
+            RowScan.warm();
+        }
+        if (draft == null) {
+            target.warmUp(promptLength - 1, 1);
+        } else {
+            target.warmUp(promptLength - 1, draftTokens + 1);
+            draft.warmUp(promptLength, 1, 2);
+        }
+        long start = System.nanoTime();
+        while (sampler && !Sampler.warm() && System.nanoTime() - start < SAMPLER_WAIT_NANOS) {
+            LockSupport.parkNanos(1_000_000);
+        }
     }
 }

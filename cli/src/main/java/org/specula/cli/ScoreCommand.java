@@ -53,7 +53,9 @@ final class ScoreCommand implements Main.Command {
                         + context + "; raise --context or shorten the sequence");
             }
             float[] logits = new float[Math.multiplyExact(ids.length, vocab)]; // [T][vocab]
-            session.model.newForwardPass(context).forward(ids, 0, ids.length, ForwardPass.Logits.ALL, logits);
+            ForwardPass pass = session.model.newForwardPass(context);
+            pass.warmUp(ids.length); // the kernels compiled before the one long forward (see WarmUp)
+            pass.forward(ids, 0, ids.length, ForwardPass.Logits.ALL, logits);
             if (a.has("logits-out")) {
                 write(Path.of(a.required("logits-out")), logits);
             }
