@@ -15,19 +15,19 @@ import org.specula.tensor.Tensor;
 
 /**
  * One vector width of {@link SimdKernels}: its species, its matmul {@link TilePlan}, the butterfly constants of its
- * lane sums, and the small helpers every kernel shares (weight loads, scalar tails). The kernels themselves are
- * static methods that take a {@code Lanes}: {@link Matmul} (dispatch), the generated tiles ({@code F32Tiles},
- * {@code F16Tiles}, {@code Bf16Tiles}, {@code WideTiles}) and {@code DecodeDots}, {@link Bf16Layout}, {@link Attention}
- * and {@link RowOps}. The Vector API only compiles to SIMD instructions when the species is a constant, so each width
- * is a final class ({@code Widths}, generated) whose accessors return {@code static final} fields; a JVM that uses one
- * width loads one of them and C2 inlines the accessors to constants. Tests that construct several widths in one JVM
- * still get correct (slower) code.
+ * lane sums, and the small helpers every kernel shares (weight loads, scalar tails). The kernels themselves are static
+ * methods that take a {@code Lanes}: {@link Matmul} (dispatch), the generated tiles ({@code F32Tiles}, {@code
+ * F16Tiles}, {@code Bf16Tiles}, {@code Bf16ShortTiles}, {@code WideTiles}) and {@code DecodeDots}, {@link Bf16Layout},
+ * {@link Attention} and {@link RowOps}. The Vector API only compiles to SIMD instructions when the species is a
+ * constant, so each width is a final class ({@code Widths}, generated) whose accessors return {@code static final}
+ * fields; a JVM that uses one width loads one of them and C2 inlines the accessors to constants. Tests that construct
+ * several widths in one JVM still get correct (slower) code.
  *
  * <p>Determinism: every reduction is a fixed sequence of IEEE operations (fused multiply-adds over one accumulator per
  * output element, then the lanes added as a fixed pairwise tree, {@link #treeSum}, which the tiles perform on whole
  * vectors of accumulators at once, see {@link #level} and {@code Folds}, then a scalar tail) that depends only on the
- * reduction length and the width, never on how many rows, which tile shape or which thread. {@code reduceLanes(ADD)}
- * is avoided because its order is unspecified and may differ between the interpreter and C2.
+ * reduction length and the width, never on how many rows, which tile shape or which thread. {@code reduceLanes(ADD)} is
+ * avoided because its order is unspecified and may differ between the interpreter and C2.
  */
 abstract sealed class Lanes permits Widths.W128, Widths.W256, Widths.W512 {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;

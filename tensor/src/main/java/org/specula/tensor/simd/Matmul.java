@@ -11,10 +11,10 @@ final class Matmul {
     }
 
     /**
-     * Whether a call widens BF16 and F16 weight rows to floats once per tile group of weight rows (into a per-chunk
-     * array) so that every 4×4 tile of the block reads floats from that array: no conversion per tile, and heap-array
-     * loads, which C2 compiles into a tighter loop than segment loads. Only for long blocks (the conversion is paid
-     * once for many tiles) and narrow rows (the widened rows and a tile's activation rows must share L1).
+     * Whether a call widens BF16 and F16 weight rows to floats once per tile's weight rows (into a per-chunk array)
+     * so that every tile of the block reads floats from that array ({@code WideTiles}): no conversion per tile. Only
+     * where the width's plan says so: long blocks (the conversion is paid once for many tiles) of narrow rows (the
+     * widened rows and a tile's activation rows must share L1).
      */
     static boolean widens(Lanes lanes, int rows, int kind, int inDim) {
         return rows >= lanes.plan.widenRows && kind != Lanes.F32 && inDim <= lanes.plan.widenMaxIn;

@@ -38,7 +38,7 @@ public final class SimdKernels implements Kernels {
      * 32-row forwards, decode unchanged; bench/LOG.md).
      */
     static final int CHUNKS_PER_THREAD = 8;
-    /** Accumulator vectors a tile stores for its lane sums: at most 5 × 5, folded in groups of 16, 8 and 4. */
+    /** Accumulator vectors a tile stores for its lane sums: M × N, folded in groups of 16, 8 and 4 (last padded). */
     static final int SCRATCH_VECTORS = 32;
 
     private final Lanes lanes;

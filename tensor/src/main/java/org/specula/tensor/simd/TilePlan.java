@@ -24,9 +24,8 @@ enum TilePlan {
      * 16 registers (AVX2): 2 × 4 (8 accumulators, 4 converted weights, 2 activations: 14; the odd weights cleared
      * by two shifts, as an AND's mask would hold a register) and, for exactly 5 rows (speculative verification at 4
      * drafts), 2 × 5 in the form whose second weight row reads the activations at an offset C2 cannot prove 0
-     * ({@code KernelGenerator.aliased}); groups as equal as possible, so 8 rows are 4 + 4.
-     * The 4 × 5 tile of 32 registers spilled here and ran 4 times slower per FMA. Never widens: 2 × 4 tiles on the
-     * int pairs beat 2 × 4 tiles over widened rows at 32 and 64 rows (0.24 against 0.29 ns per vector FMA).
+     * ({@code KernelGenerator.aliased}); groups as equal as possible, so 8 rows are 4 + 4. Never widens: the int-pair
+     * tiles are faster than tiles over widened rows here, even for long blocks.
      */
     W256(2, 5, 0, Integer.MAX_VALUE, 0, true),
     /** 128 bits: NEON has 32 registers, so AVX-512's shapes (on x86 this width is for correctness tests only). */

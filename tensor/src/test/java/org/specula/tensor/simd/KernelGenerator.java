@@ -509,13 +509,10 @@ public final class KernelGenerator {
 
     /**
      * Whether a BF16 tile runs weight row by weight row, the second row reading the activations at an offset
-     * {@code zero} that the caller passes as 0. At 16 registers a 2×5 tile in the usual form needs 10 accumulators,
-     * both converted halves of both weight rows and an activation pair, and C2 spilled accumulators (0.71 ns per
-     * vector FMA against 0.20 for 2×4, one thread in cache). C2 cannot prove the offset 0 (the tile is too big to
-     * inline into its caller), so it does not merge the two rows' activation loads into registers both rows keep:
-     * each load folds into its FMA, and the loop holds 10 accumulators, a weight pair and one converted half
-     * (0.21–0.23 ns). A second reference to the same array did the same for the vectors but cost two arrays' bounds
-     * checks and base registers (0.34 ns on 960-wide rows).
+     * {@code zero} that the caller passes as 0. In the usual form a 2×5 tile at 16 registers needs 10 accumulators,
+     * both converted halves of both rows and an activation pair, and C2 spills accumulators. C2 cannot prove the offset
+     * 0 (the tile is too big to inline into its caller), so it neither merges the two rows' activation loads into
+     * registers both rows keep, nor spills: each load folds into its FMA. bench/LOG.md, "tile plans".
      */
     static boolean aliased(int m, int n) {
         return m == 2 && n >= 5;
