@@ -3,8 +3,6 @@ package org.specula.cli;
 import org.specula.model.ForwardPass;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
-import org.specula.sampling.simd.RowScan;
-import org.specula.sampling.simd.ShiftedExp;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.Generation;
 import org.specula.speculative.PlainDecoder;
@@ -74,9 +72,8 @@ final class Decoding {
      */
     private void warmUp(int promptLength) {
         boolean sampler = !params.isGreedy() && vocab >= SAMPLER_WARMUP_VOCAB && WarmUp.enabled();
-        if (sampler) { // both races at once: Sampler.warm() starts the second only after the first has ended
-            ShiftedExp.warm();
-            RowScan.warm();
+        if (sampler) {
+            Sampler.warm(); // starts both of the sampler's races beside the kernels' warm-up
         }
         if (draft == null) {
             target.warmUp(promptLength - 1, 1);
