@@ -15,13 +15,16 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.KernelsFactory;
+import org.specula.tensor.KvLayer;
 
 /**
  * Causal GQA attention of a block of query rows over one layer's KV cache, SmolLM2-360M shape (15 heads, 5 KV
  * heads, head_dim 64) and Llama-3.2-1B shape (32 heads, 8 KV heads, head_dim 64), at a context position of 512 or
- * 2048: rows = 1 is decode, rows = 5 a k = 4 verification. Checked once against the scalar oracle.
+ * 2048, with an F32 or BF16 cache: rows = 1 is decode, rows = 5 a k = 4 verification. Checked once against the
+ * scalar oracle.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,16 +44,16 @@ public class AttentionBenchmark {
     public int position;
     @Param({"1", "5"})
     public int rows;
+    @Param({"F32", "BF16"})
+    public String kvDType;
 
     static final int HEAD_DIM = 64;
     private Kernels kernels;
     private int nHeads;
     private int nKvHeads;
     private float[] q;      // [rows][nHeads * headDim]
-    private float[] keys;   // [position + rows][nKvHeads * headDim]
-    private float[] values; // [position + rows][nKvHeads * headDim]
+    private KvLayer kv;     // positions 0 .. position + rows - 1
     private float[] out;    // [rows][nHeads * headDim]
-    private float[] att;    // [nHeads][position + rows]
 
     @Setup
     public void setUp() {
@@ -59,15 +62,14 @@ public class AttentionBenchmark {
         nKvHeads = Integer.parseInt(h[1]);
         Random random = new Random(3);
         q = random(random, rows * nHeads * HEAD_DIM);
-        keys = random(random, (position + rows) * nKvHeads * HEAD_DIM);
-        values = random(random, (position + rows) * nKvHeads * HEAD_DIM);
+        kv = new KvLayer(DType.valueOf(kvDType), nKvHeads, HEAD_DIM, position + rows);
+        kv.write(0, position + rows, random(random, (position + rows) * nKvHeads * HEAD_DIM), 0,
+                random(random, (position + rows) * nKvHeads * HEAD_DIM), 0);
         out = new float[rows * nHeads * HEAD_DIM];
-        att = new float[nHeads * (position + rows)];
         kernels = KernelsFactory.create(backend, threads);
         attention();
         float[] expected = new float[out.length];
-        KernelsFactory.create("scalar", 1).attention(expected, q, keys, values, rows, position, nHeads, nKvHeads,
-                HEAD_DIM, new float[att.length]);
+        KernelsFactory.create("scalar", 1).attention(expected, q, kv, rows, position, nHeads);
         for (int i = 0; i < out.length; i++) {
             if (Math.abs(expected[i] - out[i]) > 1e-4 + 1e-4 * Math.abs(expected[i])) {
                 throw new IllegalStateException(backend + " attention out[" + i + "] = " + out[i] + ", scalar says "
@@ -86,7 +88,7 @@ public class AttentionBenchmark {
 
     @Benchmark
     public float[] attention() {
-        kernels.attention(out, q, keys, values, rows, position, nHeads, nKvHeads, HEAD_DIM, att);
+        kernels.attention(out, q, kv, rows, position, nHeads);
         return out;
     }
 

@@ -2,6 +2,7 @@ package org.specula.cli;
 
 import org.apache.commons.cli.Options;
 import org.specula.model.ForwardPass;
+import org.specula.model.KvCache;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.speculative.DraftModelProposer;
@@ -12,6 +13,7 @@ import org.specula.speculative.Proposer;
 import org.specula.speculative.SpecStats;
 import org.specula.speculative.SpeculativeDecoder;
 import org.specula.speculative.StopCondition;
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 import org.specula.tensor.Tensor;
@@ -54,6 +56,8 @@ final class BenchCommand implements Main.Command {
         o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
         o.addOption(Args.value(null, "tokens", "N", "tokens to generate per run (default 64)"));
         o.addOption(Args.value(null, "prompt-tokens", "N", "length of the random prompt (default 64)"));
+        o.addOption(Args.value(null, "depth", "D", "D random tokens of context before the prompt, prefilled once and "
+                + "untimed: prompt, decode and verify are measured after them (default 0)"));
         o.addOption(Args.value("p", "prompt", "TEXT", "use this prompt instead of random token ids"));
         o.addOption(Args.value(null, "prompt-ids", "IDS", "use these token ids as the prompt"));
         o.addOption(Args.value(null, "repeats", "N", "timed repetitions, best kept (default 3)"));
@@ -67,6 +71,8 @@ final class BenchCommand implements Main.Command {
         }
         int tokens = a.integer("tokens", 64, 1);
         int promptTokens = a.integer("prompt-tokens", 64, 2);
+        int depth = a.integer("depth", 0, 0);
+        DType kvDType = CommonOptions.kvDType(a);
         int repeats = a.integer("repeats", 3, 1);
         int k = a.integer("draft-tokens", 4, 0);
         double oracle = a.has("oracle-acceptance") ? a.number("oracle-acceptance", 1, 0, 1) : -1;
@@ -87,19 +93,31 @@ final class BenchCommand implements Main.Command {
                     : a.has("prompt-ids") ? a.ids("prompt-ids")
                     : new SplittableRandom(seed).ints(promptTokens, 3, vocab).toArray();
             promptTokens = prompt.length;
-            int context = Math.min(target.model.config().maxPositions(), promptTokens + tokens + 32);
-            if (promptTokens + 16 > context) {
-                throw new SpeculaException("the prompt has " + promptTokens + " tokens; the model's context of "
-                        + context + " leaves no room to benchmark; shorten it");
+            // the depth prefix comes first; every timed run keeps it in the cache and feeds only the prompt
+            prompt = concat(new SplittableRandom(seed + 1).ints(depth, 3, vocab).toArray(), prompt);
+            int needed = prompt.length + VERIFY_SIZES[VERIFY_SIZES.length - 1];
+            int context = a.has("context") ? target.context(a)
+                    : Math.min(target.model.config().maxPositions(), prompt.length + tokens + 32);
+            if (needed > context) {
+                throw new SpeculaException("depth " + depth + " and a prompt of " + promptTokens + " tokens need a "
+                        + "context of at least " + needed + " but it is " + context + (a.has("context")
+                        ? "; raise --context" : " (the model's max_position_embeddings); lower --depth or the prompt"));
             }
-            ForwardPass pass = target.model.newForwardPass(context);
+            ForwardPass pass = CommonOptions.forwardPass(target.model, context, kvDType);
             StopCondition stop = new StopCondition(Math.min(tokens, context - promptTokens), new int[0]);
 
             if (draft != null && draft.model.config().vocabSize() != vocab) {
                 throw new SpeculaException("--draft has a vocabulary of " + draft.model.config().vocabSize()
                         + " tokens but the target has " + vocab + "; the draft must share the tokenizer");
             }
-            ForwardPass draftPass = draft == null ? null : draft.model.newForwardPass(context);
+            ForwardPass draftPass = draft == null ? null : CommonOptions.forwardPass(draft.model, context, kvDType);
+            if (depth > 0) { // once, untimed: every run below truncates to the depth, not to 0
+                pass.warmUp(depth);
+                pass.forward(prompt, 0, depth, ForwardPass.Logits.NONE, null);
+                if (draftPass != null) {
+                    draftPass.forward(prompt, 0, depth, ForwardPass.Logits.NONE, null);
+                }
+            }
             boolean speculative = draft != null || oracle >= 0;
             Generation plain = null;
             Generation spec = null;
@@ -111,15 +129,15 @@ final class BenchCommand implements Main.Command {
             StopCondition warmupStop = new StopCondition(Math.min(stop.maxTokens(), DECODE_WARMUP_TOKENS), new int[0]);
             long warmupStart = System.nanoTime();
             do {
-                pass.truncate(0);
+                pass.truncate(depth);
                 Generation g = new PlainDecoder(pass, params, seed).generate(prompt, warmupStop, t -> { });
                 if (speculative) {
                     Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
                             : new OracleProposer(concat(prompt, g.generated()), oracle, vocab, seed);
                     if (draftPass != null) {
-                        draftPass.truncate(0);
+                        draftPass.truncate(depth);
                     }
-                    pass.truncate(0);
+                    pass.truncate(depth);
                     new SpeculativeDecoder(pass, proposer, k, params, seed).generate(prompt, warmupStop, t -> { });
                 }
             } while (System.nanoTime() - warmupStart < DECODE_WARMUP_NANOS
@@ -127,7 +145,7 @@ final class BenchCommand implements Main.Command {
             // Plain and speculative runs alternate, best of each kept: a slow phase of a shared machine then meets
             // both, where timing all plain runs and then all speculative ones let one phase skew the speedup.
             for (int r = 0; r < repeats; r++) {
-                pass.truncate(0); // measure the whole prefill every time, not the reuse of the cached prompt
+                pass.truncate(depth); // measure the whole prompt every time, not the reuse of the cached prompt
                 Generation g = new PlainDecoder(pass, params, seed).generate(prompt, stop, t -> { });
                 if (plain == null || g.decodeNanos() < plain.decodeNanos()) {
                     plain = g;
@@ -142,9 +160,9 @@ final class BenchCommand implements Main.Command {
                 Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
                         : new OracleProposer(reference, oracle, vocab, seed);
                 if (draftPass != null) {
-                    draftPass.truncate(0);
+                    draftPass.truncate(depth);
                 }
-                pass.truncate(0);
+                pass.truncate(depth);
                 Generation sg = new SpeculativeDecoder(pass, proposer, k, params, seed).generate(prompt, stop,
                         t -> { });
                 if (spec == null || sg.decodeNanos() < spec.decodeNanos()) {
@@ -161,6 +179,11 @@ final class BenchCommand implements Main.Command {
             double promptFlops = plain.promptTokensPerSecond() * 2.0 * parameters;
             double flopsFraction = promptFlops / (fmaPeak * 1e9);
             String cpu = cpuName();
+            KvCache cache = pass.cache();
+            // a decode step i (0-based) attends to prompt.length + i positions: their mean over the timed steps
+            double attended = prompt.length + (plain.generated().length - 1) / 2.0;
+            double kvBytesPerToken = cache.bytesPerPosition() * attended;
+            double decodeFraction = plain.decodeTokensPerSecond() * (weights + kvBytesPerToken) / (bandwidth * 1e9);
             if (a.has("json")) {
                 JsonOut j = new JsonOut()
                         .put("model", target.folder.dir().toString())
@@ -179,6 +202,12 @@ final class BenchCommand implements Main.Command {
                     j.put("verify_cost_cpu", cpuCost);
                 }
                 j
+                        .put("depth", depth)
+                        .put("kv_dtype", cache.dtype().name().toLowerCase(Locale.ROOT))
+                        .put("kv_bytes_per_token", Math.round(kvBytesPerToken))
+                        .put("kv_cache_bytes", cache.bytes())
+                        .put("context", pass.context())
+                        .put("decode_bandwidth_fraction", decodeFraction)
                         .put("weights_bytes", weights)
                         .put("decode_gb_per_s", plain.decodeTokensPerSecond() * weights / 1e9)
                         .put("bandwidth_gb_per_s", bandwidth)
@@ -218,6 +247,11 @@ final class BenchCommand implements Main.Command {
                                         flopsFraction * 100, fmaPeak));
                 out.printf(Locale.ROOT, "decode  %.1f tok/s (%.2f GB/s of weights; memory reads %.2f GB/s)%n",
                         plain.decodeTokensPerSecond(), plain.decodeTokensPerSecond() * weights / 1e9, bandwidth);
+                out.printf(Locale.ROOT, "kv cache %s, %d positions, %.1f MB; depth %d, decode reads %.1f MB of it per "
+                                + "token%s%n", cache.dtype().name().toLowerCase(Locale.ROOT), pass.context(),
+                        cache.bytes() / 1e6, depth, kvBytesPerToken / 1e6, Double.isNaN(decodeFraction) ? ""
+                                : String.format(Locale.ROOT, " (weights + kv at %.0f %% of the memory reads)",
+                                        decodeFraction * 100));
                 StringBuilder sb = new StringBuilder("verify(T)/decode(1):");
                 for (int i = 0; i < VERIFY_SIZES.length; i++) {
                     sb.append(String.format(Locale.ROOT, " T=%d %.2f", VERIFY_SIZES[i], verifyCost[i]));
@@ -256,8 +290,11 @@ final class BenchCommand implements Main.Command {
         float[] logits = new float[maxT * vocab];
         int[] block = Arrays.copyOf(prompt, maxT);
         int base = Math.min(prompt.length, pass.context() - maxT);
-        pass.truncate(0);
-        pass.forward(prompt, 0, base, ForwardPass.Logits.NONE, null);
+        int keep = pass.commonPrefix(prompt, base); // a --depth prefix stays: only the rest is fed again
+        pass.truncate(keep);
+        if (base > keep) {
+            pass.forward(prompt, keep, base - keep, ForwardPass.Logits.NONE, null);
+        }
         // Untimed warm-up for at least VERIFY_WARMUP_NANOS: on a small model the timed repeats alone are too few calls
         // for C2 to compile every tile, and one stories260K run reported verify(2)/decode(1) = 91.
         long warmupStart = System.nanoTime();

@@ -7,6 +7,7 @@ import org.specula.loader.chat.Message;
 import org.specula.sampling.SamplingParams;
 import org.specula.speculative.Generation;
 import org.specula.speculative.StopCondition;
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 
@@ -52,13 +53,14 @@ final class ChatCommand implements Main.Command {
         int draftTokens = a.integer("draft-tokens", 4, 0);
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
+        DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a);
              ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
                      ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
             Tokenizer tokenizer = target.tokenizer();
             ChatTemplate template = template(a, tokenizer);
-            Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params);
+            Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params, kvDType);
             StopCondition stop = new StopCondition(maxTokens,
                     union(target.model.config().eosIds(), template.stopIds(tokenizer)));
             List<Message> history = new ArrayList<>();

@@ -2,9 +2,13 @@ package org.specula.cli;
 
 import org.apache.commons.cli.Options;
 import org.specula.loader.ModelFolder;
+import org.specula.model.ForwardPass;
+import org.specula.model.Llama;
 import org.specula.sampling.SamplingParams;
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.KernelsFactory;
+import org.specula.tensor.KvLayer;
 import org.specula.tensor.SpeculaException;
 
 /** Options shared by the commands that run a model. */
@@ -15,6 +19,8 @@ final class CommonOptions {
     static void addRuntime(Options o) {
         o.addOption(Args.value("t", "threads", "N", "worker threads (default: available processors)"));
         o.addOption(Args.value(null, "context", "N", "KV cache length (default: min(max_position_embeddings, 4096))"));
+        o.addOption(Args.value(null, "kv-dtype", "TYPE", "KV cache element type: f32, bf16 or f16 (default: the "
+                + "model's weight dtype)"));
         o.addOption(Args.value(null, "kernels", "NAME", "auto (SIMD when available), simd or scalar (default auto)"));
         o.addOption(Args.flag(null, "no-mmap",
                 "copy weights into memory (huge pages advised, 64-byte aligned) instead of mapping"));
@@ -38,6 +44,16 @@ final class CommonOptions {
         }
         return a.has("mmap") ? ModelFolder.Weights.MAP
                 : a.has("no-mmap") ? ModelFolder.Weights.COPY : ModelFolder.Weights.AUTO;
+    }
+
+    /** --kv-dtype parsed (null: each model's own default, {@link Llama#defaultKvDType()}); call before any output. */
+    static DType kvDType(Args a) {
+        return a.has("kv-dtype") ? KvLayer.parseDType(a.required("kv-dtype")) : null;
+    }
+
+    /** A forward pass of model over context positions with the KV dtype asked for, or the model's default. */
+    static ForwardPass forwardPass(Llama model, int context, DType kvDType) {
+        return kvDType == null ? model.newForwardPass(context) : model.newForwardPass(context, kvDType);
     }
 
     static Kernels kernels(Args a) {

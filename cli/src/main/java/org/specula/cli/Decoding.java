@@ -8,6 +8,7 @@ import org.specula.speculative.Generation;
 import org.specula.speculative.PlainDecoder;
 import org.specula.speculative.SpeculativeDecoder;
 import org.specula.speculative.StopCondition;
+import org.specula.tensor.DType;
 import org.specula.tensor.SpeculaException;
 import org.specula.tensor.simd.WarmUp;
 
@@ -25,15 +26,16 @@ final class Decoding {
     static final int SAMPLER_WARMUP_VOCAB = 8192;
     static final long SAMPLER_WAIT_NANOS = 3_000_000_000L;
 
-    Decoding(ModelSession target, ModelSession draft, int context, int draftTokens, SamplingParams params) {
+    Decoding(ModelSession target, ModelSession draft, int context, int draftTokens, SamplingParams params,
+             DType kvDType) {
         if (draft != null && draft.model.config().vocabSize() != target.model.config().vocabSize()) {
             throw new SpeculaException("--draft " + draft.folder.dir() + " has a vocabulary of "
                     + draft.model.config().vocabSize() + " tokens but the target has "
                     + target.model.config().vocabSize() + "; the draft must share the target's tokenizer");
         }
-        this.target = target.model.newForwardPass(context);
-        this.draft = draft == null ? null
-                : draft.model.newForwardPass(Math.min(context, draft.model.config().maxPositions()));
+        this.target = CommonOptions.forwardPass(target.model, context, kvDType);
+        this.draft = draft == null ? null : CommonOptions.forwardPass(draft.model,
+                Math.min(context, draft.model.config().maxPositions()), kvDType);
         this.draftTokens = draftTokens;
         this.params = params;
         this.vocab = target.model.config().vocabSize();

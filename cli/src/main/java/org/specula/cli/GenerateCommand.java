@@ -8,6 +8,7 @@ import org.specula.sampling.SamplingParams;
 import org.specula.speculative.Generation;
 import org.specula.speculative.SpecStats;
 import org.specula.speculative.StopCondition;
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 
@@ -61,12 +62,13 @@ final class GenerateCommand implements Main.Command {
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
         boolean json = a.has("json");
+        DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a);
              ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
                      ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
             Tokenizer tokenizer = target.tokenizer();
-            Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params);
+            Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params, kvDType);
             int[] stopIds = target.model.config().eosIds();
             int[] prompt;
             if (a.has("chat")) {

@@ -3,6 +3,9 @@ package org.specula.cli;
 import org.apache.commons.cli.Options;
 import org.specula.loader.LlamaConfig;
 import org.specula.loader.ModelFolder;
+import org.specula.tensor.DType;
+import org.specula.tensor.KvLayer;
+import org.specula.tensor.SpeculaException;
 import org.specula.tensor.Tensor;
 
 import java.io.InputStream;
@@ -21,12 +24,25 @@ final class InspectCommand implements Main.Command {
     public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
         o.addOption(Args.value("m", "model", "DIR", "Hugging Face model folder (required)"));
+        o.addOption(Args.value(null, "context", "N", "context for the KV cache size (default: min(max_position_embeddings, "
+                + "4096))"));
+        o.addOption(Args.value(null, "kv-dtype", "TYPE", "KV cache element type for its size: f32, bf16 or f16 "
+                + "(default: the model's weight dtype)"));
         Args a = Args.parse("inspect", o, argv, out);
         if (a == null) {
             return 0;
         }
+        DType asked = CommonOptions.kvDType(a);
         try (ModelFolder folder = ModelFolder.open(a.folder("model"))) {
             LlamaConfig c = folder.config();
+            int context = a.integer("context", Math.min(c.maxPositions(), 4096), 1);
+            if (context > c.maxPositions()) {
+                throw new SpeculaException("--context " + context + " exceeds the model's max_position_embeddings "
+                        + c.maxPositions() + "; use at most " + c.maxPositions());
+            }
+            String q = "model.layers.0.self_attn.q_proj.weight"; // Llama.defaultKvDType: the attention weights' dtype
+            DType kvDType = asked != null ? asked
+                    : folder.tensors().containsKey(q) ? folder.tensor(q).dtype() : DType.F32;
             out.printf(Locale.ROOT, "model %s%n", folder.dir());
             out.printf(Locale.ROOT, "  hidden %d, intermediate %d, layers %d, heads %d, kv heads %d, head_dim %d, "
                             + "vocab %d, max positions %d%n", c.hiddenSize(), c.intermediateSize(), c.numLayers(),
@@ -43,6 +59,10 @@ final class InspectCommand implements Main.Command {
             }
             out.printf(Locale.ROOT, "%d tensors, %,d bytes of weights%n", folder.tensors().size(),
                     folder.weightBytes());
+            long perPosition = c.numLayers() * KvLayer.bytesPerPosition(kvDType, c.numKvHeads(), c.headDim());
+            out.printf(Locale.ROOT, "KV cache %s at context %d: %,d bytes (%,d bytes per position)%n",
+                    kvDType.name().toLowerCase(Locale.ROOT), context,
+                    c.numLayers() * KvLayer.bytes(kvDType, c.numKvHeads(), c.headDim(), context), perPosition);
         }
         return 0;
     }

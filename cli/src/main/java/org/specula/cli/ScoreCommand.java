@@ -2,6 +2,7 @@ package org.specula.cli;
 
 import org.apache.commons.cli.Options;
 import org.specula.model.ForwardPass;
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 
@@ -43,6 +44,7 @@ final class ScoreCommand implements Main.Command {
         if (a.has("ids") == a.has("text")) {
             throw new SpeculaException("give exactly one of --ids 1,2,3 or --text TEXT");
         }
+        DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a);
              ModelSession session = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a))) {
             int[] ids = a.has("ids") ? a.ids("ids") : session.tokenizer().encode(a.required("text"), true);
@@ -53,7 +55,7 @@ final class ScoreCommand implements Main.Command {
                         + context + "; raise --context or shorten the sequence");
             }
             float[] logits = new float[Math.multiplyExact(ids.length, vocab)]; // [T][vocab]
-            ForwardPass pass = session.model.newForwardPass(context);
+            ForwardPass pass = CommonOptions.forwardPass(session.model, context, kvDType);
             pass.warmUp(ids.length); // the kernels compiled before the one long forward (see WarmUp)
             pass.forward(ids, 0, ids.length, ForwardPass.Logits.ALL, logits);
             if (a.has("logits-out")) {

@@ -284,6 +284,31 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("model.layers.4.mlp.down_proj.weight"));
         assertTrue(r.out().contains("vocab 512"));
+        // 5 layers x (keys + values) x 4 KV heads x head_dim 8 x 4 bytes = 1280 bytes a position, F32 for F32 weights
+        assertTrue(r.out().contains("KV cache f32 at context 512: 655,360 bytes (1,280 bytes per position)"), r.out());
+        Result bf16 = run("inspect", "-m", model(), "--kv-dtype", "bf16", "--context", "100");
+        assertTrue(bf16.out().contains("KV cache bf16 at context 100: 81,920 bytes (640 bytes per position)"),
+                bf16.out()); // 100 positions take whole tiles of 32: 128
+    }
+
+    /**
+     * bench --depth: the prompt, decode and verify figures come after D cached tokens, and the JSON names the depth,
+     * the cache's dtype, its bytes and the bytes a decode step reads from it.
+     */
+    @Test
+    void benchDepthReportsTheCache() {
+        Result r = run("bench", "-m", model(), "--tokens", "8", "--prompt-tokens", "8", "--repeats", "1", "--json",
+                "--no-bandwidth", "--depth", "300", "--kv-dtype", "bf16");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> json = Json.parseObject(r.out().strip(), "bench");
+        assertEquals(300L, json.get("depth"));
+        assertEquals("bf16", json.get("kv_dtype"));
+        long context = (Long) json.get("context"); // 300 + 8 + 8 + 32, rounded up to tiles of 32 in the bytes
+        assertEquals(348L, context);
+        assertEquals(352L * 640, json.get("kv_cache_bytes"));
+        // decode steps attend to 308 .. 315 positions: 311.5 on average, 640 bytes each
+        assertEquals(Math.round(311.5 * 640), json.get("kv_bytes_per_token"));
+        assertTrue(((Number) json.get("decode_tokens_per_s")).doubleValue() > 0);
     }
 
     @Test
@@ -298,6 +323,10 @@ class CliTest {
         assertUserError(run("generate", "-m", model(), "--prompt-ids", "1,x"), "--prompt-ids");
         assertUserError(run("generate", "-m", model()), "--prompt");
         assertUserError(run("generate", "-m", model(), "-p", "x", "--bogus"), "bogus");
+        assertUserError(run("generate", "-m", model(), "-p", "x", "--kv-dtype", "q8"), "--kv-dtype", "q8");
+        assertUserError(run("bench", "-m", model(), "--depth", "-1"), "--depth");
+        assertUserError(run("bench", "-m", model(), "--depth", "500"), "depth 500", "context");
+        assertUserError(run("bench", "-m", model(), "--depth", "100", "--context", "64"), "--context");
         assertUserError(run("frobnicate"), "unknown command");
     }
 

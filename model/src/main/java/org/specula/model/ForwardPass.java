@@ -1,6 +1,7 @@
 package org.specula.model;
 
 import org.specula.loader.LlamaConfig;
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 import org.specula.tensor.Tensor;
@@ -56,7 +57,6 @@ public final class ForwardPass {
     private final float[] proj;    // [B][dim]
     private final float[] gate;    // [B][hidden]
     private final float[] up;      // [B][hidden]
-    private final float[] att;     // [nHeads][context] scores scratch
     private final float[] logits;  // [B][vocab]
     // Matrices that read the same input, as one kernel call each: per layer {wq, wk, wv} and {wGate, wUp}.
     private final TreeSet<Integer> warmed = new TreeSet<>(); // block sizes warmUp has run
@@ -65,14 +65,14 @@ public final class ForwardPass {
     private final float[][] qkvOut;
     private final float[][] gateUpOut;
 
-    ForwardPass(Llama model, int context) {
+    ForwardPass(Llama model, int context, DType kvDType) {
         this.model = model;
         this.c = model.config;
         this.k = model.kernels;
         if (context < 1) {
             throw new SpeculaException("--context must be at least 1 (got " + context + ")");
         }
-        this.cache = new KvCache(c.numLayers(), context, c.kvDim());
+        this.cache = new KvCache(c.numLayers(), context, c.numKvHeads(), c.headDim(), kvDType);
         this.fed = new int[context];
         int half = c.headDim() / 2;
         double[] inv = c.ropeInverseFrequencies();
@@ -97,7 +97,6 @@ public final class ForwardPass {
         proj = new float[b * c.hiddenSize()];
         gate = new float[b * c.intermediateSize()];
         up = new float[b * c.intermediateSize()];
-        att = new float[c.numHeads() * context];
         logits = new float[b * c.vocabSize()];
         qkv = new Tensor[model.layers.length][];
         gateUp = new Tensor[model.layers.length][];
@@ -207,14 +206,13 @@ public final class ForwardPass {
         }
         matrices.add(model.lmHead);
         WarmUp.Shape shape = new WarmUp.Shape(matrices, c.hiddenSize(), c.intermediateSize(), c.numHeads(),
-                c.numKvHeads(), c.headDim());
+                c.numKvHeads(), c.headDim(), cache.dtype());
         WarmUp.run(k, shape, rows.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** One chunk of at most blockRows rows through every layer; leaves the residual stream in x. */
     private void block(int[] tokens, int from, int rows) {
         int dim = c.hiddenSize();
-        int kvDim = c.kvDim();
         int hidden = c.intermediateSize();
         int pos = cache.length();
         float eps = (float) c.rmsNormEps();
@@ -228,10 +226,8 @@ public final class ForwardPass {
             k.matmul(qkvOut, qkv[l], xb, rows); // q, kNew, vNew
             k.ropeInPlace(q, rows, c.numHeads(), c.headDim(), pos, ropeCos, ropeSin);
             k.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), pos, ropeCos, ropeSin);
-            cache.putKeys(l, pos, kNew, rows);
-            System.arraycopy(vNew, 0, cache.values[l], pos * kvDim, rows * kvDim);
-            k.attention(attOut, q, cache.keys[l], cache.values[l], rows, pos, c.numHeads(), c.numKvHeads(),
-                    c.headDim(), att);
+            cache.put(l, pos, kNew, vNew, rows);
+            k.attention(attOut, q, cache.layers[l], rows, pos, c.numHeads());
             k.matmul(proj, layer.wo(), attOut, rows);
             k.addInPlace(x, proj, rows * dim);
             // feed-forward: xb = rmsnorm(x); x += (silu(xb · Wgateᵀ) ⊙ (xb · Wupᵀ)) · Wdownᵀ

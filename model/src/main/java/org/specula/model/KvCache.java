@@ -1,32 +1,28 @@
 package org.specula.model;
 
-import org.specula.tensor.SpeculaException;
+import org.specula.tensor.DType;
+import org.specula.tensor.KvLayer;
 
 /**
- * Keys and values of every layer for positions 0 .. length-1. Attention reads positions &lt; length only, so
- * {@link #truncate(int)} is just a move of the length: rolling back rejected speculative tokens costs nothing.
- * Invariant: after each step the cache equals a fresh prefill of the tokens it covers.
+ * Keys and values of every layer for positions 0 .. length-1, one {@link KvLayer} per layer in the dtype chosen at
+ * creation (converted once, when a position is written). Attention reads positions &lt; length only, so
+ * {@link #truncate(int)} is just a move of the length: rolling back rejected speculative tokens costs nothing, in
+ * every dtype. Invariant: after each step the cache equals a fresh prefill of the tokens it covers.
  */
 public final class KvCache {
-    final float[][] keys;   // [layer][kvDim * capacity], transposed: dimension-major, positions contiguous
-    final float[][] values; // [layer][capacity * kvDim]
+    final KvLayer[] layers;
     private final int capacity;
     private final int kvDim;
+    private final DType dtype;
     private int length;
 
-    KvCache(int layers, int capacity, int kvDim) {
+    KvCache(int layers, int capacity, int nKvHeads, int headDim, DType dtype) {
         this.capacity = capacity;
-        this.kvDim = kvDim;
-        this.keys = new float[layers][];
-        this.values = new float[layers][];
-        long perLayer = (long) capacity * kvDim;
-        if (perLayer > Integer.MAX_VALUE - 8) {
-            throw new SpeculaException("--context " + capacity + " is too large for one layer's KV cache "
-                    + "(kv dim " + kvDim + "); lower --context");
-        }
+        this.kvDim = nKvHeads * headDim;
+        this.dtype = dtype;
+        this.layers = new KvLayer[layers];
         for (int l = 0; l < layers; l++) {
-            keys[l] = new float[(int) perLayer];
-            values[l] = new float[(int) perLayer];
+            this.layers[l] = new KvLayer(dtype, nKvHeads, headDim, capacity);
         }
     }
 
@@ -44,6 +40,25 @@ public final class KvCache {
         return kvDim;
     }
 
+    /** The element type keys and values are stored in. */
+    public DType dtype() {
+        return dtype;
+    }
+
+    /** Bytes the cache holds, all layers (its capacity rounded up to whole tiles). */
+    public long bytes() {
+        long sum = 0;
+        for (KvLayer layer : layers) {
+            sum += layer.bytes();
+        }
+        return sum;
+    }
+
+    /** Bytes of keys and values one position takes across all layers: what a decode step reads per cached token. */
+    public long bytesPerPosition() {
+        return layers.length * KvLayer.bytesPerPosition(dtype, layers[0].nKvHeads(), layers[0].headDim());
+    }
+
     /** Forgets positions ≥ n (0 ≤ n ≤ length). */
     public void truncate(int n) {
         if (n < 0 || n > length) {
@@ -56,27 +71,18 @@ public final class KvCache {
         length = n;
     }
 
-    /** Copy of layer l's keys for position p (for tests comparing caches). */
+    /** Copy of layer l's keys for position p, as stored (for tests comparing caches). */
     public float[] key(int layer, int position) {
-        float[] key = new float[kvDim];
-        for (int i = 0; i < kvDim; i++) {
-            key[i] = keys[layer][i * capacity + position];
-        }
-        return key;
+        return layers[layer].key(position);
     }
 
-    /** Stores keys [rows][kvDim] of layer l at positions from .. from+rows-1 (transposed). */
-    void putKeys(int layer, int from, float[] rowsOfKeys, int rows) {
-        float[] k = keys[layer];
-        for (int t = 0; t < rows; t++) {
-            for (int i = 0; i < kvDim; i++) {
-                k[i * capacity + from + t] = rowsOfKeys[t * kvDim + i];
-            }
-        }
-    }
-
-    /** Copy of layer l's values for position p. */
+    /** Copy of layer l's values for position p, as stored. */
     public float[] value(int layer, int position) {
-        return java.util.Arrays.copyOfRange(values[layer], position * kvDim, (position + 1) * kvDim);
+        return layers[layer].value(position);
+    }
+
+    /** Stores keys and values [rows][kvDim] of layer l at positions from .. from+rows-1. */
+    void put(int layer, int from, float[] rowsOfKeys, float[] rowsOfValues, int rows) {
+        layers[layer].write(from, rows, rowsOfKeys, 0, rowsOfValues, 0);
     }
 }

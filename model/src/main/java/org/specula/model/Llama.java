@@ -2,6 +2,7 @@ package org.specula.model;
 
 import org.specula.loader.LlamaConfig;
 import org.specula.loader.ModelFolder;
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;
 import org.specula.tensor.Tensor;
@@ -81,9 +82,25 @@ public final class Llama {
         return kernels;
     }
 
-    /** A forward pass with its own KV cache of {@code context} positions and activation buffers. */
+    /**
+     * A forward pass with its own KV cache of {@code context} positions in {@link #defaultKvDType()} and its
+     * activation buffers.
+     */
     public ForwardPass newForwardPass(int context) {
-        return new ForwardPass(this, context);
+        return new ForwardPass(this, context, defaultKvDType());
+    }
+
+    /** A forward pass whose KV cache stores keys and values as kvDType (F32, BF16 or F16). */
+    public ForwardPass newForwardPass(int context, DType kvDType) {
+        return new ForwardPass(this, context, kvDType);
+    }
+
+    /**
+     * The KV cache dtype when none is asked for: the dtype of the attention weights (layer 0's query projection), so
+     * a BF16 model gets a BF16 cache (half the bytes per step) and an F32 model keeps F32 and its reference tolerances.
+     */
+    public DType defaultKvDType() {
+        return layers[0].wq().dtype();
     }
 
     /** Checks tensor names, shapes and dtypes against the config. */

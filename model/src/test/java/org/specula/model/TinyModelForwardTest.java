@@ -58,34 +58,40 @@ class TinyModelForwardTest {
                 }
                 Llama llama = Llama.load(folder, kernels);
                 int vocab = spec.vocab();
-                float[] block = new float[tokens.length * vocab];
-                llama.newForwardPass(context).forward(tokens, 0, tokens.length, ForwardPass.Logits.ALL, block);
-                for (int p = 0; p < tokens.length; p++) {
-                    for (int v = 0; v < vocab; v++) {
-                        double e = expected[p][v];
-                        double a = block[p * vocab + v];
-                        assertTrue(Math.abs(e - a) <= 2e-4 + 2e-4 * Math.abs(e), name + " " + kernels.name()
-                                + ": logit[" + p + "][" + v + "] = " + a + ", reference " + e);
+                // the reference checks the weights' arithmetic, so with an F32 cache; the model's default cache (the
+                // weights' dtype) must be block invariant as well
+                for (DType kv : java.util.EnumSet.of(DType.F32, llama.defaultKvDType())) {
+                    float[] block = new float[tokens.length * vocab];
+                    llama.newForwardPass(context, kv)
+                            .forward(tokens, 0, tokens.length, ForwardPass.Logits.ALL, block);
+                    for (int p = 0; kv == DType.F32 && p < tokens.length; p++) {
+                        for (int v = 0; v < vocab; v++) {
+                            double e = expected[p][v];
+                            double a = block[p * vocab + v];
+                            assertTrue(Math.abs(e - a) <= 2e-4 + 2e-4 * Math.abs(e), name + " " + kernels.name()
+                                    + ": logit[" + p + "][" + v + "] = " + a + ", reference " + e);
+                        }
                     }
+                    // the same positions one at a time, and in uneven blocks, give bit-identical logits
+                    ForwardPass pass = llama.newForwardPass(context, kv);
+                    float[] one = new float[vocab];
+                    for (int p = 0; p < tokens.length; p++) {
+                        pass.forward(tokens, p, 1, ForwardPass.Logits.LAST, one);
+                        float[] inBlock = java.util.Arrays.copyOfRange(block, p * vocab, (p + 1) * vocab);
+                        assertArrayEquals(inBlock, one, name + " " + kernels.name() + " " + kv + " cache: position "
+                                + p + " alone differs from inside the block");
+                    }
+                    pass.truncate(0);
+                    float[] chunked = new float[block.length];
+                    for (int p = 0, size = 1; p < tokens.length; p += size, size = size % 5 + 1) {
+                        int n = Math.min(size, tokens.length - p);
+                        float[] part = new float[n * vocab];
+                        pass.forward(tokens, p, n, ForwardPass.Logits.ALL, part);
+                        System.arraycopy(part, 0, chunked, p * vocab, part.length);
+                    }
+                    assertArrayEquals(block, chunked, name + " " + kernels.name() + " " + kv
+                            + " cache: blocks of 1..5 differ");
                 }
-                // the same positions one at a time, and in uneven blocks, give bit-identical logits
-                ForwardPass pass = llama.newForwardPass(context);
-                float[] one = new float[vocab];
-                for (int p = 0; p < tokens.length; p++) {
-                    pass.forward(tokens, p, 1, ForwardPass.Logits.LAST, one);
-                    float[] inBlock = java.util.Arrays.copyOfRange(block, p * vocab, (p + 1) * vocab);
-                    assertArrayEquals(inBlock, one, name + " " + kernels.name() + ": position " + p
-                            + " alone differs from inside the block");
-                }
-                pass.truncate(0);
-                float[] chunked = new float[block.length];
-                for (int p = 0, size = 1; p < tokens.length; p += size, size = size % 5 + 1) {
-                    int n = Math.min(size, tokens.length - p);
-                    float[] part = new float[n * vocab];
-                    pass.forward(tokens, p, n, ForwardPass.Logits.ALL, part);
-                    System.arraycopy(part, 0, chunked, p * vocab, part.length);
-                }
-                assertArrayEquals(block, chunked, name + " " + kernels.name() + ": blocks of 1..5 differ");
             }
         }
     }

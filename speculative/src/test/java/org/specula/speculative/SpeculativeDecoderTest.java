@@ -8,7 +8,9 @@ import org.specula.model.ForwardPass;
 import org.specula.model.KvCache;
 import org.specula.model.Llama;
 import org.specula.sampling.SamplingParams;
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
+import org.specula.tensor.KernelsFactory;
 import org.specula.tensor.ScalarKernels;
 import org.specula.testdata.Samples;
 
@@ -79,6 +81,39 @@ class SpeculativeDecoderTest {
         }
     }
 
+    /**
+     * With 16-bit KV caches (converted once when a position is written, rolled back by moving the length) and the
+     * SIMD kernels, greedy speculative decoding still gives plain greedy's tokens, and the caches still equal a fresh
+     * prefill after every step.
+     */
+    @Test
+    void greedySpeculativeEqualsPlainGreedyWithSixteenBitCaches() {
+        for (DType kv : new DType[]{DType.BF16, DType.F16}) {
+            try (Kernels simd = KernelsFactory.create("auto", 2)) {
+                Llama t = Llama.load(targetFolder, simd);
+                Llama d = Llama.load(draftFolder, simd);
+                int[] expected = new PlainDecoder(t.newForwardPass(512, kv), SamplingParams.GREEDY, 0)
+                        .generate(PROMPT, new StopCondition(120, new int[0]), x -> { }).generated();
+                for (int k = 1; k <= 6; k++) {
+                    ForwardPass targetPass = t.newForwardPass(512, kv);
+                    ForwardPass draftPass = d.newForwardPass(512, kv);
+                    SpeculativeDecoder decoder = new SpeculativeDecoder(targetPass,
+                            new DraftModelProposer(draftPass, SamplingParams.GREEDY, 0), k, SamplingParams.GREEDY, 0);
+                    if (k == 4) {
+                        decoder.setStepObserver((tokens, length) -> {
+                            assertCacheIsPrefill(t, targetPass.cache(), tokens, targetPass.length());
+                            assertCacheIsPrefill(d, draftPass.cache(), tokens, draftPass.length());
+                        });
+                    }
+                    Generation g = decoder.generate(PROMPT, new StopCondition(120, new int[0]), x -> { });
+                    assertArrayEquals(expected, g.generated(), kv + " cache: greedy speculative output differs "
+                            + "from plain at k=" + k);
+                    assertTrue(g.stats().acceptanceRate() > 0.1, kv + " cache: the draft accepts something, k=" + k);
+                }
+            }
+        }
+    }
+
     @Test
     void targetAsItsOwnDraftAcceptsEverything() {
         for (SamplingParams params : new SamplingParams[]{SamplingParams.GREEDY, TEMPERATURE_1}) {
@@ -115,7 +150,7 @@ class SpeculativeDecoderTest {
     }
 
     private static void assertCacheIsPrefill(Llama model, KvCache cache, int[] tokens, int length) {
-        ForwardPass fresh = model.newForwardPass(512);
+        ForwardPass fresh = model.newForwardPass(512, cache.dtype());
         fresh.forward(tokens, 0, length, ForwardPass.Logits.NONE, null);
         for (int layer = 0; layer < model.config().numLayers(); layer++) {
             for (int p = 0; p < length; p++) {

@@ -50,16 +50,14 @@ public interface Kernels extends AutoCloseable {
     void addInPlace(float[] x, float[] y, int n);
 
     /**
-     * Causal grouped-query attention for a block of rows queries at positions startPos .. startPos+rows-1.
-     * q and out are [rows][nHeads * headDim]. keys is one layer's key cache stored transposed,
-     * [nKvHeads * headDim][capacity] with capacity = keys.length / (nKvHeads * headDim), so that consecutive positions
-     * of one key dimension are contiguous (scores of many positions are computed a vector at a time); values is
-     * [capacity][nKvHeads * headDim]. Both already hold positions 0 .. startPos+rows-1. Query head h reads kv head
-     * h / (nHeads / nKvHeads); row t attends to positions 0 .. startPos+t with scores q·k / sqrt(headDim). att is
-     * scratch of at least nHeads * (startPos + rows) floats.
+     * Causal grouped-query attention for a block of rows queries at positions startPos .. startPos+rows-1 over one
+     * layer's cache kv, which already holds positions 0 .. startPos+rows-1. q and out are [rows][nHeads * headDim];
+     * query head h reads KV head h / (nHeads / kv.nKvHeads()); row t attends to positions 0 .. startPos+t with scores
+     * q·k / sqrt(headDim), reading keys and values as kv stores them (its dtype). Like every kernel, row t's output
+     * has the same bits whatever rows is: a backend that splits the positions (into chunks merged by their running
+     * maxima and sums) must draw the chunk boundaries from the positions alone.
      */
-    void attention(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
-                   int nHeads, int nKvHeads, int headDim, float[] att);
+    void attention(float[] out, float[] q, KvLayer kv, int rows, int startPos, int nHeads);
 
     /** Releases threads; the default backend holds none. */
     @Override

@@ -126,34 +126,39 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void attention(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
-                          int nHeads, int nKvHeads, int headDim, float[] att) {
-        int kvDim = nKvHeads * headDim;
-        int capacity = keys.length / kvDim;
-        int group = nHeads / nKvHeads;
+    public void attention(float[] out, float[] q, KvLayer kv, int rows, int startPos, int nHeads) {
+        int headDim = kv.headDim();
+        int group = nHeads / kv.nKvHeads();
         double scale = 1.0 / Math.sqrt(headDim);
+        double[] att = new double[startPos + rows]; // the oracle may allocate: it is never on a hot path
         for (int t = 0; t < rows; t++) {
             int len = startPos + t + 1; // causal: positions 0 .. startPos+t
             for (int h = 0; h < nHeads; h++) {
                 int qOff = (t * nHeads + h) * headDim;
-                int kvOff = (h / group) * headDim;
-                int attOff = h * (startPos + rows);
+                int kvHead = h / group;
+                double max = Double.NEGATIVE_INFINITY;
                 for (int s = 0; s < len; s++) {
                     double dot = 0;
                     for (int i = 0; i < headDim; i++) {
-                        dot += (double) q[qOff + i] * keys[(kvOff + i) * capacity + s];
+                        dot += (double) q[qOff + i] * kv.key(kvHead, s, i);
                     }
-                    att[attOff + s] = (float) (dot * scale);
+                    att[s] = dot * scale;
+                    max = Math.max(max, att[s]);
                 }
-                softmaxInPlace(att, attOff, len);
+                double sum = 0;
+                for (int s = 0; s < len; s++) {
+                    att[s] = Math.exp(att[s] - max);
+                    sum += att[s];
+                }
                 for (int i = 0; i < headDim; i++) {
                     double acc = 0;
                     for (int s = 0; s < len; s++) {
-                        acc += (double) att[attOff + s] * values[s * kvDim + kvOff + i];
+                        acc += att[s] * kv.value(kvHead, s, i);
                     }
-                    out[qOff + i] = (float) acc;
+                    out[qOff + i] = (float) (acc / sum);
                 }
             }
         }
     }
+
 }

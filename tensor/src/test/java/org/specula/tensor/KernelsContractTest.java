@@ -328,61 +328,114 @@ public abstract class KernelsContractTest {
     private record AttentionCase(int nHeads, int nKvHeads, int headDim, int startPos, int rows) {
     }
 
-    private static final AttentionCase[] ATTENTION = {
-        new AttentionCase(1, 1, 1, 0, 1), new AttentionCase(4, 2, 8, 0, 5), new AttentionCase(6, 3, 13, 7, 3),
-        new AttentionCase(8, 2, 64, 31, 9), new AttentionCase(15, 5, 64, 257, 16), new AttentionCase(4, 4, 128, 3, 1),
-    };
+    static final DType[] KV_TYPES = {DType.F32, DType.BF16, DType.F16};
+    /** MHA, GQA (groups of 2, 3 and 4), MQA; head_dim 8 (stories260K), 16, 64 and 128. */
+    static final int[][] HEAD_LAYOUTS = {{4, 4, 64}, {15, 5, 64}, {8, 1, 64}, {8, 4, 8}, {6, 2, 16}, {8, 2, 128}};
+    /** Context lengths (startPos + rows) around tiles (32), chunks (256) and vectors, up to 2047. */
+    static final int[] LENGTHS = {1, 2, 63, 64, 65, 1000, 2047};
 
+    /**
+     * One layer's cache holding positions 0 .. positions-1 (random values times scale) and, past them, NaN: attention
+     * must never read a position at or after startPos + rows.
+     */
+    public static KvLayer kvLayer(Random random, DType dtype, int nKvHeads, int headDim, int positions, float scale) {
+        int kvDim = nKvHeads * headDim;
+        KvLayer kv = new KvLayer(dtype, nKvHeads, headDim, positions + 3);
+        kv.write(0, positions, randoms(random, positions * kvDim, scale), 0, randoms(random, positions * kvDim, 1f), 0);
+        float[] nan = new float[3 * kvDim];
+        java.util.Arrays.fill(nan, Float.NaN);
+        kv.write(positions, 3, nan, 0, nan, 0);
+        return kv;
+    }
+
+    /** Decode (1 row) at every length and a verify block (5 rows) and a prompt chunk (16 rows) ending there. */
     @Test
     void attentionMatchesOracle() {
         Random random = new Random(5);
-        for (AttentionCase c : ATTENTION) {
-            int positions = c.startPos() + c.rows();
-            int kvDim = c.nKvHeads() * c.headDim();
-            float[] q = randoms(random, c.rows() * c.nHeads() * c.headDim(), 1f);
-            float[] keys = randoms(random, (positions + 2) * kvDim, 1f);
-            float[] values = randoms(random, (positions + 2) * kvDim, 1f);
-            float[] expected = new float[q.length];
-            float[] actual = new float[q.length];
-            oracle.attention(expected, q, keys, values, c.rows(), c.startPos(), c.nHeads(), c.nKvHeads(),
-                    c.headDim(), new float[c.nHeads() * positions]);
-            kernels.attention(actual, q, keys, values, c.rows(), c.startPos(), c.nHeads(), c.nKvHeads(),
-                    c.headDim(), new float[c.nHeads() * positions]);
-            assertClose("attention " + c, expected, actual, q.length, 1e-5, 1e-4);
+        for (DType dtype : KV_TYPES) {
+            for (int[] layout : HEAD_LAYOUTS) {
+                for (int length : LENGTHS) {
+                    for (int rows : new int[]{1, 5, 16}) {
+                        if (rows > length || rows > 1 && layout[2] == 128 && length > 1000) {
+                            continue;
+                        }
+                        attentionCase(random, dtype, new AttentionCase(layout[0], layout[1], layout[2],
+                                length - rows, rows), length % 2 == 0 ? 1f : 4f);
+                    }
+                }
+            }
+        }
+    }
+
+    private void attentionCase(Random random, DType dtype, AttentionCase c, float keyScale) {
+        int positions = c.startPos() + c.rows();
+        KvLayer kv = kvLayer(random, dtype, c.nKvHeads(), c.headDim(), positions, keyScale);
+        float[] q = randoms(random, c.rows() * c.nHeads() * c.headDim(), 1f);
+        float[] expected = new float[q.length];
+        float[] actual = new float[q.length];
+        oracle.attention(expected, q, kv, c.rows(), c.startPos(), c.nHeads());
+        kernels.attention(actual, q, kv, c.rows(), c.startPos(), c.nHeads());
+        assertClose("attention " + dtype + " " + c, expected, actual, q.length, 1e-5, 1e-4);
+    }
+
+    /** The cache stores what it is given, rounded to its dtype, at every position and dimension. */
+    @Test
+    void kvLayerStoresRoundedValues() {
+        Random random = new Random(7);
+        for (DType dtype : KV_TYPES) {
+            int nKv = 3;
+            int headDim = 10;
+            int positions = 70;
+            float[] k = randoms(random, positions * nKv * headDim, 3f);
+            float[] v = randoms(random, positions * nKv * headDim, 3f);
+            KvLayer kv = new KvLayer(dtype, nKv, headDim, positions);
+            kv.write(0, 40, k, 0, v, 0);
+            kv.write(40, positions - 40, k, 40 * nKv * headDim, v, 40 * nKv * headDim);
+            for (int p = 0; p < positions; p++) {
+                for (int h = 0; h < nKv; h++) {
+                    for (int i = 0; i < headDim; i++) {
+                        int at = (p * nKv + h) * headDim + i;
+                        assertEquals(kv.round(k[at]), kv.key(h, p, i), dtype + " key " + p + "/" + h + "/" + i);
+                        assertEquals(kv.round(v[at]), kv.value(h, p, i), dtype + " value " + p + "/" + h + "/" + i);
+                    }
+                }
+            }
+            float x = 1 + 0x1p-8f + 0x1p-10f; // between two BF16 values, nearer the upper; exact in F16 and F32
+            assertEquals(dtype == DType.BF16 ? 1 + 0x1p-7f : x, kv.round(x), dtype + " rounding");
         }
     }
 
     /**
      * Row t of an attention block equals the same query computed alone at position startPos + t, bit for bit: blocks
-     * of odd and even length (rows go two at a time), contexts past several vectors of positions, head dimensions with
-     * vector and scalar tails.
+     * of odd and even length, blocks crossing a tile (32) and a chunk (256) boundary, long contexts, every dtype.
      */
     @Test
     void attentionIsBitwiseIndependentOfBlockSize() {
-        attentionBlockMatchesRowsAlone(8, 2, 64, 40, 9);
-        attentionBlockMatchesRowsAlone(15, 5, 64, 130, 8);
-        attentionBlockMatchesRowsAlone(6, 3, 80, 61, 5);
-        attentionBlockMatchesRowsAlone(4, 1, 13, 17, 4);
+        for (DType dtype : KV_TYPES) {
+            attentionBlockMatchesRowsAlone(dtype, 8, 2, 64, 40, 9);
+            attentionBlockMatchesRowsAlone(dtype, 15, 5, 64, 250, 8);
+            attentionBlockMatchesRowsAlone(dtype, 15, 5, 64, 1020, 16);
+            attentionBlockMatchesRowsAlone(dtype, 6, 3, 80, 61, 5);
+            attentionBlockMatchesRowsAlone(dtype, 4, 1, 8, 17, 4);
+        }
     }
 
-    private void attentionBlockMatchesRowsAlone(int nHeads, int nKvHeads, int headDim, int startPos, int rows) {
+    private void attentionBlockMatchesRowsAlone(DType dtype, int nHeads, int nKvHeads, int headDim, int startPos,
+                                                int rows) {
         Random random = new Random(6 + startPos);
         int qDim = nHeads * headDim;
-        int kvDim = nKvHeads * headDim;
+        KvLayer kv = kvLayer(random, dtype, nKvHeads, headDim, startPos + rows, 2f);
         float[] q = randoms(random, rows * qDim, 1f);
-        float[] keys = randoms(random, (startPos + rows) * kvDim, 1f);
-        float[] values = randoms(random, (startPos + rows) * kvDim, 1f);
         float[] block = new float[rows * qDim];
-        kernels.attention(block, q, keys, values, rows, startPos, nHeads, nKvHeads, headDim,
-                new float[nHeads * (startPos + rows)]);
+        kernels.attention(block, q, kv, rows, startPos, nHeads);
         for (int t = 0; t < rows; t++) {
             float[] alone = new float[qDim];
-            kernels.attention(alone, java.util.Arrays.copyOfRange(q, t * qDim, (t + 1) * qDim), keys, values, 1,
-                    startPos + t, nHeads, nKvHeads, headDim, new float[nHeads * (startPos + t + 1)]);
+            kernels.attention(alone, java.util.Arrays.copyOfRange(q, t * qDim, (t + 1) * qDim), kv, 1,
+                    startPos + t, nHeads);
             for (int i = 0; i < qDim; i++) {
                 int row = t;
                 assertEquals(Float.floatToRawIntBits(alone[i]), Float.floatToRawIntBits(block[t * qDim + i]),
-                        () -> backend() + ": attention row " + row + " differs inside a block of " + rows
+                        () -> backend() + ": " + dtype + " attention row " + row + " differs inside a block of " + rows
                                 + " at start " + startPos + ", head dim " + headDim);
             }
         }

@@ -1,94 +1,174 @@
 package org.specula.tensor.simd;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
+import org.specula.tensor.KvLayer;
+
 /**
- * The vector loops of {@link SimdKernels#attention}: query-key scores over the transposed key cache and the
- * softmax-weighted sum of values. Every score and every output element is one fused multiply-add chain in a fixed
- * order, so its bits do not depend on how many queries run together or on which lane it falls.
+ * The vector loops of {@link SimdKernels#attention}, flash-decoding style: the positions are cut into chunks of
+ * {@link #CHUNK}; for one KV head and one chunk, every query that sees the chunk gets its scores, their maximum m,
+ * exp(score − m), their sum l and the exp-weighted sum of values o (a partial result); the partials of a query are
+ * then merged in chunk order, rescaled by exp(m_c − max m). The chunk boundaries are multiples of CHUNK whatever the
+ * block, the thread or the other queries, and every score, sum and output element is one chain of float operations
+ * in a fixed order, so a query's output has the same bits alone or inside a block.
+ *
+ * <p>Keys and values are read as {@link KvLayer} stores them: a 16-bit word pair per int, one int load giving two
+ * float vectors (BF16: shift up / mask; F16: the same halves, then widened arithmetically), F32 as two float loads.
  */
 final class Attention {
     private Attention() {
     }
 
-    /** Σ a[ao+i]·b[bo+i] for i &lt; n: one accumulator, fixed lane tree, scalar fma tail. */
-    static float dot(Lanes width, float[] a, int ao, float[] b, int bo, int n, float[] scratch) {
-        VectorSpecies<Float> sp = width.floats();
-        int bound = sp.loopBound(n);
-        FloatVector acc = FloatVector.zero(sp);
-        for (int i = 0; i < bound; i += sp.length()) {
-            acc = FloatVector.fromArray(sp, a, ao + i).fma(FloatVector.fromArray(sp, b, bo + i), acc);
+    /**
+     * Positions per chunk, a multiple of {@link KvLayer#TILE}: 2,048 positions make 8 chunks per KV head, enough work
+     * items for 2 threads with 5 KV heads, while a chunk's keys and values (64 KiB per head at head_dim 64 in BF16)
+     * stay in L2 for the query groups that reread them.
+     */
+    static final int CHUNK = 256;
+    /** Queries one {@link #scores4} call serves: each key vector loaded feeds four, so a GQA group reads its KV head once. */
+    static final int QUERIES = 4;
+
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final int HALF = KvLayer.HALF;
+
+    /** The float vector of the low halves of ints (16-bit kinds), or of the floats at off (F32). */
+    private static FloatVector lo(Lanes w, int kind, MemorySegment m, long off) {
+        if (kind == Lanes.F32) {
+            return FloatVector.fromMemorySegment(w.floats(), m, off, LE);
         }
-        float s = width.sum(acc, scratch);
+        IntVector v = IntVector.fromMemorySegment(w.ints(), m, off, LE);
+        return kind == Lanes.BF16 ? v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats() : f16(v.and(0xFFFF));
+    }
+
+    /** The float vector of the high halves of the same ints, or of the floats at off + f32Delta (F32). */
+    private static FloatVector hi(Lanes w, int kind, MemorySegment m, long off, long f32Delta) {
+        if (kind == Lanes.F32) {
+            return FloatVector.fromMemorySegment(w.floats(), m, off + f32Delta, LE);
+        }
+        IntVector v = IntVector.fromMemorySegment(w.ints(), m, off, LE);
+        return kind == Lanes.BF16 ? v.and(0xFFFF0000).reinterpretAsFloats()
+                : f16(v.lanewise(VectorOperators.LSHR, 16));
+    }
+
+    /** F16 bits (low 16 bits of each lane) to float, exactly: see {@link Lanes#f16}. */
+    private static FloatVector f16(IntVector h) {
+        IntVector mag = h.and(0x7FFF);
+        IntVector bits = mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7C00);
+        bits = bits.lanewise(VectorOperators.OR, 0x7F800000, special);
+        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** One stored element at byte offset off, widened: the scalar twin of {@link #lo} and {@link #hi}. */
+    private static float element(int kind, MemorySegment m, long off) {
+        return switch (kind) {
+            case Lanes.F32 -> m.get(org.specula.tensor.Tensor.F32_LE, off);
+            case Lanes.BF16 -> org.specula.tensor.DType.bf16ToFloat(m.get(org.specula.tensor.Tensor.I16_LE, off));
+            default -> Float.float16ToFloat(m.get(org.specula.tensor.Tensor.I16_LE, off));
+        };
+    }
+
+    /**
+     * Scores of four queries (offsets qa .. qd into q; repeat one to run fewer) against the first {@code tiles} key
+     * tiles from element index tileRow (a chunk's first tile of one KV head): s[k · CHUNK + j] = (Σ_i q_k[i] · key of
+     * the chunk's position j, dimension i) · scale. Each score is one fused multiply-add chain over i ascending, then
+     * the scaling, whichever queries run together and whichever lane it falls on.
+     */
+    static void scores4(Lanes w, int kind, MemorySegment keys, long tileRow, int tiles, int headDim, float[] q,
+                        int qa, int qb, int qc, int qd, float[] s, float scale) {
+        VectorSpecies<Float> sp = w.floats();
+        int n = sp.length();
+        int bytes = kind == Lanes.F32 ? 4 : 2;
+        long rowBytes = (long) KvLayer.TILE * bytes;
+        long f32Delta = 4L * HALF;
+        for (int tt = 0; tt < tiles; tt++) {
+            long tile = (tileRow + (long) tt * headDim * KvLayer.TILE) * bytes;
+            for (int j0 = 0; j0 < HALF; j0 += n) { // F32 element j0 and 16-bit word j0 both start 4·j0 bytes in
+                long at = tile + 4L * j0;
+                FloatVector a0 = FloatVector.zero(sp);
+                FloatVector a1 = a0;
+                FloatVector a2 = a0;
+                FloatVector a3 = a0;
+                FloatVector b0 = a0;
+                FloatVector b1 = a0;
+                FloatVector b2 = a0;
+                FloatVector b3 = a0;
+                for (int i = 0; i < headDim; i++) {
+                    long off = at + i * rowBytes;
+                    FloatVector k0 = lo(w, kind, keys, off);
+                    FloatVector k1 = hi(w, kind, keys, off, f32Delta);
+                    FloatVector x = FloatVector.broadcast(sp, q[qa + i]);
+                    a0 = x.fma(k0, a0);
+                    b0 = x.fma(k1, b0);
+                    x = FloatVector.broadcast(sp, q[qb + i]);
+                    a1 = x.fma(k0, a1);
+                    b1 = x.fma(k1, b1);
+                    x = FloatVector.broadcast(sp, q[qc + i]);
+                    a2 = x.fma(k0, a2);
+                    b2 = x.fma(k1, b2);
+                    x = FloatVector.broadcast(sp, q[qd + i]);
+                    a3 = x.fma(k0, a3);
+                    b3 = x.fma(k1, b3);
+                }
+                int j = tt * KvLayer.TILE + j0;
+                a0.mul(scale).intoArray(s, j);
+                b0.mul(scale).intoArray(s, j + HALF);
+                a1.mul(scale).intoArray(s, CHUNK + j);
+                b1.mul(scale).intoArray(s, CHUNK + j + HALF);
+                a2.mul(scale).intoArray(s, 2 * CHUNK + j);
+                b2.mul(scale).intoArray(s, 2 * CHUNK + j + HALF);
+                a3.mul(scale).intoArray(s, 3 * CHUNK + j);
+                b3.mul(scale).intoArray(s, 3 * CHUNK + j + HALF);
+            }
+        }
+    }
+
+    /**
+     * Σ x[off + i] for i &lt; n: one vector accumulator over whole vectors, the fixed lane tree of {@link Lanes#sum},
+     * then the tail in order; the bits depend on n and the width only.
+     */
+    static float sum(Lanes w, float[] x, int off, int n, float[] scratch) {
+        VectorSpecies<Float> sp = w.floats();
+        int bound = sp.loopBound(n);
+        float s = 0;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.fromArray(sp, x, off);
+            for (int i = sp.length(); i < bound; i += sp.length()) {
+                acc = acc.add(FloatVector.fromArray(sp, x, off + i));
+            }
+            s = w.sum(acc, scratch);
+        }
         for (int i = bound; i < n; i++) {
-            s = Math.fma(a[ao + i], b[bo + i], s);
+            s += x[off + i];
         }
         return s;
     }
 
     /**
-     * att[attOff + s] = (Σ_i q[qOff+i] · keysT[(kvOff+i) · capacity + s]) · scale for s &lt; len, with the keys
-     * stored transposed: a vector holds the scores of consecutive positions and each is one fused multiply-add
-     * chain over i ascending (no lane sum), the last positions under a mask, so a score never depends on its lane.
+     * Exp-weighted value sums of two queries of one KV head over a chunk (na ≤ nb; pass one query twice to run one):
+     * oa[c] = Σ_{j &lt; na} pa[paOff + j] · value(j, c), ob likewise over j &lt; nb, values from element index row
+     * (the chunk's first position, dimension 0). Each element is one fused multiply-add chain over j ascending from
+     * zero, so it does not depend on its partner or on the path (vectors of 2, 1 or a scalar tail) that computes it.
      */
-    static void scores(Lanes width, float[] att, int attOff, float[] q, int qOff, float[] keysT, int kvOff,
-                       int capacity, int len, int headDim, float scale) {
-        VectorSpecies<Float> sp = width.floats();
-        int lanes = sp.length();
-        int bound = sp.loopBound(len);
-        int s = 0;
-        for (; s + 4 * lanes <= bound; s += 4 * lanes) { // four independent chains hide the FMA latency
-            FloatVector a0 = FloatVector.zero(sp);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            for (int i = 0; i < headDim; i++) {
-                FloatVector qi = FloatVector.broadcast(sp, q[qOff + i]);
-                int row = (kvOff + i) * capacity + s;
-                a0 = qi.fma(FloatVector.fromArray(sp, keysT, row), a0);
-                a1 = qi.fma(FloatVector.fromArray(sp, keysT, row + lanes), a1);
-                a2 = qi.fma(FloatVector.fromArray(sp, keysT, row + 2 * lanes), a2);
-                a3 = qi.fma(FloatVector.fromArray(sp, keysT, row + 3 * lanes), a3);
-            }
-            a0.mul(scale).intoArray(att, attOff + s);
-            a1.mul(scale).intoArray(att, attOff + s + lanes);
-            a2.mul(scale).intoArray(att, attOff + s + 2 * lanes);
-            a3.mul(scale).intoArray(att, attOff + s + 3 * lanes);
-        }
-        for (; s < bound; s += lanes) {
-            FloatVector acc = FloatVector.zero(sp);
-            for (int i = 0; i < headDim; i++) {
-                acc = FloatVector.broadcast(sp, q[qOff + i])
-                        .fma(FloatVector.fromArray(sp, keysT, (kvOff + i) * capacity + s), acc);
-            }
-            acc.mul(scale).intoArray(att, attOff + s);
-        }
-        if (s < len) { // the last len - bound positions under a mask: the same chain per lane, not a scalar loop
-            VectorMask<Float> m = sp.indexInRange(s, len);
-            FloatVector acc = FloatVector.zero(sp);
-            for (int i = 0; i < headDim; i++) {
-                acc = FloatVector.broadcast(sp, q[qOff + i])
-                        .fma(FloatVector.fromArray(sp, keysT, (kvOff + i) * capacity + s, m), acc);
-            }
-            acc.mul(scale).intoArray(att, attOff + s, m);
-        }
-    }
-
-    /**
-     * {@link #scores} of two queries of one head at once, qA into attA and qB into attB, both over len positions
-     * (the caller ignores what it does not need). Each key vector loaded serves both queries, and eight accumulator
-     * chains instead of four keep the FMA units busy where one query's four chains wait on their latency. Every score
-     * is the same chain as in {@link #scores}, so the bits are the same.
-     */
-    static void scores2(Lanes width, float[] attA, int offA, float[] attB, int offB, float[] q, int qA, int qB,
-                        float[] keysT, int kvOff, int capacity, int len, int headDim, float scale) {
-        VectorSpecies<Float> sp = width.floats();
-        int lanes = sp.length();
-        int bound = sp.loopBound(len);
-        int s = 0;
-        for (; s + 4 * lanes <= bound; s += 4 * lanes) {
+    static void weightedSum2(Lanes w, int kind, MemorySegment values, long row, int headDim, float[] pa, int paOff,
+                             int na, float[] pb, int pbOff, int nb, float[] out, int oa, int ob) {
+        VectorSpecies<Float> sp = w.floats();
+        int n = sp.length();
+        int half = headDim / 2;
+        int bytes = kind == Lanes.F32 ? 4 : 2;
+        long rowBytes = (long) headDim * bytes;
+        long f32Delta = 4L * half;
+        long base = row * bytes;
+        int c0 = 0;
+        for (; c0 + 2 * n <= half; c0 += 2 * n) { // dims c0.., c0+n.. (low halves), half+c0.., half+c0+n.. (high)
+            long at = base + 4L * c0;
             FloatVector a0 = FloatVector.zero(sp);
             FloatVector a1 = a0;
             FloatVector a2 = a0;
@@ -97,180 +177,132 @@ final class Attention {
             FloatVector b1 = a0;
             FloatVector b2 = a0;
             FloatVector b3 = a0;
-            for (int i = 0; i < headDim; i++) {
-                FloatVector qa = FloatVector.broadcast(sp, q[qA + i]);
-                FloatVector qb = FloatVector.broadcast(sp, q[qB + i]);
-                int row = (kvOff + i) * capacity + s;
-                FloatVector k0 = FloatVector.fromArray(sp, keysT, row);
-                FloatVector k1 = FloatVector.fromArray(sp, keysT, row + lanes);
-                FloatVector k2 = FloatVector.fromArray(sp, keysT, row + 2 * lanes);
-                FloatVector k3 = FloatVector.fromArray(sp, keysT, row + 3 * lanes);
-                a0 = qa.fma(k0, a0);
-                a1 = qa.fma(k1, a1);
-                a2 = qa.fma(k2, a2);
-                a3 = qa.fma(k3, a3);
-                b0 = qb.fma(k0, b0);
-                b1 = qb.fma(k1, b1);
-                b2 = qb.fma(k2, b2);
-                b3 = qb.fma(k3, b3);
+            int j = 0;
+            for (; j < na; j++) {
+                long off = at + j * rowBytes;
+                FloatVector v0 = lo(w, kind, values, off);
+                FloatVector v1 = lo(w, kind, values, off + 4L * n);
+                FloatVector v2 = hi(w, kind, values, off, f32Delta);
+                FloatVector v3 = hi(w, kind, values, off + 4L * n, f32Delta);
+                FloatVector x = FloatVector.broadcast(sp, pa[paOff + j]);
+                a0 = x.fma(v0, a0);
+                a1 = x.fma(v1, a1);
+                a2 = x.fma(v2, a2);
+                a3 = x.fma(v3, a3);
+                x = FloatVector.broadcast(sp, pb[pbOff + j]);
+                b0 = x.fma(v0, b0);
+                b1 = x.fma(v1, b1);
+                b2 = x.fma(v2, b2);
+                b3 = x.fma(v3, b3);
             }
-            a0.mul(scale).intoArray(attA, offA + s);
-            a1.mul(scale).intoArray(attA, offA + s + lanes);
-            a2.mul(scale).intoArray(attA, offA + s + 2 * lanes);
-            a3.mul(scale).intoArray(attA, offA + s + 3 * lanes);
-            b0.mul(scale).intoArray(attB, offB + s);
-            b1.mul(scale).intoArray(attB, offB + s + lanes);
-            b2.mul(scale).intoArray(attB, offB + s + 2 * lanes);
-            b3.mul(scale).intoArray(attB, offB + s + 3 * lanes);
-        }
-        for (; s < bound; s += lanes) {
-            FloatVector a = FloatVector.zero(sp);
-            FloatVector b = a;
-            for (int i = 0; i < headDim; i++) {
-                FloatVector k = FloatVector.fromArray(sp, keysT, (kvOff + i) * capacity + s);
-                a = FloatVector.broadcast(sp, q[qA + i]).fma(k, a);
-                b = FloatVector.broadcast(sp, q[qB + i]).fma(k, b);
+            for (; j < nb; j++) {
+                long off = at + j * rowBytes;
+                FloatVector x = FloatVector.broadcast(sp, pb[pbOff + j]);
+                b0 = x.fma(lo(w, kind, values, off), b0);
+                b1 = x.fma(lo(w, kind, values, off + 4L * n), b1);
+                b2 = x.fma(hi(w, kind, values, off, f32Delta), b2);
+                b3 = x.fma(hi(w, kind, values, off + 4L * n, f32Delta), b3);
             }
-            a.mul(scale).intoArray(attA, offA + s);
-            b.mul(scale).intoArray(attB, offB + s);
+            a0.intoArray(out, oa + c0);
+            a1.intoArray(out, oa + c0 + n);
+            a2.intoArray(out, oa + half + c0);
+            a3.intoArray(out, oa + half + c0 + n);
+            b0.intoArray(out, ob + c0);
+            b1.intoArray(out, ob + c0 + n);
+            b2.intoArray(out, ob + half + c0);
+            b3.intoArray(out, ob + half + c0 + n);
         }
-        if (s < len) {
-            VectorMask<Float> m = sp.indexInRange(s, len);
-            FloatVector a = FloatVector.zero(sp);
-            FloatVector b = a;
-            for (int i = 0; i < headDim; i++) {
-                FloatVector k = FloatVector.fromArray(sp, keysT, (kvOff + i) * capacity + s, m);
-                a = FloatVector.broadcast(sp, q[qA + i]).fma(k, a);
-                b = FloatVector.broadcast(sp, q[qB + i]).fma(k, b);
-            }
-            a.mul(scale).intoArray(attA, offA + s, m);
-            b.mul(scale).intoArray(attB, offB + s, m);
-        }
-    }
-
-    /**
-     * {@link #weightedSum} of two consecutive query rows of one head at once: out[oA ..] over positions s &lt; len
-     * weighted by attA, out[oB ..] over s &lt;= len weighted by attB (the later row sees one more position). Each
-     * value vector loaded serves both rows; every element is the same chain over s ascending as in
-     * {@link #weightedSum}, so the bits are the same.
-     */
-    static void weightedSum2(Lanes width, float[] out, int oA, int oB, float[] attA, int offA, float[] attB, int offB,
-                             int len, float[] values, int kvOff, int kvDim, int headDim) {
-        VectorSpecies<Float> sp = width.floats();
-        int lanes = sp.length();
-        int bound = sp.loopBound(headDim);
-        int c = 0;
-        for (; c + 4 * lanes <= bound; c += 4 * lanes) {
+        if (c0 + n <= half) {
+            long at = base + 4L * c0;
             FloatVector a0 = FloatVector.zero(sp);
-            FloatVector a1 = a0;
             FloatVector a2 = a0;
-            FloatVector a3 = a0;
             FloatVector b0 = a0;
-            FloatVector b1 = a0;
             FloatVector b2 = a0;
-            FloatVector b3 = a0;
-            for (int s = 0; s < len; s++) {
-                FloatVector wa = FloatVector.broadcast(sp, attA[offA + s]);
-                FloatVector wb = FloatVector.broadcast(sp, attB[offB + s]);
-                int v = s * kvDim + kvOff + c;
-                FloatVector v0 = FloatVector.fromArray(sp, values, v);
-                FloatVector v1 = FloatVector.fromArray(sp, values, v + lanes);
-                FloatVector v2 = FloatVector.fromArray(sp, values, v + 2 * lanes);
-                FloatVector v3 = FloatVector.fromArray(sp, values, v + 3 * lanes);
-                a0 = wa.fma(v0, a0);
-                a1 = wa.fma(v1, a1);
-                a2 = wa.fma(v2, a2);
-                a3 = wa.fma(v3, a3);
-                b0 = wb.fma(v0, b0);
-                b1 = wb.fma(v1, b1);
-                b2 = wb.fma(v2, b2);
-                b3 = wb.fma(v3, b3);
+            int j = 0;
+            for (; j < na; j++) {
+                long off = at + j * rowBytes;
+                FloatVector v0 = lo(w, kind, values, off);
+                FloatVector v2 = hi(w, kind, values, off, f32Delta);
+                FloatVector x = FloatVector.broadcast(sp, pa[paOff + j]);
+                a0 = x.fma(v0, a0);
+                a2 = x.fma(v2, a2);
+                x = FloatVector.broadcast(sp, pb[pbOff + j]);
+                b0 = x.fma(v0, b0);
+                b2 = x.fma(v2, b2);
             }
-            FloatVector wb = FloatVector.broadcast(sp, attB[offB + len]);
-            int v = len * kvDim + kvOff + c;
-            b0 = wb.fma(FloatVector.fromArray(sp, values, v), b0);
-            b1 = wb.fma(FloatVector.fromArray(sp, values, v + lanes), b1);
-            b2 = wb.fma(FloatVector.fromArray(sp, values, v + 2 * lanes), b2);
-            b3 = wb.fma(FloatVector.fromArray(sp, values, v + 3 * lanes), b3);
-            a0.intoArray(out, oA + c);
-            a1.intoArray(out, oA + c + lanes);
-            a2.intoArray(out, oA + c + 2 * lanes);
-            a3.intoArray(out, oA + c + 3 * lanes);
-            b0.intoArray(out, oB + c);
-            b1.intoArray(out, oB + c + lanes);
-            b2.intoArray(out, oB + c + 2 * lanes);
-            b3.intoArray(out, oB + c + 3 * lanes);
-        }
-        for (; c < bound; c += lanes) {
-            FloatVector a = FloatVector.zero(sp);
-            FloatVector b = a;
-            for (int s = 0; s < len; s++) {
-                FloatVector v = FloatVector.fromArray(sp, values, s * kvDim + kvOff + c);
-                a = FloatVector.broadcast(sp, attA[offA + s]).fma(v, a);
-                b = FloatVector.broadcast(sp, attB[offB + s]).fma(v, b);
+            for (; j < nb; j++) {
+                long off = at + j * rowBytes;
+                FloatVector x = FloatVector.broadcast(sp, pb[pbOff + j]);
+                b0 = x.fma(lo(w, kind, values, off), b0);
+                b2 = x.fma(hi(w, kind, values, off, f32Delta), b2);
             }
-            b = FloatVector.broadcast(sp, attB[offB + len])
-                    .fma(FloatVector.fromArray(sp, values, len * kvDim + kvOff + c), b);
-            a.intoArray(out, oA + c);
-            b.intoArray(out, oB + c);
+            a0.intoArray(out, oa + c0);
+            a2.intoArray(out, oa + half + c0);
+            b0.intoArray(out, ob + c0);
+            b2.intoArray(out, ob + half + c0);
+            c0 += n;
         }
-        for (; c < headDim; c++) {
+        for (; c0 < half; c0++) { // dims c0 and half + c0, scalar: the same chains
+            long lo = base + 4L * c0;
+            long hi = kind == Lanes.F32 ? lo + f32Delta : lo + 2;
             float a = 0;
+            float ah = 0;
             float b = 0;
-            for (int s = 0; s < len; s++) {
-                float v = values[s * kvDim + kvOff + c];
-                a = Math.fma(attA[offA + s], v, a);
-                b = Math.fma(attB[offB + s], v, b);
+            float bh = 0;
+            int j = 0;
+            for (; j < na; j++) {
+                float v = element(kind, values, lo + j * rowBytes);
+                float vh = element(kind, values, hi + j * rowBytes);
+                a = Math.fma(pa[paOff + j], v, a);
+                ah = Math.fma(pa[paOff + j], vh, ah);
+                b = Math.fma(pb[pbOff + j], v, b);
+                bh = Math.fma(pb[pbOff + j], vh, bh);
             }
-            out[oA + c] = a;
-            out[oB + c] = Math.fma(attB[offB + len], values[len * kvDim + kvOff + c], b);
+            for (; j < nb; j++) {
+                b = Math.fma(pb[pbOff + j], element(kind, values, lo + j * rowBytes), b);
+                bh = Math.fma(pb[pbOff + j], element(kind, values, hi + j * rowBytes), bh);
+            }
+            out[oa + c0] = a;
+            out[oa + half + c0] = ah;
+            out[ob + c0] = b;
+            out[ob + half + c0] = bh;
         }
     }
 
     /**
-     * out[o+i] = Σ_s att[attOff+s] · values[s · kvDim + kvOff + i] for i &lt; headDim, each element one fused
-     * multiply-add chain over s ascending from 0, with up to four
-     * vectors of accumulators kept in registers across all positions.
+     * out[o .. o + headDim) = Σ_c f_c · po_c / Σ_c f_c · l_c over chunks c &lt; chunks, with f_c = exp(m_c − max m):
+     * the partials of one query (pm, pl at pIndex + c, po at (pIndex + c) · headDim) merged in chunk order, each
+     * element one chain of fused multiply-adds, then one division.
      */
-    static void weightedSum(Lanes width, float[] out, int o, float[] att, int attOff, int len, float[] values,
-                            int kvOff, int kvDim, int headDim) {
-        VectorSpecies<Float> sp = width.floats();
-        int lanes = sp.length();
+    static void merge(Lanes w, float[] out, int o, int headDim, float[] pm, float[] pl, float[] po, int pIndex,
+                      int chunks) {
+        VectorSpecies<Float> sp = w.floats();
         int bound = sp.loopBound(headDim);
-        int c = 0;
-        for (; c + 4 * lanes <= bound; c += 4 * lanes) {
-            FloatVector a0 = FloatVector.zero(sp);
-            FloatVector a1 = a0;
-            FloatVector a2 = a0;
-            FloatVector a3 = a0;
-            for (int s = 0; s < len; s++) {
-                FloatVector w = FloatVector.broadcast(sp, att[attOff + s]);
-                int v = s * kvDim + kvOff + c;
-                a0 = w.fma(FloatVector.fromArray(sp, values, v), a0);
-                a1 = w.fma(FloatVector.fromArray(sp, values, v + lanes), a1);
-                a2 = w.fma(FloatVector.fromArray(sp, values, v + 2 * lanes), a2);
-                a3 = w.fma(FloatVector.fromArray(sp, values, v + 3 * lanes), a3);
-            }
-            a0.intoArray(out, o + c);
-            a1.intoArray(out, o + c + lanes);
-            a2.intoArray(out, o + c + 2 * lanes);
-            a3.intoArray(out, o + c + 3 * lanes);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < chunks; c++) {
+            max = Math.max(max, pm[pIndex + c]);
         }
-        for (; c < bound; c += lanes) {
-            FloatVector a = FloatVector.zero(sp);
-            for (int s = 0; s < len; s++) {
-                a = FloatVector.broadcast(sp, att[attOff + s])
-                        .fma(FloatVector.fromArray(sp, values, s * kvDim + kvOff + c), a);
+        float l = 0;
+        java.util.Arrays.fill(out, o, o + headDim, 0f);
+        for (int c = 0; c < chunks; c++) {
+            float f = RowOps.expShifted(pm[pIndex + c], max);
+            l = Math.fma(f, pl[pIndex + c], l);
+            int from = (pIndex + c) * headDim;
+            int i = 0;
+            for (; i < bound; i += sp.length()) {
+                FloatVector.broadcast(sp, f).fma(FloatVector.fromArray(sp, po, from + i),
+                        FloatVector.fromArray(sp, out, o + i)).intoArray(out, o + i);
             }
-            a.intoArray(out, o + c);
+            for (; i < headDim; i++) {
+                out[o + i] = Math.fma(f, po[from + i], out[o + i]);
+            }
         }
-        for (; c < headDim; c++) {
-            float a = 0;
-            for (int s = 0; s < len; s++) {
-                a = Math.fma(att[attOff + s], values[s * kvDim + kvOff + c], a);
-            }
-            out[o + c] = a;
+        int i = 0;
+        for (; i < bound; i += sp.length()) {
+            FloatVector.fromArray(sp, out, o + i).div(l).intoArray(out, o + i);
+        }
+        for (; i < headDim; i++) {
+            out[o + i] /= l;
         }
     }
-
 }

@@ -129,6 +129,21 @@ final class RowOps {
         }
     }
 
+    /** Σ a[ao+i]·b[bo+i] for i &lt; n: one accumulator, fixed lane tree, scalar fma tail (RMSNorm's sum of squares). */
+    static float dot(Lanes width, float[] a, int ao, float[] b, int bo, int n, float[] scratch) {
+        VectorSpecies<Float> sp = width.floats();
+        int bound = sp.loopBound(n);
+        FloatVector acc = FloatVector.zero(sp);
+        for (int i = 0; i < bound; i += sp.length()) {
+            acc = FloatVector.fromArray(sp, a, ao + i).fma(FloatVector.fromArray(sp, b, bo + i), acc);
+        }
+        float s = width.sum(acc, scratch);
+        for (int i = bound; i < n; i++) {
+            s = Math.fma(a[ao + i], b[bo + i], s);
+        }
+        return s;
+    }
+
     static float max(Lanes width, float[] x, int off, int n) {
         VectorSpecies<Float> sp = width.floats();
         int bound = sp.loopBound(n);

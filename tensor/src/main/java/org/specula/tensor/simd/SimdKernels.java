@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 import org.specula.tensor.Kernels;
+import org.specula.tensor.KvLayer;
 import org.specula.tensor.SpeculaException;
 import org.specula.tensor.Tensor;
 
@@ -48,8 +49,8 @@ public final class SimdKernels implements Kernels {
     private final float[][] scratch;
     /** One array per chunk for widened weight rows; see {@link #wide(int, int, int, int)}. */
     private final float[][] wide;
-    /** One array per chunk for the scores of a second query row (see {@link AttentionJob}), as long as the cache. */
-    private final float[][] pairScores;
+    /** One array per chunk for attention scores, allocated by the first attention call that runs the chunk. */
+    private final float[][] attScores;
     /** Activations in pair order for BF16 matmuls; grown to the largest block seen, never per token. */
     private float[] pairs = new float[0];
     private final MatmulJob matmulJob = new MatmulJob();
@@ -80,7 +81,7 @@ public final class SimdKernels implements Kernels {
         this.threads = threads;
         this.scratch = new float[CHUNKS_PER_THREAD * threads][SCRATCH_VECTORS * lanes.floats().length()];
         this.wide = new float[CHUNKS_PER_THREAD * threads][0];
-        this.pairScores = new float[CHUNKS_PER_THREAD * threads][0];
+        this.attScores = new float[CHUNKS_PER_THREAD * threads][];
         this.pool = threads > 1 ? new WorkerPool(threads, "specula-simd") : null;
     }
 
@@ -276,7 +277,7 @@ public final class SimdKernels implements Kernels {
     public void rmsnorm(float[] out, float[] x, float[] weight, int rows, int n, float eps) {
         for (int t = 0; t < rows; t++) {
             int off = t * n;
-            float ss = Attention.dot(lanes, x, off, x, off, n, scratch[0]);
+            float ss = RowOps.dot(lanes, x, off, x, off, n, scratch[0]);
             float scale = (float) (1.0 / Math.sqrt((double) ss / n + eps));
             RowOps.scale(lanes, out, x, off, weight, scale, n);
         }
@@ -349,104 +350,160 @@ public final class SimdKernels implements Kernels {
         RowOps.add(lanes, x, y, n);
     }
 
+    /**
+     * Flash-decoding over {@link Attention#CHUNK}-position chunks: one work item per (KV head, chunk) computes the
+     * partial softmax of every query that sees the chunk, reading the chunk's keys and values once per four queries
+     * (so a GQA group shares them), and the calling thread merges each query's partials in chunk order. Positions are
+     * split across threads, not only heads, so one decode step over a long context uses every thread.
+     */
     @Override
-    public void attention(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
-                          int nHeads, int nKvHeads, int headDim, float[] att) {
-        if (nKvHeads < 1 || nHeads % nKvHeads != 0) {
-            throw new SpeculaException("attention: nHeads " + nHeads + " is not a multiple of nKvHeads " + nKvHeads);
+    public void attention(float[] out, float[] q, KvLayer kv, int rows, int startPos, int nHeads) {
+        int nKv = kv.nKvHeads();
+        if (nKv < 1 || nHeads % nKv != 0) {
+            throw new SpeculaException("attention: nHeads " + nHeads + " is not a multiple of nKvHeads " + nKv);
         }
+        if (rows < 1 || startPos < 0 || startPos + rows > kv.slots()) {
+            throw new IllegalArgumentException("attention over positions " + startPos + ".." + (startPos + rows)
+                    + " of a cache of " + kv.slots());
+        }
+        int end = startPos + rows;
+        int chunks = Math.ceilDiv(end, Attention.CHUNK);
         AttentionJob job = attentionJob;
-        job.set(out, q, keys, values, rows, startPos, nHeads, nKvHeads, headDim, att);
-        long work = (long) rows * (startPos + rows) * nHeads * headDim;
+        job.set(q, kv, rows, startPos, nHeads, chunks);
+        int items = nKv * chunks;
+        long work = (long) rows * end * nHeads * kv.headDim();
         try {
-            if (pool == null || work < PARALLEL_MIN_ATTENTION || nHeads < 2) {
-                job.heads(0, nHeads, 0);
+            if (pool == null || work < PARALLEL_MIN_ATTENTION || items < 2) {
+                job.items(0, items, 0);
             } else {
-                pool.run(job, Math.min(nHeads, CHUNKS_PER_THREAD * threads));
+                pool.run(job, Math.min(items, CHUNKS_PER_THREAD * threads));
+            }
+            int headDim = kv.headDim();
+            for (int t = 0; t < rows; t++) {
+                int seen = (startPos + t) / Attention.CHUNK + 1; // chunks holding positions 0 .. startPos+t
+                for (int h = 0; h < nHeads; h++) {
+                    int query = t * nHeads + h;
+                    Attention.merge(lanes, out, query * headDim, headDim, job.pm, job.pl, job.po, query * chunks,
+                            seen);
+                }
             }
         } finally {
-            job.set(null, null, null, null, 0, 0, 0, 0, 0, null);
+            job.set(null, null, 0, 0, 0, 0);
         }
     }
 
-    /** Chunk's array for a second query row's scores: the cache's length, allocated by the first block needing it. */
-    private float[] pairScores(int chunk, int capacity) {
-        float[] a = pairScores[chunk];
-        if (a.length < capacity) {
-            a = new float[capacity];
-            pairScores[chunk] = a;
-        }
-        return a;
-    }
-
-    /** Heads split into contiguous chunks; each head owns att[h * (startPos + rows) ...]. */
+    /**
+     * Work items (KV head, chunk), KV head major, split into contiguous ranges. A query's partials go to index
+     * (t · nHeads + head) · chunks + chunk of pm, pl (and times headDim of po); the arrays grow to the largest block
+     * seen, never per token.
+     */
     private final class AttentionJob implements WorkerPool.Job {
-        private float[] out;
         private float[] q;
-        private float[] keys;
-        private float[] values;
+        private KvLayer kv;
         private int rows;
         private int startPos;
         private int nHeads;
-        private int nKvHeads;
-        private int headDim;
-        private float[] att;
+        private int chunks;
+        private int kind;
+        private float[] pm = new float[0];
+        private float[] pl = new float[0];
+        private float[] po = new float[0];
 
-        void set(float[] out, float[] q, float[] keys, float[] values, int rows, int startPos,
-                 int nHeads, int nKvHeads, int headDim, float[] att) {
-            this.out = out;
+        void set(float[] q, KvLayer kv, int rows, int startPos, int nHeads, int chunks) {
             this.q = q;
-            this.keys = keys;
-            this.values = values;
+            this.kv = kv;
             this.rows = rows;
             this.startPos = startPos;
             this.nHeads = nHeads;
-            this.nKvHeads = nKvHeads;
-            this.headDim = headDim;
-            this.att = att;
+            this.chunks = chunks;
+            if (kv != null) {
+                this.kind = Lanes.kind(kv.dtype());
+                int partials = rows * nHeads * chunks;
+                if (pm.length < partials) {
+                    pm = new float[partials];
+                    pl = new float[partials];
+                }
+                if (po.length < partials * kv.headDim()) {
+                    po = new float[partials * kv.headDim()];
+                }
+            }
         }
 
         @Override
         public void run(int chunk, int chunks) {
-            heads(nHeads * chunk / chunks, nHeads * (chunk + 1) / chunks, chunk);
+            int items = kv.nKvHeads() * this.chunks;
+            items((int) ((long) items * chunk / chunks), (int) ((long) items * (chunk + 1) / chunks), chunk);
+        }
+
+        void items(int from, int to, int scratchIndex) {
+            for (int item = from; item < to; item++) {
+                item(item / chunks, item % chunks, scratchIndex);
+            }
         }
 
         /**
-         * Heads [hFrom, hTo), their query rows two at a time where two are left ({@link Attention#scores2},
-         * {@link Attention#weightedSum2}): one query's four accumulator chains wait on the FMA latency, two queries'
-         * eight do not, and every key and value loaded serves both. The second row's scores go to the chunk's
-         * {@link #pairScores} array, allocated once at the cache's length.
+         * KV head h over chunk c: the queries that see the chunk (rows t ≥ t0, each with the group's heads), four at
+         * a time for the scores (the last repeated to fill four), then per query its maximum, exp and sum, and the
+         * value sums two queries at a time. Queries come in row order, so their valid lengths never decrease.
          */
-        void heads(int hFrom, int hTo, int chunk) {
-            int kvDim = nKvHeads * headDim;
-            int capacity = keys.length / kvDim;
-            int group = nHeads / nKvHeads;
+        private void item(int h, int c, int scratchIndex) {
+            int headDim = kv.headDim();
+            int group = nHeads / kv.nKvHeads();
+            int cs = c * Attention.CHUNK;
+            int t0 = Math.max(0, cs - startPos); // rows before t0 end before the chunk starts
+            int queries = (rows - t0) * group;
             float scale = (float) (1.0 / Math.sqrt(headDim));
-            float[] second = rows > 1 ? pairScores(chunk, capacity) : null;
-            for (int h = hFrom; h < hTo; h++) {
-                int kvOff = (h / group) * headDim;
-                int attOff = h * (startPos + rows);
-                for (int t = 0; t < rows; ) {
-                    int len = startPos + t + 1; // causal: positions 0 .. startPos+t
-                    int qOff = (t * nHeads + h) * headDim;
-                    if (t + 1 < rows) { // rows t and t + 1; row t's score at position len is computed and ignored
-                        int qNext = qOff + nHeads * headDim;
-                        Attention.scores2(lanes, att, attOff, second, 0, q, qOff, qNext, keys, kvOff, capacity, len + 1,
-                                headDim, scale);
-                        softmaxInPlace(att, attOff, len);
-                        softmaxInPlace(second, 0, len + 1);
-                        Attention.weightedSum2(lanes, out, qOff, qNext, att, attOff, second, 0, len, values, kvOff,
-                                kvDim, headDim);
-                        t += 2;
-                    } else {
-                        Attention.scores(lanes, att, attOff, q, qOff, keys, kvOff, capacity, len, headDim, scale);
-                        softmaxInPlace(att, attOff, len);
-                        Attention.weightedSum(lanes, out, qOff, att, attOff, len, values, kvOff, kvDim, headDim);
-                        t++;
-                    }
+            float[] s = attScores(scratchIndex);
+            float[] sums = scratch[scratchIndex];
+            long tileRow = kv.keyIndex(h, cs, 0);
+            long valueRow = kv.valueIndex(h, cs, 0);
+            for (int b = 0; b < queries; b += Attention.QUERIES) {
+                int last = Math.min(b + Attention.QUERIES, queries) - 1;
+                int tiles = Math.ceilDiv(valid(last, t0, group, cs), KvLayer.TILE);
+                Attention.scores4(lanes, kind, kv.keys(), tileRow, tiles, headDim, q, qOffset(b, t0, group, h),
+                        qOffset(Math.min(b + 1, last), t0, group, h), qOffset(Math.min(b + 2, last), t0, group, h),
+                        qOffset(last, t0, group, h), s, scale);
+                for (int u = b; u <= last; u++) {
+                    int n = valid(u, t0, group, cs);
+                    int off = (u - b) * Attention.CHUNK;
+                    float m = RowOps.max(lanes, s, off, n);
+                    RowOps.expShiftedInPlace(lanes, s, off, n, m);
+                    int p = partial(u, t0, group, h, c);
+                    pm[p] = m;
+                    pl[p] = Attention.sum(lanes, s, off, n, sums);
+                }
+                for (int u = b; u <= last; u += 2) {
+                    int v = Math.min(u + 1, last);
+                    Attention.weightedSum2(lanes, kind, kv.values(), valueRow, headDim, s, (u - b) * Attention.CHUNK,
+                            valid(u, t0, group, cs), s, (v - b) * Attention.CHUNK, valid(v, t0, group, cs), po,
+                            partial(u, t0, group, h, c) * headDim, partial(v, t0, group, h, c) * headDim);
                 }
             }
         }
+
+        /** Query u of the item (row t0 + u / group, head h · group + u % group): its offset in q. */
+        private int qOffset(int u, int t0, int group, int h) {
+            return ((t0 + u / group) * nHeads + h * group + u % group) * kv.headDim();
+        }
+
+        /** Positions of chunk cs .. cs + CHUNK that query u sees. */
+        private int valid(int u, int t0, int group, int cs) {
+            return Math.min(Attention.CHUNK, startPos + t0 + u / group + 1 - cs);
+        }
+
+        private int partial(int u, int t0, int group, int h, int c) {
+            return ((t0 + u / group) * nHeads + h * group + u % group) * chunks + c;
+        }
+    }
+
+    /** The chunk's score array: {@link Attention#QUERIES} rows of {@link Attention#CHUNK} positions. */
+    private float[] attScores(int chunk) {
+        float[] a = attScores[chunk];
+        if (a == null) {
+            a = new float[Attention.QUERIES * Attention.CHUNK];
+            attScores[chunk] = a;
+        }
+        return a;
     }
 
     @Override

@@ -1,7 +1,9 @@
 package org.specula.tensor.simd;
 
+import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.KernelsFactory;
+import org.specula.tensor.KvLayer;
 import org.specula.tensor.Tensor;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
@@ -73,10 +75,11 @@ public final class WarmUp {
 
     /**
      * What a model's forward pass runs the kernels on: its matrices (the warm-up uses the dtype, row length and
-     * first rows of one per dtype and row length), hidden size {@code dim}, MLP size {@code hidden} and attention
-     * heads.
+     * first rows of one per dtype and row length), hidden size {@code dim}, MLP size {@code hidden}, attention
+     * heads and the KV cache's dtype.
      */
-    public record Shape(List<Tensor> matrices, int dim, int hidden, int nHeads, int nKvHeads, int headDim) {
+    public record Shape(List<Tensor> matrices, int dim, int hidden, int nHeads, int nKvHeads, int headDim,
+                        DType kvDType) {
     }
 
     /**
@@ -187,9 +190,8 @@ public final class WarmUp {
         float[] out2 = new float[maxRows * MAX_OUT];
         float[] normWeight = filled(dim, 2);
         float[] q = filled(maxRows * nHeads * headDim, 3);
-        float[] keys = filled(headDim * capacity, 4);
-        float[] values = filled(headDim * capacity, 5);
-        float[] att = new float[group * capacity];
+        KvLayer kv = new KvLayer(shape.kvDType(), 1, headDim, capacity);
+        kv.write(0, capacity, filled(headDim * capacity, 4), 0, filled(headDim * capacity, 5), 0);
         float[] attOut = new float[maxRows * qDim];
         float[] cos = filled(capacity * half, 6);
         float[] sin = filled(capacity * half, 7);
@@ -227,7 +229,7 @@ public final class WarmUp {
             }));
             items.add(new Item(bits, "attention, " + rows + " rows", () -> {
                 int p = next(position, positions);
-                k.attention(attOut, q, keys, values, rows, p, group, 1, headDim, att);
+                k.attention(attOut, q, kv, rows, p, group);
                 return 4L * rows * (p + rows) * qDim;
             }));
             items.add(new Item(bits, "swiglu " + hidden + ", " + rows + " rows", () -> {

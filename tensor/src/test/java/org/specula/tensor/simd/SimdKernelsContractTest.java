@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.KernelsContractTest;
+import org.specula.tensor.KvLayer;
 import org.specula.tensor.Tensor;
 
 /** {@link KernelsContractTest} for the SIMD backend at every vector width and with two threads. */
@@ -106,6 +107,36 @@ class SimdKernelsContractTest {
                             reference = out;
                         } else if (!java.util.Arrays.equals(reference, out)) {
                             fail("simd " + bits + " bits " + dtype + ": " + threads + " threads differ from 1 thread");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Attention splits positions into chunks across threads and merges on the calling thread: 1, 2 and 3 threads
+     * give the same bits, at every width and KV dtype, for decode and a verify block over several chunks.
+     */
+    @Test
+    void attentionIsBitwiseIndependentOfThreads() {
+        Random random = new Random(12);
+        for (DType dtype : new DType[] {DType.F32, DType.BF16, DType.F16}) {
+            KvLayer kv = KernelsContractTest.kvLayer(random, dtype, 5, 64, 1300, 2f);
+            for (int rows : new int[] {1, 5}) {
+                float[] q = KernelsContractTest.randoms(random, rows * 15 * 64, 1f);
+                for (int bits : new int[] {128, 256, 512}) {
+                    float[] reference = null;
+                    for (int threads = 1; threads <= 3; threads++) {
+                        float[] out = new float[q.length];
+                        try (SimdKernels k = simd(threads, bits)) {
+                            k.attention(out, q, kv, rows, 1300 - rows, 15);
+                        }
+                        if (reference == null) {
+                            reference = out;
+                        } else if (!java.util.Arrays.equals(reference, out)) {
+                            fail("simd " + bits + " bits " + dtype + " attention, " + rows + " rows: " + threads
+                                    + " threads differ from 1 thread");
                         }
                     }
                 }
