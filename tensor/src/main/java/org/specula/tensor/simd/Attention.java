@@ -38,32 +38,33 @@ final class Attention {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int HALF = KvLayer.HALF;
 
-    /** The float vector of the low halves of ints (16-bit kinds), or of the floats at off (F32). */
-    private static FloatVector lo(Lanes w, int kind, MemorySegment m, long off) {
-        if (kind == Lanes.F32) {
-            return FloatVector.fromMemorySegment(w.floats(), m, off, LE);
-        }
-        IntVector v = IntVector.fromMemorySegment(w.ints(), m, off, LE);
+    // Loads are written out in the loops and the conversions are methods under 35 bytes of bytecode, which C2
+    // always inlines: a vector passed to or returned from a call C2 did not inline is boxed on the heap, and larger
+    // helpers were inlined in some compilations and not in others.
+
+    /** The low 16-bit halves of v as floats: BF16 by a shift, F16 by {@link #f16}. */
+    private static FloatVector lo16(int kind, IntVector v) {
         return kind == Lanes.BF16 ? v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats() : f16(v.and(0xFFFF));
     }
 
-    /** The float vector of the high halves of the same ints, or of the floats at off + f32Delta (F32). */
-    private static FloatVector hi(Lanes w, int kind, MemorySegment m, long off, long f32Delta) {
-        if (kind == Lanes.F32) {
-            return FloatVector.fromMemorySegment(w.floats(), m, off + f32Delta, LE);
-        }
-        IntVector v = IntVector.fromMemorySegment(w.ints(), m, off, LE);
+    /** The high 16-bit halves of v as floats. */
+    private static FloatVector hi16(int kind, IntVector v) {
         return kind == Lanes.BF16 ? v.and(0xFFFF0000).reinterpretAsFloats()
                 : f16(v.lanewise(VectorOperators.LSHR, 16));
     }
 
-    /** F16 bits (low 16 bits of each lane) to float, exactly: see {@link Lanes#f16}. */
+    /** F16 bits (the low 16 bits of each lane) to float, exactly: see {@link Lanes#f16}. */
     private static FloatVector f16(IntVector h) {
-        IntVector mag = h.and(0x7FFF);
-        IntVector bits = mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        VectorMask<Integer> special = mag.compare(VectorOperators.GE, 0x7C00);
-        bits = bits.lanewise(VectorOperators.OR, 0x7F800000, special);
-        return bits.or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+        return f16Magnitude(h.and(0x7FFF)).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
+    }
+
+    /** |x| as float bits: the magnitude shifted into place times 2^112, inf/NaN given the all-ones exponent. */
+    private static IntVector f16Magnitude(IntVector mag) {
+        return f16Scaled(mag).lanewise(VectorOperators.OR, 0x7F800000, mag.compare(VectorOperators.GE, 0x7C00));
+    }
+
+    private static IntVector f16Scaled(IntVector mag) {
+        return mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
     }
 
     /** One stored element at byte offset off, widened: the scalar twin of {@link #lo} and {@link #hi}. */
@@ -84,6 +85,7 @@ final class Attention {
     static void scores4(Lanes w, int kind, MemorySegment keys, long tileRow, int tiles, int headDim, float[] q,
                         int qa, int qb, int qc, int qd, float[] s, float scale) {
         VectorSpecies<Float> sp = w.floats();
+        VectorSpecies<Integer> ip = w.ints();
         int n = sp.length();
         int bytes = kind == Lanes.F32 ? 4 : 2;
         long rowBytes = (long) KvLayer.TILE * bytes;
@@ -102,8 +104,16 @@ final class Attention {
                 FloatVector b3 = a0;
                 for (int i = 0; i < headDim; i++) {
                     long off = at + i * rowBytes;
-                    FloatVector k0 = lo(w, kind, keys, off);
-                    FloatVector k1 = hi(w, kind, keys, off, f32Delta);
+                    FloatVector k0;
+                    FloatVector k1;
+                    if (kind == Lanes.F32) {
+                        k0 = FloatVector.fromMemorySegment(sp, keys, off, LE);
+                        k1 = FloatVector.fromMemorySegment(sp, keys, off + f32Delta, LE);
+                    } else {
+                        IntVector v = IntVector.fromMemorySegment(ip, keys, off, LE);
+                        k0 = lo16(kind, v);
+                        k1 = hi16(kind, v);
+                    }
                     FloatVector x = FloatVector.broadcast(sp, q[qa + i]);
                     a0 = x.fma(k0, a0);
                     b0 = x.fma(k1, b0);
@@ -160,6 +170,7 @@ final class Attention {
     static void weightedSum2(Lanes w, int kind, MemorySegment values, long row, int headDim, float[] pa, int paOff,
                              int na, float[] pb, int pbOff, int nb, float[] out, int oa, int ob) {
         VectorSpecies<Float> sp = w.floats();
+        VectorSpecies<Integer> ip = w.ints();
         int n = sp.length();
         int half = headDim / 2;
         int bytes = kind == Lanes.F32 ? 4 : 2;
@@ -177,31 +188,37 @@ final class Attention {
             FloatVector b1 = a0;
             FloatVector b2 = a0;
             FloatVector b3 = a0;
-            int j = 0;
-            for (; j < na; j++) {
+            for (int j = 0; j < nb; j++) {
                 long off = at + j * rowBytes;
-                FloatVector v0 = lo(w, kind, values, off);
-                FloatVector v1 = lo(w, kind, values, off + 4L * n);
-                FloatVector v2 = hi(w, kind, values, off, f32Delta);
-                FloatVector v3 = hi(w, kind, values, off + 4L * n, f32Delta);
-                FloatVector x = FloatVector.broadcast(sp, pa[paOff + j]);
-                a0 = x.fma(v0, a0);
-                a1 = x.fma(v1, a1);
-                a2 = x.fma(v2, a2);
-                a3 = x.fma(v3, a3);
-                x = FloatVector.broadcast(sp, pb[pbOff + j]);
+                FloatVector v0;
+                FloatVector v1;
+                FloatVector v2;
+                FloatVector v3;
+                if (kind == Lanes.F32) {
+                    v0 = FloatVector.fromMemorySegment(sp, values, off, LE);
+                    v1 = FloatVector.fromMemorySegment(sp, values, off + 4L * n, LE);
+                    v2 = FloatVector.fromMemorySegment(sp, values, off + f32Delta, LE);
+                    v3 = FloatVector.fromMemorySegment(sp, values, off + 4L * n + f32Delta, LE);
+                } else {
+                    IntVector u0 = IntVector.fromMemorySegment(ip, values, off, LE);
+                    IntVector u1 = IntVector.fromMemorySegment(ip, values, off + 4L * n, LE);
+                    v0 = lo16(kind, u0);
+                    v1 = lo16(kind, u1);
+                    v2 = hi16(kind, u0);
+                    v3 = hi16(kind, u1);
+                }
+                if (j < na) {
+                    FloatVector x = FloatVector.broadcast(sp, pa[paOff + j]);
+                    a0 = x.fma(v0, a0);
+                    a1 = x.fma(v1, a1);
+                    a2 = x.fma(v2, a2);
+                    a3 = x.fma(v3, a3);
+                }
+                FloatVector x = FloatVector.broadcast(sp, pb[pbOff + j]);
                 b0 = x.fma(v0, b0);
                 b1 = x.fma(v1, b1);
                 b2 = x.fma(v2, b2);
                 b3 = x.fma(v3, b3);
-            }
-            for (; j < nb; j++) {
-                long off = at + j * rowBytes;
-                FloatVector x = FloatVector.broadcast(sp, pb[pbOff + j]);
-                b0 = x.fma(lo(w, kind, values, off), b0);
-                b1 = x.fma(lo(w, kind, values, off + 4L * n), b1);
-                b2 = x.fma(hi(w, kind, values, off, f32Delta), b2);
-                b3 = x.fma(hi(w, kind, values, off + 4L * n, f32Delta), b3);
             }
             a0.intoArray(out, oa + c0);
             a1.intoArray(out, oa + c0 + n);
@@ -218,23 +235,26 @@ final class Attention {
             FloatVector a2 = a0;
             FloatVector b0 = a0;
             FloatVector b2 = a0;
-            int j = 0;
-            for (; j < na; j++) {
+            for (int j = 0; j < nb; j++) {
                 long off = at + j * rowBytes;
-                FloatVector v0 = lo(w, kind, values, off);
-                FloatVector v2 = hi(w, kind, values, off, f32Delta);
-                FloatVector x = FloatVector.broadcast(sp, pa[paOff + j]);
-                a0 = x.fma(v0, a0);
-                a2 = x.fma(v2, a2);
-                x = FloatVector.broadcast(sp, pb[pbOff + j]);
+                FloatVector v0;
+                FloatVector v2;
+                if (kind == Lanes.F32) {
+                    v0 = FloatVector.fromMemorySegment(sp, values, off, LE);
+                    v2 = FloatVector.fromMemorySegment(sp, values, off + f32Delta, LE);
+                } else {
+                    IntVector u0 = IntVector.fromMemorySegment(ip, values, off, LE);
+                    v0 = lo16(kind, u0);
+                    v2 = hi16(kind, u0);
+                }
+                if (j < na) {
+                    FloatVector x = FloatVector.broadcast(sp, pa[paOff + j]);
+                    a0 = x.fma(v0, a0);
+                    a2 = x.fma(v2, a2);
+                }
+                FloatVector x = FloatVector.broadcast(sp, pb[pbOff + j]);
                 b0 = x.fma(v0, b0);
                 b2 = x.fma(v2, b2);
-            }
-            for (; j < nb; j++) {
-                long off = at + j * rowBytes;
-                FloatVector x = FloatVector.broadcast(sp, pb[pbOff + j]);
-                b0 = x.fma(lo(w, kind, values, off), b0);
-                b2 = x.fma(hi(w, kind, values, off, f32Delta), b2);
             }
             a0.intoArray(out, oa + c0);
             a2.intoArray(out, oa + half + c0);
@@ -249,18 +269,15 @@ final class Attention {
             float ah = 0;
             float b = 0;
             float bh = 0;
-            int j = 0;
-            for (; j < na; j++) {
+            for (int j = 0; j < nb; j++) {
                 float v = element(kind, values, lo + j * rowBytes);
                 float vh = element(kind, values, hi + j * rowBytes);
-                a = Math.fma(pa[paOff + j], v, a);
-                ah = Math.fma(pa[paOff + j], vh, ah);
+                if (j < na) {
+                    a = Math.fma(pa[paOff + j], v, a);
+                    ah = Math.fma(pa[paOff + j], vh, ah);
+                }
                 b = Math.fma(pb[pbOff + j], v, b);
                 bh = Math.fma(pb[pbOff + j], vh, bh);
-            }
-            for (; j < nb; j++) {
-                b = Math.fma(pb[pbOff + j], element(kind, values, lo + j * rowBytes), b);
-                bh = Math.fma(pb[pbOff + j], element(kind, values, hi + j * rowBytes), bh);
             }
             out[oa + c0] = a;
             out[oa + half + c0] = ah;
