@@ -59,6 +59,8 @@ public final class WarmUp {
     static final int POSITIONS = 48;
     static final int SHORT_BLOCK = 16;
     static final int SHORT_BLOCK_POSITIONS = 160;
+    /** One attention item starts here, past the first {@link Attention#CHUNK} positions: two chunks to merge. */
+    static final int LONG_POSITION = Attention.CHUNK + 40;
     /** Weights per warm-up matmul (rows × out × in) at most, as long as out ≥ {@link #MIN_OUT}. */
     static final long MATMUL_WORK = 1 << 18;
     static final int MIN_OUT = 4;
@@ -190,8 +192,11 @@ public final class WarmUp {
         float[] out2 = new float[maxRows * MAX_OUT];
         float[] normWeight = filled(dim, 2);
         float[] q = filled(maxRows * nHeads * headDim, 3);
-        KvLayer kv = new KvLayer(shape.kvDType(), 1, headDim, capacity);
-        kv.write(0, capacity, filled(headDim * capacity, 4), 0, filled(headDim * capacity, 5), 0);
+        // the cache also reaches past one attention chunk, so the split over chunks and threads and the merge of
+        // several chunks' partials are compiled before the first long context needs them
+        int cached = Math.max(capacity, LONG_POSITION + maxRows);
+        KvLayer kv = new KvLayer(shape.kvDType(), 1, headDim, cached);
+        kv.write(0, cached, filled(headDim * cached, 4), 0, filled(headDim * cached, 5), 0);
         float[] attOut = new float[maxRows * qDim];
         float[] cos = filled(capacity * half, 6);
         float[] sin = filled(capacity * half, 7);
@@ -231,6 +236,10 @@ public final class WarmUp {
                 int p = next(position, positions);
                 k.attention(attOut, q, kv, rows, p, group);
                 return 4L * rows * (p + rows) * qDim;
+            }));
+            items.add(new Item(bits, "attention past a chunk, " + rows + " rows", () -> {
+                k.attention(attOut, q, kv, rows, LONG_POSITION, group);
+                return 4L * rows * (LONG_POSITION + rows) * qDim;
             }));
             items.add(new Item(bits, "swiglu " + hidden + ", " + rows + " rows", () -> {
                 System.arraycopy(gateInput, 0, gate, 0, rows * hidden);
