@@ -19,6 +19,8 @@ import java.util.function.IntConsumer;
 final class Decoding {
     private final ForwardPass target;
     private final ForwardPass draft; // null: plain decoding
+    private final ModelSession targetSession;
+    private final ModelSession draftSession; // null: plain decoding
     private final int draftTokens;
     private final SamplingParams params;
     private final int vocab;
@@ -33,6 +35,8 @@ final class Decoding {
                     + draft.model.config().vocabSize() + " tokens but the target has "
                     + target.model.config().vocabSize() + "; the draft must share the target's tokenizer");
         }
+        this.targetSession = target;
+        this.draftSession = draft;
         this.target = CommonOptions.forwardPass(target.model, context, kvDType);
         this.draft = draft == null ? null : CommonOptions.forwardPass(draft.model,
                 Math.min(context, draft.model.config().maxPositions()), kvDType);
@@ -96,11 +100,36 @@ final class Decoding {
 
     Generation generate(int[] prompt, StopCondition stop, long seed, IntConsumer sink) {
         warmUp(prompt.length);
-        if (draft == null) {
-            return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
+        try {
+            if (draft == null) {
+                return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
+            }
+            return new SpeculativeDecoder(target, new DraftModelProposer(draft, params, seed), draftTokens, params,
+                    seed).generate(prompt, stop, sink);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            if (m == null || !(m.contains("NaN") || m.contains("Infinity") || m.contains("finite"))) {
+                throw e;
+            }
+            throw new SpeculaException(e.getMessage() + ": " + whereNonFinite());
         }
-        return new SpeculativeDecoder(target, new DraftModelProposer(draft, params, seed), draftTokens, params, seed)
-                .generate(prompt, stop, sink);
+    }
+
+    /**
+     * Where a NaN in the logits comes from, as far as a scan can tell: the first weight tensor (target's, then the
+     * draft's) holding NaN or infinity, named with its file; when every weight is finite, the forward itself
+     * overflowed, and the line says which switches compare the arithmetic.
+     */
+    private String whereNonFinite() {
+        String bad = InspectCommand.firstNonFinite(targetSession.folder);
+        if (bad == null && draftSession != null) {
+            bad = InspectCommand.firstNonFinite(draftSession.folder);
+            if (bad != null) {
+                bad = "the draft's " + bad;
+            }
+        }
+        return bad != null ? bad + " (specula inspect --check scans every tensor)"
+                : "every weight is finite, so the forward pass overflowed; compare --kernels scalar and --kv-dtype f32";
     }
 
     /**

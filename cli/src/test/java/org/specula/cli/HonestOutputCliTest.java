@@ -1,12 +1,20 @@
 package org.specula.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.specula.loader.Json;
 import org.specula.testdata.Samples;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +30,8 @@ import static org.specula.cli.CliTest.run;
  * (nothing timed is said, not printed as 0.0 or NaN; an estimate says what it rests on).
  */
 class HonestOutputCliTest {
+    @TempDir
+    Path tmp;
 
     static String draft() {
         return Samples.path("models/stories260K-draft").toString();
@@ -159,5 +169,52 @@ class HonestOutputCliTest {
         assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
         assertTrue(text.contains("(reply cut at 5 tokens"), text);
         assertTrue(text.contains("(conversation cleared)\n> (no reply yet)"), text);
+    }
+
+    /** A copy of stories260K whose model.norm.weight holds NaN at element 3: every logit becomes NaN. */
+    private Path poisonedModel() throws IOException {
+        Path dir = tmp.resolve("poisoned");
+        Files.createDirectories(dir);
+        try (var files = Files.list(Path.of(model()))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Path weights = dir.resolve("model.safetensors");
+        try (RandomAccessFile raf = new RandomAccessFile(weights.toFile(), "rw")) {
+            byte[] len = new byte[8];
+            raf.readFully(len);
+            int headerLength = (int) ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            byte[] header = new byte[headerLength];
+            raf.readFully(header);
+            Map<?, ?> norm = (Map<?, ?>) Json.parseObject(new String(header, StandardCharsets.UTF_8), "header")
+                    .get("model.norm.weight");
+            long start = (Long) ((List<?>) norm.get("data_offsets")).get(0);
+            raf.seek(8 + headerLength + start + 3 * 4);
+            raf.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN).array());
+        }
+        return dir;
+    }
+
+    @Test
+    void inspectCheckNamesTheFirstTensorHoldingNaN() throws IOException {
+        CliTest.Result clean = run("inspect", "-m", model(), "--check");
+        assertEquals(0, clean.code(), clean.err());
+        assertTrue(clean.out().contains("check: every value of the"), clean.out());
+        CliTest.Result r = run("inspect", "-m", poisonedModel().toString(), "--check");
+        assertUserError(r, "model.norm.weight", "model.safetensors", "NaN at element 3");
+        assertEquals(2, r.code());
+        assertEquals("", r.out(), "the check's error comes before the listing");
+    }
+
+    @Test
+    void nanLogitsNameTheTensorTheyCameFrom() throws IOException {
+        String poisoned = poisonedModel().toString();
+        for (String temperature : new String[]{"0", "0.8"}) {
+            CliTest.Result r = run("generate", "-m", poisoned, "--prompt-ids", "1,403", "-n", "3", "--temperature",
+                    temperature, "--json");
+            assertUserError(r, "logits contain NaN", "tensor model.norm.weight in model.safetensors");
+            assertEquals(2, r.code());
+        }
     }
 }
