@@ -84,7 +84,7 @@ final class BenchCommand implements Main.Command {
             throw new SpeculaException("--oracle-acceptance needs greedy decoding (--temperature 0)");
         }
         long seed = a.has("seed") ? a.longValue("seed", 0) : 1234;
-        try (Kernels kernels = CommonOptions.kernels(a);
+        try (Kernels kernels = CommonOptions.kernels(a, err);
              ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
                      ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
@@ -105,6 +105,12 @@ final class BenchCommand implements Main.Command {
             }
             ForwardPass pass = CommonOptions.forwardPass(target.model, context, kvDType);
             StopCondition stop = new StopCondition(Math.min(tokens, context - promptTokens), new int[0]);
+            if (stop.maxTokens() < tokens) { // measured all the same, over fewer tokens: said, never silent
+                err.println("specula bench: --tokens " + tokens + " capped to " + stop.maxTokens() + ": the context "
+                        + "holds " + context + " positions and the prompt takes " + promptTokens
+                        + (a.has("context") ? "; raise --context" : " (max_position_embeddings "
+                        + target.model.config().maxPositions() + ")"));
+            }
 
             if (draft != null && draft.model.config().vocabSize() != vocab) {
                 throw new SpeculaException("--draft has a vocabulary of " + draft.model.config().vocabSize()
@@ -245,8 +251,10 @@ final class BenchCommand implements Main.Command {
                         plain.promptTokensPerSecond(), promptTokens, promptFlops / 1e9, Double.isNaN(fmaPeak) ? ""
                                 : String.format(Locale.ROOT, ", %.3g %% of an FMA peak of %.1f GFLOP/s",
                                         flopsFraction * 100, fmaPeak));
-                out.printf(Locale.ROOT, "decode  %.1f tok/s (%.2f GB/s of weights; memory reads %.2f GB/s)%n",
-                        plain.decodeTokensPerSecond(), plain.decodeTokensPerSecond() * weights / 1e9, bandwidth);
+                out.printf(Locale.ROOT, "decode  %.1f tok/s (%.2f GB/s of weights; memory reads %s)%n",
+                        plain.decodeTokensPerSecond(), plain.decodeTokensPerSecond() * weights / 1e9,
+                        Double.isNaN(bandwidth) ? "not measured (--no-bandwidth)"
+                                : String.format(Locale.ROOT, "%.2f GB/s", bandwidth));
                 out.printf(Locale.ROOT, "kv cache %s, %d positions, %.1f MB; depth %d, decode reads %.1f MB of it per "
                                 + "token%s%n", cache.dtype().name().toLowerCase(Locale.ROOT), pass.context(),
                         cache.bytes() / 1e6, depth, kvBytesPerToken / 1e6, Double.isNaN(decodeFraction) ? ""

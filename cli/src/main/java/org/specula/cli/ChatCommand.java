@@ -54,7 +54,7 @@ final class ChatCommand implements Main.Command {
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
         DType kvDType = CommonOptions.kvDType(a);
-        try (Kernels kernels = CommonOptions.kernels(a);
+        try (Kernels kernels = CommonOptions.kernels(a, err);
              ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
                      ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
@@ -72,7 +72,8 @@ final class ChatCommand implements Main.Command {
                     + (decoding.speculative() ? ", speculative with k=" + draftTokens : "")
                     + "; /reset clears the conversation, /stats shows the last reply's figures, /quit ends");
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            Generation last = null;
+            Generation last = null; // the last reply's figures, for /stats; null after /reset
+            long lastPlainStep = 0;
             int turn = 0;
             while (true) {
                 out.print("> ");
@@ -88,6 +89,7 @@ final class ChatCommand implements Main.Command {
                 }
                 if (text.equals("/reset")) {
                     history.subList(systemMessages, history.size()).clear();
+                    last = null; // /stats speaks of the conversation it follows, so it is cleared with it
                     out.println("(conversation cleared)");
                     continue;
                 }
@@ -95,7 +97,7 @@ final class ChatCommand implements Main.Command {
                     if (last == null) {
                         out.println("(no reply yet)");
                     } else {
-                        GenerateCommand.report(last, seed, kernels, draftTokens, out);
+                        GenerateCommand.report(last, seed, kernels, draftTokens, lastPlainStep, out);
                     }
                     continue;
                 }
@@ -122,6 +124,15 @@ final class ChatCommand implements Main.Command {
                 String rest = decoder.finish();
                 reply.append(rest);
                 out.println(rest);
+                // a reply that ended for want of room, not at a stop token, says so where it ends
+                if (last.stopReason().equals("length")) {
+                    out.println("(reply cut at " + maxTokens + " tokens; raise --max-tokens for longer replies)");
+                } else if (last.stopReason().equals("context")) {
+                    out.println("(reply cut: the context of " + decoding.context() + " tokens is full; /reset it or "
+                            + "raise --context)");
+                }
+                lastPlainStep = decoding.speculative() ? decoding.plainStepNanos(
+                        GenerateCommand.concat(prompt, last.generated()), last.generated().length) : 0;
                 history.add(Message.assistant(reply.toString().strip()));
             }
         }

@@ -56,9 +56,30 @@ final class CommonOptions {
         return kvDType == null ? model.newForwardPass(context) : model.newForwardPass(context, kvDType);
     }
 
-    static Kernels kernels(Args a) {
-        int threads = a.integer("threads", Runtime.getRuntime().availableProcessors(), 1);
-        return KernelsFactory.create(a.string("kernels", "auto"), threads);
+    /**
+     * --kernels and --threads checked before any thread starts: more threads than available processors only
+     * contend (and a large count runs the machine out of threads), and the scalar kernels run on one thread, so
+     * either is refused rather than capped. When "auto" falls back to scalar, the line saying why also says that
+     * --threads no longer applies.
+     */
+    static Kernels kernels(Args a, java.io.PrintStream err) {
+        int processors = Runtime.getRuntime().availableProcessors();
+        int threads = a.integer("threads", processors, 1);
+        String name = a.string("kernels", "auto");
+        if (name.equals("scalar") && threads > 1 && a.has("threads")) {
+            throw new SpeculaException("--kernels scalar runs on one thread; drop --threads " + threads
+                    + " or use --kernels simd");
+        }
+        if (threads > processors) {
+            throw new SpeculaException("--threads " + threads + " exceeds the " + processors + " available "
+                    + "processors; give --threads " + processors + " or fewer");
+        }
+        Kernels kernels = KernelsFactory.create(name, threads);
+        if (a.has("threads") && kernels.threads() != threads) {
+            err.println("specula: --threads " + threads + " does not apply: " + kernels.name()
+                    + " kernels run on " + kernels.threads() + " thread" + (kernels.threads() == 1 ? "" : "s"));
+        }
+        return kernels;
     }
 
     static SamplingParams sampling(Args a) {

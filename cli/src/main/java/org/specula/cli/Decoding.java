@@ -19,6 +19,8 @@ import java.util.function.IntConsumer;
 final class Decoding {
     private final ForwardPass target;
     private final ForwardPass draft; // null: plain decoding
+    private final ModelSession targetSession;
+    private final ModelSession draftSession; // null: plain decoding
     private final int draftTokens;
     private final SamplingParams params;
     private final int vocab;
@@ -33,6 +35,8 @@ final class Decoding {
                     + draft.model.config().vocabSize() + " tokens but the target has "
                     + target.model.config().vocabSize() + "; the draft must share the target's tokenizer");
         }
+        this.targetSession = target;
+        this.draftSession = draft;
         this.target = CommonOptions.forwardPass(target.model, context, kvDType);
         this.draft = draft == null ? null : CommonOptions.forwardPass(draft.model,
                 Math.min(context, draft.model.config().maxPositions()), kvDType);
@@ -53,13 +57,79 @@ final class Decoding {
         return target.context();
     }
 
+    /**
+     * Refuses a prompt the decoders would refuse (empty, or longer than the context) with the same words, so the
+     * commands can check it before they print anything.
+     */
+    void checkPrompt(int[] prompt) {
+        if (prompt.length == 0) {
+            throw new SpeculaException("the prompt is empty; give a prompt (or --prompt-ids) with at least one token");
+        }
+        if (prompt.length > target.context()) {
+            throw new SpeculaException("the prompt has " + prompt.length + " tokens but the context holds "
+                    + target.context() + "; raise --context (at most max_position_embeddings "
+                    + target.model().config().maxPositions() + ") or shorten the prompt");
+        }
+    }
+
+    /**
+     * The time of one plain decode step (a one-token target forward, logits for it) at the end of a run that
+     * produced sequence: best of {@link #PLAIN_STEP_REPEATS}, measured after the run on the same target and cache,
+     * so a speculative run's speedup estimate rests on a plain step measured in this process. It refeeds the
+     * sequence's own tokens at their own positions, so the cache holds what it held before. 0 when nothing was
+     * generated (no step to time).
+     */
+    long plainStepNanos(int[] sequence, int generated) {
+        if (generated == 0) {
+            return 0;
+        }
+        int pos = Math.min(target.length(), sequence.length - 1);
+        float[] logits = new float[vocab];
+        long best = Long.MAX_VALUE;
+        for (int r = 0; r < PLAIN_STEP_REPEATS; r++) {
+            target.truncate(pos);
+            long start = System.nanoTime();
+            target.forward(sequence, pos, 1, ForwardPass.Logits.LAST, logits);
+            best = Math.min(best, System.nanoTime() - start);
+        }
+        target.truncate(pos);
+        return best;
+    }
+
+    static final int PLAIN_STEP_REPEATS = 5;
+
     Generation generate(int[] prompt, StopCondition stop, long seed, IntConsumer sink) {
         warmUp(prompt.length);
-        if (draft == null) {
-            return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
+        try {
+            if (draft == null) {
+                return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
+            }
+            return new SpeculativeDecoder(target, new DraftModelProposer(draft, params, seed), draftTokens, params,
+                    seed).generate(prompt, stop, sink);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            if (m == null || !(m.contains("NaN") || m.contains("Infinity") || m.contains("finite"))) {
+                throw e;
+            }
+            throw new SpeculaException(e.getMessage() + ": " + whereNonFinite());
         }
-        return new SpeculativeDecoder(target, new DraftModelProposer(draft, params, seed), draftTokens, params, seed)
-                .generate(prompt, stop, sink);
+    }
+
+    /**
+     * Where a NaN in the logits comes from, as far as a scan can tell: the first weight tensor (target's, then the
+     * draft's) holding NaN or infinity, named with its file; when every weight is finite, the forward itself
+     * overflowed, and the line says which switches compare the arithmetic.
+     */
+    private String whereNonFinite() {
+        String bad = InspectCommand.firstNonFinite(targetSession.folder);
+        if (bad == null && draftSession != null) {
+            bad = InspectCommand.firstNonFinite(draftSession.folder);
+            if (bad != null) {
+                bad = "the draft's " + bad;
+            }
+        }
+        return bad != null ? bad + " (specula inspect --check scans every tensor)"
+                : "every weight is finite, so the forward pass overflowed; compare --kernels scalar and --kv-dtype f32";
     }
 
     /**

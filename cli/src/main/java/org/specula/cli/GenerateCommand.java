@@ -63,7 +63,7 @@ final class GenerateCommand implements Main.Command {
         long seed = CommonOptions.seed(a);
         boolean json = a.has("json");
         DType kvDType = CommonOptions.kvDType(a);
-        try (Kernels kernels = CommonOptions.kernels(a);
+        try (Kernels kernels = CommonOptions.kernels(a, err);
              ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
                      ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
@@ -86,6 +86,7 @@ final class GenerateCommand implements Main.Command {
             } else {
                 prompt = a.has("prompt") ? tokenizer.encode(a.required("prompt"), true) : a.ids("prompt-ids");
             }
+            decoding.checkPrompt(prompt); // the prompt is echoed below only once it is known to fit
             StopCondition stop = new StopCondition(maxTokens, a.has("ignore-eos") ? new int[0] : stopIds);
             for (int s = 0; s < samples; s++) {
                 long sampleSeed = samples == 1 ? seed : derivedSeed(seed, s);
@@ -98,17 +99,25 @@ final class GenerateCommand implements Main.Command {
                     out.flush();
                 }
                 Generation g = decoding.generate(prompt, stop, sampleSeed, sink);
+                long plainStep = decoding.speculative() ? decoding.plainStepNanos(concat(prompt, g.generated()),
+                        g.generated().length) : 0;
                 if (json) {
                     String text = continuationText(tokenizer, g.generated());
-                    out.println(json(prompt, g, text, sampleSeed, kernels, draftTokens));
+                    out.println(json(prompt, g, text, sampleSeed, kernels, draftTokens, plainStep));
                 } else {
                     sink.accept(-1);
                     out.println();
-                    report(g, sampleSeed, kernels, draftTokens, err);
+                    report(g, sampleSeed, kernels, draftTokens, plainStep, err);
                 }
             }
         }
         return 0;
+    }
+
+    static int[] concat(int[] a, int[] b) {
+        int[] ab = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, ab, a.length, b.length);
+        return ab;
     }
 
     static long derivedSeed(long seed, int index) {
@@ -137,14 +146,15 @@ final class GenerateCommand implements Main.Command {
         return sb.append(decoder.finish()).toString();
     }
 
-    private static String json(int[] prompt, Generation g, String text, long seed, Kernels kernels, int k) {
+    private static String json(int[] prompt, Generation g, String text, long seed, Kernels kernels, int k,
+                               long plainStepNanos) {
         JsonOut stats = new JsonOut()
                 .put("prompt_tokens", prompt.length)
                 .put("prefilled_tokens", g.prefilledTokens())
                 .put("generated_tokens", g.generated().length)
                 .put("stop_reason", g.stopReason())
-                .put("prompt_tokens_per_s", g.promptTokensPerSecond())
-                .put("decode_tokens_per_s", g.decodeTokensPerSecond())
+                .put("prompt_tokens_per_s", prefillTimed(g) ? g.promptTokensPerSecond() : Double.NaN)
+                .put("decode_tokens_per_s", g.generated().length > 0 ? g.decodeTokensPerSecond() : Double.NaN)
                 .put("prefill_ms", g.prefillNanos() / 1e6)
                 .put("decode_ms", g.decodeNanos() / 1e6)
                 .put("seed", seed)
@@ -158,48 +168,73 @@ final class GenerateCommand implements Main.Command {
                     .put("drafted", s.drafted())
                     .put("accepted", s.accepted())
                     .put("acceptance_rate", s.acceptanceRate())
+                    .put("mean_drafted_per_step", s.steps() == 0 ? 0 : (double) s.drafted() / s.steps())
                     .put("mean_accepted_per_step", s.meanAcceptedPerStep())
                     .put("tokens_per_target_pass", s.tokensPerStep())
                     .put("acceptance_by_position", s.acceptanceByPosition())
                     .put("draft_ms", s.draftNanos() / 1e6)
                     .put("verify_ms", s.verifyNanos() / 1e6)
                     .put("overhead_fraction", s.overheadFraction())
-                    .put("speedup_estimate", speedupEstimate(g));
+                    .put("plain_step_ms", plainStepNanos / 1e6)
+                    .put("speedup_estimate", speedupEstimate(g, plainStepNanos));
             root.put("accepted_per_step", s.acceptedPerStep());
         }
         return root.put("stats", stats).toString();
     }
 
-    /**
-     * Plain decoding would cost about one verify pass per token (verify(k+1) ≈ decode(1) on a memory-bound CPU,
-     * an upper estimate of plain's cost); speedup ≈ that time for all tokens / the time actually taken.
-     */
-    static double speedupEstimate(Generation g) {
-        SpecStats s = g.stats();
-        if (s.steps() == 0 || s.totalNanos() == 0) {
-            return 0;
-        }
-        double verifyPerPass = (double) s.verifyNanos() / s.steps();
-        return g.generated().length * verifyPerPass / s.totalNanos();
+    /** Whether the prefill fed any tokens, so its tok/s is a measurement (a 1-token or fully cached prompt has none). */
+    static boolean prefillTimed(Generation g) {
+        return g.prefilledTokens() > 0 && g.prefillNanos() > 0;
     }
 
-    static void report(Generation g, long seed, Kernels kernels, int k, PrintStream err) {
-        err.printf(Locale.ROOT, "prompt: %d tokens (%d fed, the rest cached), %.1f tok/s"
-                        + " | decode: %d tokens, %.1f tok/s | stop: %s | seed %d | %s kernels, %d threads%n", g.promptTokens(), g.prefilledTokens() + 1,
-                g.promptTokensPerSecond(),
-                g.generated().length, g.decodeTokensPerSecond(), g.stopReason(), seed, kernels.name(),
-                kernels.threads());
+    /**
+     * Plain decoding's time for the tokens generated, estimated as that many plain steps each costing the step
+     * measured after the run ({@link Decoding#plainStepNanos}), over the time the speculative run took. An
+     * estimate (plain decoding would also sample, and its steps sit at shallower depths), but from a cost measured in
+     * this process; NaN (JSON null) when no step was measured.
+     */
+    static double speedupEstimate(Generation g, long plainStepNanos) {
+        SpecStats s = g.stats();
+        if (plainStepNanos == 0 || s.totalNanos() == 0) {
+            return Double.NaN;
+        }
+        return g.generated().length * (double) plainStepNanos / s.totalNanos();
+    }
+
+    /**
+     * The statistics line(s) of one reply: every figure is measured in this run; a rate with nothing timed under it
+     * is said to be so rather than printed as 0.0, and the speedup says it is an estimate and what it rests on.
+     */
+    static void report(Generation g, long seed, Kernels kernels, int k, long plainStepNanos, PrintStream err) {
+        int cached = g.promptTokens() - 1 - g.prefilledTokens();
+        String prompt = String.format(Locale.ROOT, "prompt: %d tokens (%d prefilled%s, the last fed by the first "
+                        + "step), %s", g.promptTokens(), g.prefilledTokens(),
+                cached > 0 ? ", " + cached + " reused from the cache" : "",
+                prefillTimed(g) ? String.format(Locale.ROOT, "prefill %.1f tok/s", g.promptTokensPerSecond())
+                        : "no prefill to time");
+        String decode = g.generated().length > 0
+                ? String.format(Locale.ROOT, "decode: %d tokens, %.1f tok/s", g.generated().length,
+                        g.decodeTokensPerSecond())
+                : "decode: 0 tokens, nothing to time";
+        err.printf(Locale.ROOT, "%s | %s | stop: %s | seed %d | %s kernels, %d threads%n", prompt, decode,
+                g.stopReason(), seed, kernels.name(), kernels.threads());
         SpecStats s = g.stats();
         if (s != null) {
             StringBuilder byPos = new StringBuilder();
             for (double v : s.acceptanceByPosition()) {
                 byPos.append(String.format(Locale.ROOT, " %.2f", v));
             }
-            err.printf(Locale.ROOT, "speculative: k=%d, %d target passes, acceptance %.3f, %.2f drafts accepted and "
-                            + "%.2f tokens per pass, by position:%s | draft %.0f ms, verify %.0f ms, other %.1f%% | "
-                            + "speedup estimate %.2fx%n", k, s.steps(), s.acceptanceRate(), s.meanAcceptedPerStep(),
-                    s.tokensPerStep(), byPos, s.draftNanos() / 1e6, s.verifyNanos() / 1e6,
-                    100 * s.overheadFraction(), speedupEstimate(g));
+            double drafted = s.steps() == 0 ? 0 : (double) s.drafted() / s.steps();
+            double speedup = speedupEstimate(g, plainStepNanos);
+            err.printf(Locale.ROOT, "speculative: k=%d, %d target passes, %d drafts proposed (%.2f per pass) and %d "
+                            + "accepted (%.2f per pass): acceptance %.3f, %.2f tokens per pass, by position:%s | draft "
+                            + "%.0f ms, verify %.0f ms, other %.1f%% | %s%n", k, s.steps(), s.drafted(), drafted,
+                    s.accepted(), s.meanAcceptedPerStep(), s.acceptanceRate(), s.tokensPerStep(), byPos,
+                    s.draftNanos() / 1e6, s.verifyNanos() / 1e6, 100 * s.overheadFraction(),
+                    Double.isNaN(speedup) ? "speedup not measured (no plain step timed)"
+                            : String.format(Locale.ROOT, "speedup estimate %.2fx (generated tokens x a plain step "
+                                    + "of %.3f ms timed after the run, over the run's time)", speedup,
+                                    plainStepNanos / 1e6));
         }
     }
 }

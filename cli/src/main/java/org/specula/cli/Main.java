@@ -58,6 +58,11 @@ public final class Main {
             usage(args.length == 0 ? err : out);
             return args.length == 0 ? 2 : 0;
         }
+        if (args[0].equals("--version") || args[0].equals("-V")) {
+            out.println("specula " + version() + " on Java " + Runtime.version() + " ("
+                    + System.getProperty("java.vm.vendor") + ", " + System.getProperty("java.home") + ")");
+            return 0;
+        }
         Command command = COMMANDS.get(args[0]);
         if (command == null) {
             err.println("specula: error: unknown command '" + args[0] + "'; commands: "
@@ -82,6 +87,20 @@ public final class Main {
         }
     }
 
+    /** The project version the build wrote into version.properties ("unknown" when run from unfiltered classes). */
+    static String version() {
+        try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+            java.util.Properties p = new java.util.Properties();
+            if (in != null) {
+                p.load(in);
+            }
+            String v = p.getProperty("version", "unknown");
+            return v.startsWith("${") ? "unknown" : v;
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
     private static String oneLine(String message) {
         return message == null ? "(no message)" : message.replace('\n', ' ').strip();
     }
@@ -93,7 +112,7 @@ public final class Main {
     }
 
     private static void usage(PrintStream s) {
-        s.println("usage: specula COMMAND [options]   (specula COMMAND --help for its options)");
+        s.println("usage: specula COMMAND [options]   (specula COMMAND --help for its options; specula --version)");
         for (Map.Entry<String, Command> e : COMMANDS.entrySet()) {
             s.printf("  %-9s %s%n", e.getKey(), e.getValue().summary());
         }

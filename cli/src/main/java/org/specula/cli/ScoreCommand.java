@@ -45,9 +45,14 @@ final class ScoreCommand implements Main.Command {
             throw new SpeculaException("give exactly one of --ids 1,2,3 or --text TEXT");
         }
         DType kvDType = CommonOptions.kvDType(a);
-        try (Kernels kernels = CommonOptions.kernels(a);
+        try (Kernels kernels = CommonOptions.kernels(a, err);
              ModelSession session = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a))) {
             int[] ids = a.has("ids") ? a.ids("ids") : session.tokenizer().encode(a.required("text"), true);
+            if (ids.length < 2) { // the first token is only context: one token leaves nothing to score
+                throw new SpeculaException((a.has("ids") ? "--ids" : "--text") + " gives " + ids.length + " token"
+                        + (ids.length == 1 ? "" : "s") + " but scoring needs at least 2 (each token is scored given "
+                        + "the ones before it); give a longer sequence");
+            }
             int vocab = session.model.config().vocabSize();
             int context = Math.max(session.context(a), Math.min(ids.length, session.model.config().maxPositions()));
             if (ids.length > context) {
@@ -67,7 +72,7 @@ final class ScoreCommand implements Main.Command {
                 logprobs[p - 1] = logSoftmaxAt(logits, (p - 1) * vocab, vocab, ids[p]);
                 sum += logprobs[p - 1];
             }
-            double perplexity = ids.length > 1 ? Math.exp(-sum / (ids.length - 1)) : Double.NaN;
+            double perplexity = Math.exp(-sum / (ids.length - 1));
             if (a.has("json")) {
                 out.println(new JsonOut().put("ids", ids).put("logprobs", logprobs).put("perplexity", perplexity));
             } else {

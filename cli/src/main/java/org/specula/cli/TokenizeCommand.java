@@ -39,6 +39,14 @@ final class TokenizeCommand implements Main.Command {
         }
         Tokenizer tokenizer = Tokenizer.load(source);
         int[] ids = tokenizer.encode(a.required("text"), !a.has("no-special"), a.has("parse-special"));
+        // a BOS written in the text and the one the tokenizer adds: kept as asked (transformers does the same), but
+        // said, since a model never saw two
+        java.util.OptionalInt bos = tokenizer.bosId();
+        if (a.has("parse-special") && !a.has("no-special") && bos.isPresent() && ids.length >= 2
+                && ids[0] == bos.getAsInt() && ids[1] == bos.getAsInt()) {
+            err.println("specula tokenize: warning: the text starts with the BOS token " + tokenizer.token(ids[0])
+                    + " and BOS is added too, so the ids start with two; add --no-special or remove it from the text");
+        }
         if (a.has("json")) {
             out.println(new JsonOut().put("ids", ids));
         } else {

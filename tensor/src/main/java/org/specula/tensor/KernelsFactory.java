@@ -4,7 +4,8 @@ import java.lang.reflect.InvocationTargetException;
 
 /**
  * Chooses a {@link Kernels} backend at start-up. The SIMD backend is loaded by name, so a JVM without
- * {@code jdk.incubator.vector} never links against it; it then falls back to scalar with one line saying why.
+ * {@code jdk.incubator.vector} never links against it; it then falls back to scalar with one line saying why. A
+ * backend that is there but fails to start is an error, never a fallback.
  */
 public final class KernelsFactory {
     public static final String SIMD_CLASS = "org.specula.tensor.simd.SimdKernels";
@@ -41,7 +42,10 @@ public final class KernelsFactory {
             } catch (ClassNotFoundException e) {
                 why = "this build has no SIMD backend (" + SIMD_CLASS + ")";
             } catch (InvocationTargetException e) {
-                why = "SIMD backend failed to start: " + e.getCause();
+                // the backend exists but its constructor failed (threads refused, memory): an error even under
+                // "auto", since falling back would hide the failure and run slower than asked
+                throw new SpeculaException("the SIMD backend failed to start with " + threads + " threads ("
+                        + e.getCause() + "); lower --threads or use --kernels scalar");
             } catch (ReflectiveOperationException | LinkageError e) {
                 why = "SIMD backend could not be loaded: " + e;
             }

@@ -50,10 +50,22 @@ final class WorkerPool implements AutoCloseable {
         workers = new Thread[threads - 1];
         sleeping = new AtomicIntegerArray(workers.length);
         claims = new AtomicLongArray(threads);
-        for (int i = 0; i < workers.length; i++) {
-            int index = i;
-            workers[i] = Thread.ofPlatform().daemon().name(name + "-" + (i + 1)).unstarted(() -> work(index));
-            workers[i].start();
+        // a start that fails (the OS refuses a thread, memory runs out) stops the workers already started before it
+        // propagates: a pool either starts whole or leaves no thread behind
+        int started = 0;
+        try {
+            for (int i = 0; i < workers.length; i++) {
+                int index = i;
+                workers[i] = Thread.ofPlatform().daemon().name(name + "-" + (i + 1)).unstarted(() -> work(index));
+                workers[i].start();
+                started++;
+            }
+        } catch (RuntimeException | Error e) {
+            closed = true;
+            for (int i = 0; i < started; i++) {
+                LockSupport.unpark(workers[i]);
+            }
+            throw e;
         }
     }
 
