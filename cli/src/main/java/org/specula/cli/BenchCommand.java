@@ -104,10 +104,11 @@ final class BenchCommand implements Main.Command {
                         ? "; raise --context" : " (the model's max_position_embeddings); lower --depth or the prompt"));
             }
             ForwardPass pass = CommonOptions.forwardPass(target.model, context, kvDType);
-            StopCondition stop = new StopCondition(Math.min(tokens, context - promptTokens), new int[0]);
+            // the depth prefix takes context positions too: the cap counts the whole cached sequence
+            StopCondition stop = new StopCondition(Math.min(tokens, context - prompt.length), new int[0]);
             if (stop.maxTokens() < tokens) { // measured all the same, over fewer tokens: said, never silent
                 err.println("specula bench: --tokens " + tokens + " capped to " + stop.maxTokens() + ": the context "
-                        + "holds " + context + " positions and the prompt takes " + promptTokens
+                        + "holds " + context + " positions and the depth and prompt take " + prompt.length
                         + (a.has("context") ? "; raise --context" : " (max_position_embeddings "
                         + target.model.config().maxPositions() + ")"));
             }

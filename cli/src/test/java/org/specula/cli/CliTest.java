@@ -309,6 +309,11 @@ class CliTest {
         // decode steps attend to 308 .. 315 positions: 311.5 on average, 640 bytes each
         assertEquals(Math.round(311.5 * 640), json.get("kv_bytes_per_token"));
         assertTrue(((Number) json.get("decode_tokens_per_s")).doubleValue() > 0);
+        // the depth takes context positions as the prompt does: 200 - (100 + 8) tokens are left to generate
+        Result capped = run("bench", "-m", model(), "--tokens", "100", "--prompt-tokens", "8", "--repeats", "1",
+                "--json", "--no-bandwidth", "--depth", "100", "--context", "200");
+        assertEquals(0, capped.code(), capped.err());
+        assertTrue(capped.err().contains("--tokens 100 capped to 92"), capped.err());
     }
 
     @Test
