@@ -6,6 +6,7 @@ import org.specula.sampling.SamplingParams;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.Generation;
 import org.specula.speculative.PlainDecoder;
+import org.specula.speculative.Prefill;
 import org.specula.speculative.SpeculativeDecoder;
 import org.specula.speculative.StopCondition;
 import org.specula.tensor.DType;
@@ -62,14 +63,7 @@ final class Decoding {
      * commands can check it before they print anything.
      */
     void checkPrompt(int[] prompt) {
-        if (prompt.length == 0) {
-            throw new SpeculaException("the prompt is empty; give a prompt (or --prompt-ids) with at least one token");
-        }
-        if (prompt.length > target.context()) {
-            throw new SpeculaException("the prompt has " + prompt.length + " tokens but the context holds "
-                    + target.context() + "; raise --context (at most max_position_embeddings "
-                    + target.model().config().maxPositions() + ") or shorten the prompt");
-        }
+        Prefill.check(target, prompt);
     }
 
     /**

@@ -9,17 +9,10 @@ import org.specula.tensor.SpeculaException;
  * repeated samples of one prompt), which leaves it exactly as a fresh prefill would. Returns the token buffer
  * [context] holding the prompt and how many tokens were actually fed.
  */
-record Prefill(int[] tokens, long nanos, int fed) {
+public record Prefill(int[] tokens, long nanos, int fed) {
 
     static Prefill run(ForwardPass target, int[] prompt) {
-        if (prompt.length == 0) {
-            throw new SpeculaException("the prompt is empty; give a prompt (or --prompt-ids) with at least one token");
-        }
-        if (prompt.length > target.context()) {
-            throw new SpeculaException("the prompt has " + prompt.length + " tokens but the context holds "
-                    + target.context() + "; raise --context (at most max_position_embeddings "
-                    + target.model().config().maxPositions() + ") or shorten the prompt");
-        }
+        check(target, prompt);
         int[] tokens = new int[target.context()];
         System.arraycopy(prompt, 0, tokens, 0, prompt.length);
         int keep = target.commonPrefix(prompt, prompt.length - 1);
@@ -30,5 +23,20 @@ record Prefill(int[] tokens, long nanos, int fed) {
             target.forward(tokens, keep, fed, ForwardPass.Logits.NONE, null);
         }
         return new Prefill(tokens, System.nanoTime() - start, fed);
+    }
+
+    /**
+     * Refuses a prompt that cannot be prefilled into target (empty, or longer than its context) with a one-line error;
+     * public so that a command can check before it prints anything.
+     */
+    public static void check(ForwardPass target, int[] prompt) {
+        if (prompt.length == 0) {
+            throw new SpeculaException("the prompt is empty; give a prompt (or --prompt-ids) with at least one token");
+        }
+        if (prompt.length > target.context()) {
+            throw new SpeculaException("the prompt has " + prompt.length + " tokens but the context holds "
+                    + target.context() + "; raise --context (at most max_position_embeddings "
+                    + target.model().config().maxPositions() + ") or shorten the prompt");
+        }
     }
 }
