@@ -144,8 +144,8 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
         for (String key : new String[]{"factor", "low_freq_factor", "high_freq_factor",
                 "original_max_position_embeddings"}) {
             if (!f.has(key)) {
-                throw new SpeculaException(source + ": missing required field \"" + key + "\" (rope_type llama3 needs"
-                        + " factor, low_freq_factor, high_freq_factor and original_max_position_embeddings)");
+                throw new SpeculaException(source + ": rope_scaling of rope_type llama3 is missing \"" + key + "\"; it"
+                        + " needs factor, low_freq_factor, high_freq_factor and original_max_position_embeddings");
             }
         }
         double factor = f.positiveDouble("factor", 0);
