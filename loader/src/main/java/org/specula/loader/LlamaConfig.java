@@ -3,8 +3,8 @@ package org.specula.loader;
 import org.specula.tensor.SpeculaException;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;

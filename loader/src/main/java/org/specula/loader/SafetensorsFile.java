@@ -147,8 +147,10 @@ public final class SafetensorsFile {
                 Collections.unmodifiableMap(metadata));
     }
 
-    /** The format defines __metadata__ as a string-to-string map; the Rust safetensors crate refuses anything else
-     * (null it reads as absent). */
+    /**
+     * The format defines __metadata__ as a string-to-string map; the Rust safetensors crate refuses anything else
+     * and reads null as absent.
+     */
     private static void metadata(String where, Object value, Map<String, String> out) {
         if (value == null) {
             return;

@@ -109,9 +109,6 @@ public final class Tokenizer {
     }
 
     private void checkFits(String file, int modelVocabSize) {
-        if (pieces.length <= modelVocabSize) {
-            return;
-        }
         List<AddedTokens.Token> tokens = added.tokens();
         for (int i = 0; i < tokens.size(); i++) {
             if (tokens.get(i).id() >= modelVocabSize) {
@@ -121,6 +118,11 @@ public final class Tokenizer {
         for (int id = pieces.length - 1; id >= modelVocabSize; id--) {
             if (model.piece(id) != null) {
                 throw outside(file, "model.vocab[\"" + model.piece(id) + "\"]", id, modelVocabSize);
+            }
+        }
+        for (int id : concat(prefix, suffix)) {
+            if (id >= modelVocabSize) {
+                throw outside(file, "post_processor special_tokens id", id, modelVocabSize);
             }
         }
     }

@@ -133,5 +133,10 @@ class TokenizerErrorsTest {
         SpeculaException e = assertThrows(SpeculaException.class, () -> Tokenizer.load(file, 512));
         assertTrue(e.getMessage().startsWith(file + ": added_tokens[0].id is 99999, outside the model's vocab_size"),
                 e.getMessage());
+        write(dir, "{" + model + ", \"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": ["
+                + "{\"SpecialToken\": {\"id\": \"<s>\", \"type_id\": 0}}, {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}],"
+                + " \"special_tokens\": {\"<s>\": {\"id\": \"<s>\", \"ids\": [700], \"tokens\": [\"<s>\"]}}}}");
+        e = assertThrows(SpeculaException.class, () -> Tokenizer.load(file, 512));
+        assertTrue(e.getMessage().startsWith(file + ": post_processor special_tokens id is 700, outside"), e.getMessage());
     }
 }
