@@ -25,7 +25,7 @@ final class ModelSession implements AutoCloseable {
 
     Tokenizer tokenizer() {
         if (tokenizer == null) {
-            tokenizer = Tokenizer.load(folder.dir());
+            tokenizer = Tokenizer.load(folder.dir(), folder.config().vocabSize());
         }
         return tokenizer;
     }

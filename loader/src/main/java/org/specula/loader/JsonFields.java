@@ -60,6 +60,16 @@ final class JsonFields {
         return n.doubleValue();
     }
 
+    /** A number that must be positive and finite; one field per error, so the message names the wrong one. */
+    double positiveDouble(String key, double fallback) {
+        double v = optionalDouble(key, fallback);
+        if (!(v > 0) || Double.isInfinite(v)) {
+            throw new SpeculaException(source + ": field \"" + key + "\" must be a positive finite number (got "
+                    + object.get(key) + ")");
+        }
+        return v;
+    }
+
     boolean optionalBoolean(String key, boolean fallback) {
         if (!has(key)) {
             return fallback;

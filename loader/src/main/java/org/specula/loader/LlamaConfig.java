@@ -3,6 +3,7 @@ package org.specula.loader;
 import org.specula.tensor.SpeculaException;
 
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -53,9 +54,14 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
     }
 
     public static LlamaConfig load(Path configJson) {
+        if (Files.isDirectory(configJson)) {
+            throw new SpeculaException(configJson + ": is a directory; config.json must be the model's JSON file");
+        }
         String text;
         try {
             text = Files.readString(configJson, StandardCharsets.UTF_8);
+        } catch (MalformedInputException e) {
+            throw new SpeculaException(configJson + ": is not UTF-8 text; config.json must be UTF-8 JSON");
         } catch (NoSuchFileException e) {
             throw new SpeculaException(configJson + ": not found; a Hugging Face model folder needs config.json");
         } catch (IOException e) {
@@ -98,16 +104,17 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
         if (headDim % 2 != 0) {
             throw new SpeculaException(source + ": head_dim " + headDim + " must be even for RoPE");
         }
-        double eps = f.optionalDouble("rms_norm_eps", 1e-6);
-        double theta = f.optionalDouble("rope_theta", 10000.0);
-        if (!(eps > 0) || !(theta > 0)) {
-            throw new SpeculaException(source + ": rms_norm_eps and rope_theta must be positive");
-        }
+        double eps = f.positiveDouble("rms_norm_eps", 1e-6);
+        double theta = f.positiveDouble("rope_theta", 10000.0);
         int maxPositions = f.has("max_position_embeddings") ? f.positiveInt("max_position_embeddings") : 2048;
-        return new LlamaConfig(hidden, f.positiveInt("intermediate_size"), f.positiveInt("num_hidden_layers"),
-                heads, kvHeads, headDim, f.positiveInt("vocab_size"), maxPositions, eps, theta,
-                ropeScaling(f.raw("rope_scaling"), source), f.optionalBoolean("tie_word_embeddings", false),
-                f.optionalInt("bos_token_id", -1), eosIds(f.raw("eos_token_id"), source));
+        int intermediate = f.positiveInt("intermediate_size");
+        int layers = f.positiveInt("num_hidden_layers");
+        int vocab = f.positiveInt("vocab_size");
+        RopeScaling scaling = ropeScaling(f.raw("rope_scaling"), source);
+        boolean tied = f.optionalBoolean("tie_word_embeddings", false);
+        int bos = f.has("bos_token_id") ? tokenId(f.raw("bos_token_id"), vocab, source, "bos_token_id") : -1;
+        return new LlamaConfig(hidden, intermediate, layers, heads, kvHeads, headDim, vocab, maxPositions, eps, theta,
+                scaling, tied, bos, eosIds(f.raw("eos_token_id"), vocab, source));
     }
 
     private static RopeScaling ropeScaling(Object value, String source) {
@@ -122,31 +129,60 @@ public record LlamaConfig(int hiddenSize, int intermediateSize, int numLayers, i
         String type = f.optionalString("rope_type", f.optionalString("type", "default"));
         return switch (type) {
             case "default" -> null;
-            case "llama3" -> new RopeScaling(f.optionalDouble("factor", 8.0), f.optionalDouble("low_freq_factor", 1.0),
-                    f.optionalDouble("high_freq_factor", 4.0), f.optionalInt("original_max_position_embeddings", 8192));
+            case "llama3" -> llama3(f, source);
             default -> throw new SpeculaException(source + ": rope_scaling type \"" + type
                     + "\" is not supported; supported: llama3 (or null)");
         };
     }
 
-    private static int[] eosIds(Object value, String source) {
+    /**
+     * transformers' rope validation requires every field of the llama3 type (it has no defaults for them); we also
+     * refuse values that would make the frequencies NaN or infinite: a non-positive factor, high_freq_factor not
+     * above low_freq_factor.
+     */
+    private static RopeScaling llama3(JsonFields f, String source) {
+        for (String key : new String[]{"factor", "low_freq_factor", "high_freq_factor",
+                "original_max_position_embeddings"}) {
+            if (!f.has(key)) {
+                throw new SpeculaException(source + ": rope_scaling of rope_type llama3 is missing \"" + key + "\"; it"
+                        + " needs factor, low_freq_factor, high_freq_factor and original_max_position_embeddings");
+            }
+        }
+        double factor = f.positiveDouble("factor", 0);
+        double low = f.positiveDouble("low_freq_factor", 0);
+        double high = f.positiveDouble("high_freq_factor", 0);
+        if (!(high > low)) {
+            throw new SpeculaException(source + ": field \"high_freq_factor\" (" + high
+                    + ") must be greater than low_freq_factor (" + low + ")");
+        }
+        return new RopeScaling(factor, low, high, f.positiveInt("original_max_position_embeddings"));
+    }
+
+    private static int[] eosIds(Object value, int vocabSize, String source) {
         if (value == null) {
             return new int[0];
-        }
-        if (value instanceof Long l) {
-            return new int[]{Math.toIntExact(l)};
         }
         if (value instanceof List<?> list) {
             int[] ids = new int[list.size()];
             for (int i = 0; i < ids.length; i++) {
-                if (!(list.get(i) instanceof Long l)) {
-                    throw new SpeculaException(source + ": eos_token_id must hold integers");
-                }
-                ids[i] = Math.toIntExact(l);
+                ids[i] = tokenId(list.get(i), vocabSize, source, "eos_token_id[" + i + "]");
             }
             return ids;
         }
-        throw new SpeculaException(source + ": eos_token_id must be an integer or a list of integers");
+        return new int[]{tokenId(value, vocabSize, source, "eos_token_id")};
+    }
+
+    /** A token id field: an integer in 0..vocab_size-1, since the embedding has no row for any other. */
+    private static int tokenId(Object value, int vocabSize, String source, String field) {
+        if (!(value instanceof Long l)) {
+            throw new SpeculaException(source + ": field \"" + field + "\" must be an integer token id"
+                    + (field.equals("eos_token_id") ? " or a list of them" : "") + " (got " + value + ")");
+        }
+        if (l < 0 || l >= vocabSize) {
+            throw new SpeculaException(source + ": field \"" + field + "\" is " + l + ", outside the vocabulary 0.."
+                    + (vocabSize - 1) + " (vocab_size " + vocabSize + "); fix the id or remove the field");
+        }
+        return (int) (long) l;
     }
 
     /**

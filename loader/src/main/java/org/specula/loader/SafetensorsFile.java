@@ -13,6 +13,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -46,6 +47,7 @@ public final class SafetensorsFile {
 
     /** Maps {@code path} into {@code arena} (closing the arena unmaps it) and reads its header. */
     public static SafetensorsFile open(Path path, Arena arena) {
+        refuseDirectory(path);
         MemorySegment mapping;
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
@@ -75,7 +77,15 @@ public final class SafetensorsFile {
 
     /** Reads {@code path} into anonymous memory of {@code arena} (huge pages advised) instead of mapping it. */
     public static SafetensorsFile copy(Path path, Arena arena) {
+        refuseDirectory(path);
         return parse(path, AnonymousCopy.read(path, arena));
+    }
+
+    /** Mapping a directory fails with "No such device"; say what is wrong instead. */
+    private static void refuseDirectory(Path path) {
+        if (Files.isDirectory(path)) {
+            throw new SpeculaException(path + ": is a directory, not a safetensors file; put the weights file there");
+        }
     }
 
     static SafetensorsFile parse(Path path, MemorySegment file) {
@@ -86,8 +96,9 @@ public final class SafetensorsFile {
                     + " bytes, shorter than the 8-byte header length); re-download or re-export it");
         }
         long headerLength = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+        // The length is a u64: printed unsigned, so 2^64-1 reads as itself rather than -1.
         if (headerLength < 2 || headerLength > MAX_HEADER_BYTES) {
-            throw new SpeculaException(where + ": safetensors header length " + headerLength
+            throw new SpeculaException(where + ": safetensors header length " + Long.toUnsignedString(headerLength)
                     + " is outside 2.." + MAX_HEADER_BYTES + " bytes; the file is not safetensors or is corrupt");
         }
         if (8 + headerLength > size) {
@@ -113,9 +124,7 @@ public final class SafetensorsFile {
         for (Map.Entry<String, Object> e : header.entrySet()) {
             String name = e.getKey();
             if (name.equals("__metadata__")) {
-                if (e.getValue() instanceof Map<?, ?> m) {
-                    m.forEach((k, v) -> metadata.put(String.valueOf(k), String.valueOf(v)));
-                }
+                metadata(where, e.getValue(), metadata);
                 continue;
             }
             list.add(tensor(where, name, e.getValue(), file, dataStart, dataSize));
@@ -136,6 +145,26 @@ public final class SafetensorsFile {
         }
         return new SafetensorsFile(path, file, Collections.unmodifiableMap(tensors),
                 Collections.unmodifiableMap(metadata));
+    }
+
+    /**
+     * The format defines __metadata__ as a string-to-string map; the Rust safetensors crate refuses anything else
+     * and reads null as absent.
+     */
+    private static void metadata(String where, Object value, Map<String, String> out) {
+        if (value == null) {
+            return;
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            throw new SpeculaException(where + ": __metadata__ must be an object of strings; the file is corrupt");
+        }
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            if (!(e.getValue() instanceof String s)) {
+                throw new SpeculaException(where + ": __metadata__ \"" + e.getKey() + "\" must be a string (got "
+                        + e.getValue() + "); the format allows only string values");
+            }
+            out.put((String) e.getKey(), s);
+        }
     }
 
     private static Tensor tensor(String where, String name, Object entry, MemorySegment file,

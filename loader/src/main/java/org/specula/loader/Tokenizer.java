@@ -97,6 +97,41 @@ public final class Tokenizer {
         return fromJson(json, name, config, configFile == null ? null : configFile.toString());
     }
 
+    /**
+     * Loads as {@link #load(Path)} does, then requires every id to have a row in a model of {@code modelVocabSize}
+     * (config.json vocab_size): an id beyond it would index past the embedding once the tokenizer produced it.
+     */
+    public static Tokenizer load(Path path, int modelVocabSize) {
+        Tokenizer tokenizer = load(path);
+        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        tokenizer.checkFits(file.toString(), modelVocabSize);
+        return tokenizer;
+    }
+
+    private void checkFits(String file, int modelVocabSize) {
+        List<AddedTokens.Token> tokens = added.tokens();
+        for (int i = 0; i < tokens.size(); i++) {
+            if (tokens.get(i).id() >= modelVocabSize) {
+                throw outside(file, "added_tokens[" + i + "].id", tokens.get(i).id(), modelVocabSize);
+            }
+        }
+        for (int id = pieces.length - 1; id >= modelVocabSize; id--) {
+            if (model.piece(id) != null) {
+                throw outside(file, "model.vocab[\"" + model.piece(id) + "\"]", id, modelVocabSize);
+            }
+        }
+        for (int id : concat(prefix, suffix)) {
+            if (id >= modelVocabSize) {
+                throw outside(file, "post_processor special_tokens id", id, modelVocabSize);
+            }
+        }
+    }
+
+    private static SpeculaException outside(String file, String field, int id, int modelVocabSize) {
+        return Fields.bad(file, field, "is " + id + ", outside the model's vocab_size " + modelVocabSize
+                + " (config.json); the tokenizer.json does not belong to this model");
+    }
+
     private static String read(Path file) {
         try {
             return Files.readString(file);
@@ -121,6 +156,7 @@ public final class Tokenizer {
         }
         BpeModel model = BpeModel.fromJson(modelJson, file);
         AddedTokens added = AddedTokens.fromJson(json.get("added_tokens"), file);
+        checkAgainstVocab(added, model, file);
         Normalizer normalizer = Normalizer.fromJson(json.get("normalizer"), file);
         PreTokenizer preTokenizer = PreTokenizer.fromJson(json.get("pre_tokenizer"), file);
         DecoderChain decoder = DecoderChain.fromJson(json.get("decoder"), file);
@@ -148,6 +184,27 @@ public final class Tokenizer {
         int[] eos = eosId.isPresent() ? new int[] {eosId.getAsInt()} : new int[0];
         return new Tokenizer(model, added, normalizer, preTokenizer, decoder, prefix, suffix, bos, eos,
                 chatTemplate(config.get("chat_template"), configName));
+    }
+
+    /**
+     * An added token may repeat a vocab piece (Llama 2's {@code <s>}) but only under the same id: otherwise an id
+     * would decode as two different pieces, or one piece encode to two ids.
+     */
+    private static void checkAgainstVocab(AddedTokens added, BpeModel model, String file) {
+        List<AddedTokens.Token> tokens = added.tokens();
+        for (int i = 0; i < tokens.size(); i++) {
+            AddedTokens.Token t = tokens.get(i);
+            String piece = model.piece(t.id());
+            if (piece != null && !piece.equals(t.content())) {
+                throw Fields.bad(file, "added_tokens[" + i + "].id", "is " + t.id() + ", the id of model.vocab[\""
+                        + piece + "\"] too; each id must be one token");
+            }
+            int vocabId = model.id(t.content());
+            if (vocabId >= 0 && vocabId != t.id()) {
+                throw Fields.bad(file, "added_tokens[" + i + "].id", "is " + t.id() + " but model.vocab has \""
+                        + t.content() + "\" as " + vocabId + "; give the token one id");
+            }
+        }
     }
 
     /** chat_template: a Jinja string, or a list of {name, template} of which "default" is the chat one. */

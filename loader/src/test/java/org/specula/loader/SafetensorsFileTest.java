@@ -142,4 +142,33 @@ class SafetensorsFileTest {
     void missingFile() {
         assertTrue(error(dir.resolve("nope.safetensors")).contains("not found"));
     }
+
+    @Test
+    void metadataIsAStringToStringMap() throws IOException {
+        String tensor = ",\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+        assertTrue(error(file("{\"__metadata__\":{\"format\":\"pt\",\"step\":3}" + tensor, 4))
+                .contains("__metadata__ \"step\" must be a string (got 3)"));
+        assertTrue(error(file("{\"__metadata__\":{\"nested\":{}}" + tensor, 4)).contains("\"nested\" must be a string"));
+        assertTrue(error(file("{\"__metadata__\":[\"pt\"]" + tensor, 4)).contains("__metadata__ must be an object"));
+        try (Arena arena = Arena.ofConfined()) {
+            assertTrue(SafetensorsFile.open(file("{\"__metadata__\":null" + tensor, 4), arena).metadata().isEmpty(),
+                    "the safetensors crate reads a null __metadata__ as absent");
+        }
+    }
+
+    @Test
+    void headerLengthIsPrintedUnsigned() throws IOException {
+        String message = error(file(-1L, "{}", 0));
+        assertTrue(message.contains("header length 18446744073709551615 is outside"), message);
+    }
+
+    @Test
+    void aDirectoryIsNamedAsOne() throws IOException {
+        Path p = Files.createDirectory(dir.resolve("model.safetensors"));
+        assertTrue(error(p).contains("is a directory, not a safetensors file"));
+        try (Arena arena = Arena.ofConfined()) {
+            SpeculaException e = assertThrows(SpeculaException.class, () -> SafetensorsFile.copy(p, arena));
+            assertTrue(e.getMessage().startsWith(p + ": is a directory"), e.getMessage());
+        }
+    }
 }

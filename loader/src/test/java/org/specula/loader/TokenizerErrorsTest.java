@@ -94,4 +94,49 @@ class TokenizerErrorsTest {
         assertTrue(failure(dir).contains("the model folder has no tokenizer.json"));
         assertTrue(failure(dir.resolve("nope.json")).contains("no such file or folder"));
     }
+
+    @Test
+    void eachIdBelongsToOneToken(@TempDir Path dir) throws IOException {
+        assertTrue(failure(write(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 0}}}"))
+                .contains("model.vocab[\"b\"] has id 0, which \"a\" already has"));
+        String model = "\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 1}}";
+        assertTrue(failure(write(dir, "{" + model + ", \"added_tokens\": [{\"id\": 2, \"content\": \"<s>\"},"
+                + " {\"id\": 2, \"content\": \"</s>\"}]}"))
+                .contains("added_tokens[1].id is 2, the id of added_tokens[0] \"<s>\" too"));
+        assertTrue(failure(write(dir, "{" + model + ", \"added_tokens\": [{\"id\": 1, \"content\": \"<s>\"}]}"))
+                .contains("added_tokens[0].id is 1, the id of model.vocab[\"b\"] too"));
+        assertTrue(failure(write(dir, "{" + model + ", \"added_tokens\": [{\"id\": 5, \"content\": \"a\"}]}"))
+                .contains("added_tokens[0].id is 5 but model.vocab has \"a\" as 0"));
+        // The same token in the vocab and added_tokens under one id is how Llama 2 spells <s>: accepted.
+        Tokenizer t = Tokenizer.load(write(dir, "{" + model + ", \"added_tokens\": [{\"id\": 1, \"content\": \"b\","
+                + " \"special\": true}]}"));
+        assertTrue(t.isSpecial(1));
+    }
+
+    @Test
+    void hugeIdsAreRefusedBeforeAllocating(@TempDir Path dir) throws IOException {
+        assertTrue(failure(write(dir, "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 2147483646}}}"))
+                .contains("model.vocab[\"a\"] must be a token id, an integer in 0..16777215 (found 2147483646)"));
+    }
+
+    @Test
+    void idsMustFitTheModel(@TempDir Path dir) throws IOException {
+        String model = "\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, \"b\": 511}}";
+        Path file = write(dir, "{" + model + "}");
+        assertEquals(512, Tokenizer.load(dir, 512).vocabSize());
+        for (int vocab : new int[]{511, 100}) {
+            SpeculaException e = assertThrows(SpeculaException.class, () -> Tokenizer.load(dir, vocab));
+            assertEquals(file + ": model.vocab[\"b\"] is 511, outside the model's vocab_size " + vocab + " (config.json);"
+                    + " the tokenizer.json does not belong to this model", e.getMessage());
+        }
+        write(dir, "{" + model + ", \"added_tokens\": [{\"id\": 99999, \"content\": \"<x>\"}]}");
+        SpeculaException e = assertThrows(SpeculaException.class, () -> Tokenizer.load(file, 512));
+        assertTrue(e.getMessage().startsWith(file + ": added_tokens[0].id is 99999, outside the model's vocab_size"),
+                e.getMessage());
+        write(dir, "{" + model + ", \"post_processor\": {\"type\": \"TemplateProcessing\", \"single\": ["
+                + "{\"SpecialToken\": {\"id\": \"<s>\", \"type_id\": 0}}, {\"Sequence\": {\"id\": \"A\", \"type_id\": 0}}],"
+                + " \"special_tokens\": {\"<s>\": {\"id\": \"<s>\", \"ids\": [700], \"tokens\": [\"<s>\"]}}}}");
+        e = assertThrows(SpeculaException.class, () -> Tokenizer.load(file, 512));
+        assertTrue(e.getMessage().startsWith(file + ": post_processor special_tokens id is 700, outside"), e.getMessage());
+    }
 }

@@ -1,6 +1,7 @@
 package org.specula.loader.tokenizer;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,6 +44,14 @@ public final class AddedTokens {
                         Fields.bool(t, "rstrip", false, file, field + ".rstrip"),
                         Fields.bool(t, "single_word", false, file, field + ".single_word"),
                         Fields.bool(t, "normalized", true, file, field + ".normalized")));
+            }
+        }
+        Map<Integer, Integer> firstWithId = new HashMap<>();
+        for (int i = 0; i < tokens.size(); i++) {
+            Integer j = firstWithId.putIfAbsent(tokens.get(i).id(), i);
+            if (j != null) {
+                throw Fields.bad(file, "added_tokens[" + i + "].id", "is " + tokens.get(i).id() + ", the id of"
+                        + " added_tokens[" + j + "] \"" + tokens.get(j).content() + "\" too; each id must be one token");
             }
         }
         return new AddedTokens(List.copyOf(tokens));

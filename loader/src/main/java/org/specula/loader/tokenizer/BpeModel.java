@@ -76,8 +76,16 @@ public final class BpeModel {
             vocab.put(e.getKey(), id);
             maxId = Math.max(maxId, id);
         }
+        // Two pieces with one id would leave decoding that id ambiguous, so each id belongs to one piece.
         String[] pieces = new String[maxId + 1];
-        vocab.forEach((piece, id) -> pieces[id] = piece);
+        for (Map.Entry<String, Object> e : vocabJson.entrySet()) {
+            int id = vocab.get(e.getKey());
+            if (pieces[id] != null) {
+                throw Fields.bad(file, "model.vocab[\"" + e.getKey() + "\"]", "has id " + id + ", which \""
+                        + pieces[id] + "\" already has; each id must belong to one piece");
+            }
+            pieces[id] = e.getKey();
+        }
 
         List<Object> mergeList = model.containsKey("merges")
                 ? Fields.list(model.get("merges"), file, "model.merges") : List.of();

@@ -62,12 +62,19 @@ public final class Fields {
         throw bad(file, field, "must be true or false (found " + describe(value) + ")");
     }
 
-    /** A non-negative integer that fits an int. */
+    /**
+     * Ids index arrays sized by the largest id, so a bound keeps a corrupt id from allocating gigabytes; 2^24 is 64
+     * times the largest vocabularies in use (about 262 000).
+     */
+    public static final int MAX_TOKEN_ID = (1 << 24) - 1;
+
+    /** A token id: a non-negative integer up to {@link #MAX_TOKEN_ID}. */
     public static int index(Object value, String file, String field) {
-        if (value instanceof Long l && l >= 0 && l <= Integer.MAX_VALUE - 1) {
+        if (value instanceof Long l && l >= 0 && l <= MAX_TOKEN_ID) {
             return (int) (long) l;
         }
-        throw bad(file, field, "must be a token id, a non-negative integer (found " + describe(value) + ")");
+        throw bad(file, field, "must be a token id, an integer in 0.." + MAX_TOKEN_ID + " (found " + describe(value)
+                + ")");
     }
 
     /** The {@code type} of a component object (normalizer, decoder, ...). */
