@@ -1,6 +1,7 @@
 package org.specula.cli;
 
 import org.apache.commons.cli.Options;
+import org.specula.loader.Tokenizer;
 import org.specula.model.ForwardPass;
 import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
@@ -59,6 +60,10 @@ final class ScoreCommand implements Main.Command {
                 throw new SpeculaException("the sequence has " + ids.length + " tokens but the context holds "
                         + context + "; raise --context or shorten the sequence");
             }
+            // the pieces of the text output come from tokenizer.json, read (and checked) before anything is printed;
+            // a folder without one prints "-" for them
+            Tokenizer pieces = a.has("json") || !Files.exists(session.folder.dir().resolve("tokenizer.json")) ? null
+                    : session.tokenizer();
             float[] logits = new float[Math.multiplyExact(ids.length, vocab)]; // [T][vocab]
             ForwardPass pass = CommonOptions.forwardPass(session.model, context, kvDType);
             pass.warmUp(ids.length); // the kernels compiled before the one long forward (see WarmUp)
@@ -77,7 +82,7 @@ final class ScoreCommand implements Main.Command {
                 out.println(new JsonOut().put("ids", ids).put("logprobs", logprobs).put("perplexity", perplexity));
             } else {
                 for (int p = 1; p < ids.length; p++) {
-                    out.printf(Locale.ROOT, "%5d %7d %-16s %10.4f%n", p, ids[p], piece(session, ids[p]),
+                    out.printf(Locale.ROOT, "%5d %7d %-16s %10.4f%n", p, ids[p], piece(pieces, ids[p]),
                             logprobs[p - 1]);
                 }
                 out.printf(Locale.ROOT, "perplexity %.4f over %d tokens%n", perplexity, ids.length - 1);
@@ -86,11 +91,15 @@ final class ScoreCommand implements Main.Command {
         return 0;
     }
 
-    private static String piece(ModelSession session, int id) {
+    /** id's piece; "-" without a tokenizer, "?" for an id the (loaded, valid) tokenizer has no piece for. */
+    private static String piece(Tokenizer pieces, int id) {
+        if (pieces == null) {
+            return "-";
+        }
         try {
-            return session.tokenizer().token(id);
-        } catch (RuntimeException e) {
-            return "?";
+            return pieces.token(id);
+        } catch (SpeculaException e) {
+            return "?"; // a model vocabulary padded past the tokenizer's ids
         }
     }
 

@@ -39,10 +39,14 @@ class MalformedInputCliTest {
 
     /** Runs generate on the folder and checks the refusal: exit 2, empty stdout, one line holding each fragment. */
     private void assertRefused(String... fragments) {
+        assertRefused(new String[]{"generate", "-m", model.toString(), "-p", "Once", "-n", "2", "--temperature", "0"},
+                fragments);
+    }
+
+    private void assertRefused(String[] args, String... fragments) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Main.run(new String[]{"generate", "-m", model.toString(), "-p", "Once", "-n", "2",
-                        "--temperature", "0"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         String stderr = err.toString(StandardCharsets.UTF_8);
         assertEquals(2, code, "exit code; stderr: " + stderr);
@@ -101,6 +105,14 @@ class MalformedInputCliTest {
         assertRefused("tokenizer.json", "model.vocab[\"~\"] is 512, outside the model's vocab_size 512");
         edit("tokenizer.json", "\"~\": 512", "\"~\": 100000");
         assertRefused("tokenizer.json", "is 100000, outside the model's vocab_size 512");
+    }
+
+    /** score --ids needs tokenizer.json only for its pieces, and still reads it before printing any line. */
+    @Test
+    void scoreReadsTheTokenizerBeforeItsOutput() throws IOException {
+        edit("tokenizer.json", "\"~\": 510", "\"~\": 512");
+        assertRefused(new String[]{"score", "-m", model.toString(), "--ids", "1,403,407"}, "tokenizer.json",
+                "outside the model's vocab_size 512");
     }
 
     @Test
