@@ -112,7 +112,8 @@ final class Decoding {
     /**
      * Where a NaN in the logits comes from, as far as a scan can tell: the first weight tensor (target's, then the
      * draft's) holding NaN or infinity, named with its file; when every weight is finite, the forward itself
-     * overflowed, and the line says which switches compare the arithmetic.
+     * overflowed: the line names the sublayer where a replay of the target's tokens first went non-finite
+     * ({@link ForwardPass#firstNonFinite}) and which switches compare the arithmetic.
      */
     private String whereNonFinite() {
         String bad = InspectCommand.firstNonFinite(targetSession.folder);
@@ -122,8 +123,12 @@ final class Decoding {
                 bad = "the draft's " + bad;
             }
         }
-        return bad != null ? bad + " (specula inspect --check scans every tensor)"
-                : "every weight is finite, so the forward pass overflowed; compare --kernels scalar and --kv-dtype f32";
+        if (bad != null) {
+            return bad + " (specula inspect --check scans every tensor)";
+        }
+        String where = target.firstNonFinite();
+        return "every weight is finite, so the forward pass overflowed"
+                + (where != null ? ", first in " + where : "") + "; compare --kernels scalar and --kv-dtype f32";
     }
 
     /**

@@ -173,7 +173,12 @@ class HonestOutputCliTest {
 
     /** A copy of stories260K whose model.norm.weight holds NaN at element 3: every logit becomes NaN. */
     private Path poisonedModel() throws IOException {
-        Path dir = tmp.resolve("poisoned");
+        return poisonedModel("model.norm.weight", 3, Float.NaN);
+    }
+
+    /** A copy of stories260K with element of tensor set to value. */
+    private Path poisonedModel(String tensor, int element, float value) throws IOException {
+        Path dir = tmp.resolve("poisoned-" + tensor + "-" + element);
         Files.createDirectories(dir);
         try (var files = Files.list(Path.of(model()))) {
             for (Path f : files.toList()) {
@@ -187,13 +192,25 @@ class HonestOutputCliTest {
             int headerLength = (int) ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
             byte[] header = new byte[headerLength];
             raf.readFully(header);
-            Map<?, ?> norm = (Map<?, ?>) Json.parseObject(new String(header, StandardCharsets.UTF_8), "header")
-                    .get("model.norm.weight");
-            long start = (Long) ((List<?>) norm.get("data_offsets")).get(0);
-            raf.seek(8 + headerLength + start + 3 * 4);
-            raf.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(Float.NaN).array());
+            Map<?, ?> entry = (Map<?, ?>) Json.parseObject(new String(header, StandardCharsets.UTF_8), "header")
+                    .get(tensor);
+            long start = (Long) ((List<?>) entry.get("data_offsets")).get(0);
+            raf.seek(8 + headerLength + start + element * 4L);
+            raf.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(value).array());
         }
         return dir;
+    }
+
+    /**
+     * Finite weights whose forward overflows (a norm weight of 3e38 makes layer 2's MLP products infinite): the
+     * error names the sublayer and position where a replay first saw a non-finite value.
+     */
+    @Test
+    void anOverflowingForwardNamesTheSublayer() throws IOException {
+        String model = poisonedModel("model.layers.2.post_attention_layernorm.weight", 0, 3e38f).toString();
+        CliTest.Result r = run("generate", "-m", model, "--prompt-ids", "1,403", "-n", "3", "--temperature", "0");
+        assertUserError(r, "logits contain NaN", "every weight is finite", "first in layer 2 MLP (position 0)");
+        assertEquals(2, r.code());
     }
 
     @Test

@@ -60,6 +60,8 @@ public final class ForwardPass {
     private final float[] logits;  // [B][vocab]
     // Matrices that read the same input, as one kernel call each: per layer {wq, wk, wv} and {wGate, wUp}.
     private final TreeSet<Integer> warmed = new TreeSet<>(); // block sizes warmUp has run
+    private boolean checking; // firstNonFinite's replay: scan the residual stream after every sublayer
+    private String nonFinite; // where the replay first saw a NaN or infinity
     private final Tensor[][] qkv;
     private final Tensor[][] gateUp;
     private final float[][] qkvOut;
@@ -210,6 +212,36 @@ public final class ForwardPass {
         WarmUp.run(k, shape, rows.stream().mapToInt(Integer::intValue).toArray());
     }
 
+    /**
+     * Where a NaN or infinity first appears when the tokens this pass holds (positions 0 .. length-1) are fed again
+     * through a fresh pass of the same model, context and cache dtype that scans the residual stream after every
+     * attention and MLP sublayer and the logits of the last position: e.g. "layer 3 MLP (position 17)", or null when
+     * every value stays finite. For error messages only: it allocates a second pass and cache.
+     */
+    public String firstNonFinite() {
+        int n = cache.length();
+        if (n == 0) {
+            return null;
+        }
+        ForwardPass replay = new ForwardPass(model, cache.capacity(), cache.dtype());
+        replay.checking = true;
+        float[] logits = new float[c.vocabSize()];
+        replay.forward(fed, 0, n, Logits.LAST, logits);
+        if (replay.nonFinite == null) {
+            replay.check(logits, 1, logits.length, n - 1, "the output head");
+        }
+        return replay.nonFinite;
+    }
+
+    /** Records the first row of v [rows][n] (row t at position pos + t) holding a non-finite value, once. */
+    private void check(float[] v, int rows, int n, int pos, String where) {
+        for (int i = 0; nonFinite == null && i < rows * n; i++) {
+            if (!Float.isFinite(v[i])) {
+                nonFinite = where + " (position " + (pos + i / n) + ")";
+            }
+        }
+    }
+
     /** One chunk of at most blockRows rows through every layer; leaves the residual stream in x. */
     private void block(int[] tokens, int from, int rows) {
         int dim = c.hiddenSize();
@@ -230,12 +262,18 @@ public final class ForwardPass {
             k.attention(attOut, q, cache.layers[l], rows, pos, c.numHeads());
             k.matmul(proj, layer.wo(), attOut, rows);
             k.addInPlace(x, proj, rows * dim);
+            if (checking) {
+                check(x, rows, dim, pos, "layer " + l + " attention");
+            }
             // feed-forward: xb = rmsnorm(x); x += (silu(xb · Wgateᵀ) ⊙ (xb · Wupᵀ)) · Wdownᵀ
             k.rmsnorm(xb, x, layer.ffnNorm(), rows, dim, eps);
             k.matmul(gateUpOut, gateUp[l], xb, rows); // gate, up
             k.swigluInPlace(gate, up, rows * hidden);
             k.matmul(proj, layer.wDown(), gate, rows);
             k.addInPlace(x, proj, rows * dim);
+            if (checking) {
+                check(x, rows, dim, pos, "layer " + l + " MLP");
+            }
         }
         cache.setLength(pos + rows);
     }
