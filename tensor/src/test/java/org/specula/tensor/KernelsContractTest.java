@@ -348,7 +348,10 @@ public abstract class KernelsContractTest {
         return kv;
     }
 
-    /** Decode (1 row) at every length and a verify block (5 rows) and a prompt chunk (16 rows) ending there. */
+    /**
+     * Decode (1 row) at every length and a verify block (5 rows) and a prompt chunk (16 rows, up to 1000 positions)
+     * ending there.
+     */
     @Test
     void attentionMatchesOracle() {
         Random random = new Random(5);
@@ -356,7 +359,10 @@ public abstract class KernelsContractTest {
             for (int[] layout : HEAD_LAYOUTS) {
                 for (int length : LENGTHS) {
                     for (int rows : new int[]{1, 5, 16}) {
-                        if (rows > length || rows > 1 && layout[2] == 128 && length > 1000) {
+                        if (rows > length || rows == 16 && length > 1000) { // the oracle's cost: CI time
+                            continue;
+                        }
+                        if (rows > 1 && layout[2] == 128 && length > 1000) {
                             continue;
                         }
                         attentionCase(random, dtype, new AttentionCase(layout[0], layout[1], layout[2],
