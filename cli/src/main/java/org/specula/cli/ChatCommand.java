@@ -73,7 +73,6 @@ final class ChatCommand implements Main.Command {
                     + "; /reset clears the conversation, /stats shows the last reply's figures, /quit ends");
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             Generation last = null; // the last reply's figures, for /stats; null after /reset
-            long lastPlainStep = 0;
             int turn = 0;
             while (true) {
                 out.print("> ");
@@ -97,7 +96,7 @@ final class ChatCommand implements Main.Command {
                     if (last == null) {
                         out.println("(no reply yet)");
                     } else {
-                        GenerateCommand.report(last, seed, kernels, draftTokens, lastPlainStep, out);
+                        GenerateCommand.report(last, seed, kernels, draftTokens, out);
                     }
                     continue;
                 }
@@ -131,8 +130,6 @@ final class ChatCommand implements Main.Command {
                     out.println("(reply cut: the context of " + decoding.context() + " tokens is full; /reset it or "
                             + "raise --context)");
                 }
-                lastPlainStep = decoding.speculative() ? decoding.plainStepNanos(
-                        GenerateCommand.concat(prompt, last.generated()), last.generated().length) : 0;
                 history.add(Message.assistant(reply.toString().strip()));
             }
         }

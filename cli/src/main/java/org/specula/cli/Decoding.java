@@ -66,32 +66,6 @@ final class Decoding {
         Prefill.check(target, prompt);
     }
 
-    /**
-     * The time of one plain decode step (a one-token target forward, logits for it) at the end of a run that
-     * produced sequence: best of {@link #PLAIN_STEP_REPEATS}, measured after the run on the same target and cache,
-     * so a speculative run's speedup estimate rests on a plain step measured in this process. It refeeds the
-     * sequence's own tokens at their own positions, so the cache holds what it held before. 0 when nothing was
-     * generated (no step to time).
-     */
-    long plainStepNanos(int[] sequence, int generated) {
-        if (generated == 0) {
-            return 0;
-        }
-        int pos = Math.min(target.length(), sequence.length - 1);
-        float[] logits = new float[vocab];
-        long best = Long.MAX_VALUE;
-        for (int r = 0; r < PLAIN_STEP_REPEATS; r++) {
-            target.truncate(pos);
-            long start = System.nanoTime();
-            target.forward(sequence, pos, 1, ForwardPass.Logits.LAST, logits);
-            best = Math.min(best, System.nanoTime() - start);
-        }
-        target.truncate(pos);
-        return best;
-    }
-
-    static final int PLAIN_STEP_REPEATS = 5;
-
     Generation generate(int[] prompt, StopCondition stop, long seed, IntConsumer sink) {
         warmUp(prompt.length);
         try {

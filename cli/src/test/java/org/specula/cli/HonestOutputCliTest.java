@@ -77,7 +77,7 @@ class HonestOutputCliTest {
         assertEquals(0, r.code(), r.err());
         String err = r.err();
         assertTrue(err.contains("drafts proposed") && err.contains("accepted"), err);
-        assertTrue(err.contains("speedup estimate") && err.contains("plain step"), err);
+        assertTrue(err.contains("speedup not measured here (bench --draft"), err);
         assertTrue(err.contains("(4 prefilled, the last fed by the first step)"), err);
         assertFalse(err.contains("rest cached"), err);
         assertFalse(err.contains("NaN"), err);
@@ -91,11 +91,8 @@ class HonestOutputCliTest {
         // 8 tokens with k = 4: a pass can emit 5, so the last drafts at most 2, so proposed < 4 per pass, and the output says so
         assertTrue(drafted < 4 * passes, stats.toString());
         assertEquals((double) drafted / passes, ((Number) stats.get("mean_drafted_per_step")).doubleValue(), 1e-9);
-        assertTrue(((Number) stats.get("plain_step_ms")).doubleValue() > 0, stats.toString());
-        double estimate = ((Number) stats.get("speedup_estimate")).doubleValue();
-        double expected = (Long) stats.get("generated_tokens") * ((Number) stats.get("plain_step_ms")).doubleValue()
-                / ((Number) stats.get("decode_ms")).doubleValue();
-        assertEquals(expected, estimate, 1e-3 * expected, stats.toString());
+        // a run's time includes compiling: no fair plain baseline exists here, so the contract key stays, null
+        assertTrue(stats.containsKey("speedup_estimate") && stats.get("speedup_estimate") == null, stats.toString());
     }
 
     @Test
