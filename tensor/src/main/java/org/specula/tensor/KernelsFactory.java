@@ -44,8 +44,10 @@ public final class KernelsFactory {
             } catch (InvocationTargetException e) {
                 // the backend exists but its constructor failed (threads refused, memory): an error even under
                 // "auto", since falling back would hide the failure and run slower than asked
+                Throwable cause = e.getCause();
                 throw new SpeculaException("the SIMD backend failed to start with " + threads + " threads ("
-                        + e.getCause() + "); lower --threads or use --kernels scalar");
+                        + (cause instanceof SpeculaException ? cause.getMessage() : String.valueOf(cause))
+                        + "); lower --threads or use --kernels scalar");
             } catch (ReflectiveOperationException | LinkageError e) {
                 why = "SIMD backend could not be loaded: " + e;
             }
