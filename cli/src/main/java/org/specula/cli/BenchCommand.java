@@ -179,6 +179,8 @@ final class BenchCommand implements Main.Command {
             double[] verifyCost = verifyCost(pass, prompt, repeats);
             long weights = target.folder.weightBytes();
             long parameters = parameters(target);
+            // read before the bandwidth probe, whose 1 GiB buffer would otherwise be the peak: the figure is the runs'
+            long peakRss = peakRssBytes();
             double bandwidth = a.has("no-bandwidth") ? Double.NaN : Bandwidth.measure(kernels.threads());
             int vectorBits = vectorBits(kernels);
             double fmaPeak = a.has("no-bandwidth") ? Double.NaN : fmaPeak(kernels);
@@ -226,6 +228,11 @@ final class BenchCommand implements Main.Command {
                         .put("cpu", cpu)
                         .put("fma_peak_gflops", fmaPeak)
                         .put("prompt_flops_fraction", flopsFraction);
+                if (peakRss > 0) {
+                    j.put("peak_rss_bytes", peakRss);
+                } else {
+                    j.putRaw("peak_rss_bytes", "null");
+                }
                 if (spec != null) {
                     SpecStats s = spec.stats();
                     j.put("plain_tokens_per_s", plain.decodeTokensPerSecond())
@@ -261,6 +268,8 @@ final class BenchCommand implements Main.Command {
                         cache.bytes() / 1e6, depth, kvBytesPerToken / 1e6, Double.isNaN(decodeFraction) ? ""
                                 : String.format(Locale.ROOT, " (weights + kv at %.0f %% of the memory reads)",
                                         decodeFraction * 100));
+                out.println(peakRss > 0 ? String.format(Locale.ROOT, "peak RSS %.1f MB (before the bandwidth probe)",
+                        peakRss / 1e6) : "peak RSS not available (no /proc/self/status)");
                 StringBuilder sb = new StringBuilder("verify(T)/decode(1):");
                 for (int i = 0; i < VERIFY_SIZES.length; i++) {
                     sb.append(String.format(Locale.ROOT, " T=%d %.2f", VERIFY_SIZES[i], verifyCost[i]));
@@ -394,6 +403,20 @@ final class BenchCommand implements Main.Command {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(type.getName() + "." + name + ": " + e, e);
         }
+    }
+
+    /** The process's peak resident set in bytes (VmHWM of /proc/self/status), or -1 where there is none (not Linux). */
+    static long peakRssBytes() {
+        try (Stream<String> lines = Files.lines(Path.of("/proc/self/status"))) {
+            Optional<String> hwm = lines.filter(l -> l.startsWith("VmHWM:")).findFirst();
+            if (hwm.isPresent()) {
+                String[] f = hwm.get().substring("VmHWM:".length()).strip().split("\\s+");
+                return f.length == 2 && f[1].equals("kB") ? Long.parseLong(f[0]) * 1024 : -1;
+            }
+        } catch (IOException | UncheckedIOException | SecurityException | NumberFormatException e) {
+            // not Linux, or not readable: no figure
+        }
+        return -1;
     }
 
     /** The first "model name" of /proc/cpuinfo, or os.arch where there is none. */
