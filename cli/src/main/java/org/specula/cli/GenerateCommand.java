@@ -179,9 +179,8 @@ final class GenerateCommand implements Main.Command {
 
     /**
      * Why generate prints no speedup: a fair one needs plain decoding timed under the same conditions, and a run's own
-     * time includes compiling its code (a fresh stories260K run took 10 ms per pass where a warm plain step takes
-     * 0.07), so any plain time measured beside it compares unlike things. bench --draft times both loops, warmed and
-     * alternated. The JSON keeps the key speedup_estimate, as null.
+     * time includes compiling its code, so a plain step timed beside it compares unlike things (bench/LOG.md, session
+     * 12). bench --draft times both loops, warmed and alternated. The JSON keeps the key speedup_estimate, as null.
      */
     static final String NO_SPEEDUP = "speedup not measured here (bench --draft times plain and speculative decoding "
             + "alike)";

@@ -4,6 +4,7 @@ import org.apache.commons.cli.Options;
 import org.specula.loader.LlamaConfig;
 import org.specula.loader.ModelFolder;
 import org.specula.loader.SafetensorsFile;
+import org.specula.model.Llama;
 import org.specula.tensor.DType;
 import org.specula.tensor.KvLayer;
 import org.specula.tensor.SpeculaException;
@@ -47,9 +48,7 @@ final class InspectCommand implements Main.Command {
                 throw new SpeculaException("--context " + context + " exceeds the model's max_position_embeddings "
                         + c.maxPositions() + "; use at most " + c.maxPositions());
             }
-            String q = "model.layers.0.self_attn.q_proj.weight"; // Llama.defaultKvDType: the attention weights' dtype
-            DType kvDType = asked != null ? asked
-                    : folder.tensors().containsKey(q) ? folder.tensor(q).dtype() : DType.F32;
+            DType kvDType = asked != null ? asked : Llama.defaultKvDType(folder);
             String check = a.has("check") ? checkFinite(folder) : null; // its error comes before any output
             out.printf(Locale.ROOT, "model %s%n", folder.dir());
             out.printf(Locale.ROOT, "  hidden %d, intermediate %d, layers %d, heads %d, kv heads %d, head_dim %d, "

@@ -103,6 +103,12 @@ public final class Llama {
         return layers[0].wq().dtype();
     }
 
+    /** {@link #defaultKvDType()} read from a folder without loading the model (F32 when the tensor is missing). */
+    public static DType defaultKvDType(ModelFolder folder) {
+        String q = "model.layers.0.self_attn.q_proj.weight";
+        return folder.tensors().containsKey(q) ? folder.tensor(q).dtype() : DType.F32;
+    }
+
     /** Checks tensor names, shapes and dtypes against the config. */
     private record Binder(ModelFolder folder) {
         Tensor matrix(String name, int rows, int cols) {

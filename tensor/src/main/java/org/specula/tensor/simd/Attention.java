@@ -53,7 +53,10 @@ final class Attention {
                 : f16(v.lanewise(VectorOperators.LSHR, 16));
     }
 
-    /** F16 bits (the low 16 bits of each lane) to float, exactly: see {@link Lanes#f16}. */
+    /**
+     * F16 bits (the low 16 bits of each lane) to float, exactly: {@link Lanes#f16}'s arithmetic, kept apart because
+     * routing the F16 weight tiles through these helpers made them slower at 512 bits (bench/LOG.md, session 12).
+     */
     private static FloatVector f16(IntVector h) {
         return f16Magnitude(h.and(0x7FFF)).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
     }

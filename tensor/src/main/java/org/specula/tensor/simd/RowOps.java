@@ -80,7 +80,7 @@ final class RowOps {
      * the same order. The vector exp is written out in the loop (here and in {@link #swiglu}) rather than a method:
      * C2 did not always inline that 187-byte method (not where the call site looked cold at compile time, as under
      * the launcher's lowered compile thresholds), and a vector passed to a call that is not inlined is boxed on the
-     * heap: 4 × 256 scores then took 1,070 ns instead of 235.
+     * heap (bench/LOG.md, session 12).
      */
     static void expShiftedInPlace(Lanes width, float[] x, int off, int n, float max) {
         VectorSpecies<Float> sp = width.floats();
