@@ -61,13 +61,44 @@ final class Args {
         return v;
     }
 
-    /** An existing folder given by --name. */
-    Path folder(String name) {
-        Path p = Path.of(required(name));
-        if (!Files.isDirectory(p)) {
-            throw new SpeculaException("--" + name + " " + p + ": folder not found (give a Hugging Face model folder)");
+    /**
+     * A model given by --name: a folder, or {@code builtin:NAME} for one inside the jar ({@link BuiltinModels}).
+     * {@code label} is how output names it: the folder as given, or the builtin: spelling.
+     */
+    record Model(Path dir, String label, boolean builtin) {
+    }
+
+    /** The model --name gives (a folder or builtin:NAME); an error when it is missing or not a folder. */
+    Model model(String name) {
+        String v = required(name);
+        if (BuiltinModels.named(v)) {
+            String builtin = v.substring(BuiltinModels.PREFIX.length());
+            try {
+                return new Model(BuiltinModels.folder(builtin), v, true);
+            } catch (SpeculaException e) {
+                throw new SpeculaException("--" + name + " " + e.getMessage());
+            }
         }
-        return p;
+        Path p = Path.of(v);
+        if (!Files.isDirectory(p)) {
+            throw new SpeculaException("--" + name + " " + p + ": folder not found (give a Hugging Face model folder, "
+                    + "or builtin:NAME; specula inspect --builtin lists them)");
+        }
+        return new Model(p, p.toString(), false);
+    }
+
+    /**
+     * The model -m/--model gives, or without it the built-in default, which one stderr line announces (what it is,
+     * and how to run one's own).
+     */
+    Model modelOrDefault(PrintStream err) {
+        if (has("model")) {
+            return model("model");
+        }
+        err.println("specula: no -m given: using the built-in " + BuiltinModels.DEFAULT + " (Karpathy's "
+                + "260K-parameter TinyStories Llama, MIT); -m DIR runs your own Hugging Face model");
+        return new Model(BuiltinModels.folder(BuiltinModels.DEFAULT), BuiltinModels.PREFIX + BuiltinModels.DEFAULT,
+                true);
     }
 
     int integer(String name, int fallback, int min) {

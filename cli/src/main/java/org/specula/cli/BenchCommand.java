@@ -50,10 +50,9 @@ final class BenchCommand implements Main.Command {
     @Override
     public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
-        o.addOption(Args.value("m", "model", "DIR", "target model folder (required)"));
-        o.addOption(Args.value(null, "draft", "DIR", "draft model folder: also measure speculative decoding"));
+        CommonOptions.addModel(o, "the target model");
+        CommonOptions.addDraft(o, "also measure speculative decoding");
         o.addOption(Args.value(null, "oracle-acceptance", "A", "benchmark proposer with acceptance rate A in [0,1]"));
-        o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
         o.addOption(Args.value(null, "tokens", "N", "tokens to generate per run (default 64)"));
         o.addOption(Args.value(null, "prompt-tokens", "N", "length of the random prompt (default 64)"));
         o.addOption(Args.value(null, "depth", "D", "D random tokens of context before the prompt, prefilled once and "
@@ -85,9 +84,9 @@ final class BenchCommand implements Main.Command {
         }
         long seed = a.has("seed") ? a.longValue("seed", 0) : 1234;
         try (Kernels kernels = CommonOptions.kernels(a, err);
-             ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
+             ModelSession target = new ModelSession(a.modelOrDefault(err), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
-                     ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
+                     ? new ModelSession(a.model("draft"), kernels, CommonOptions.weights(a)) : null) {
             int vocab = target.model.config().vocabSize();
             int[] prompt = a.has("prompt") ? target.tokenizer().encode(a.required("prompt"), true)
                     : a.has("prompt-ids") ? a.ids("prompt-ids")
@@ -195,7 +194,7 @@ final class BenchCommand implements Main.Command {
             double decodeFraction = plain.decodeTokensPerSecond() * (weights + kvBytesPerToken) / (bandwidth * 1e9);
             if (a.has("json")) {
                 JsonOut j = new JsonOut()
-                        .put("model", target.folder.dir().toString())
+                        .put("model", target.label)
                         .put("prompt_tokens_per_s", plain.promptTokensPerSecond())
                         .put("decode_tokens_per_s", plain.decodeTokensPerSecond());
                 JsonOut cost = new JsonOut();
@@ -253,7 +252,7 @@ final class BenchCommand implements Main.Command {
             } else {
                 String width = vectorBits > 0 ? vectorBits + "-bit vectors" : "no vectors";
                 out.printf(Locale.ROOT, "%s: %s kernels, %s, %d threads, CPU %s, weights %.1f MB "
-                                + "(%.3g M parameters)%n", target.folder.dir(), kernels.name(), width,
+                                + "(%.3g M parameters)%n", target.label, kernels.name(), width,
                         kernels.threads(), cpu, weights / 1e6, parameters / 1e6);
                 out.printf(Locale.ROOT, "prompt  %.1f tok/s (%d tokens; %.3g GFLOP/s at 2 flops per parameter%s)%n",
                         plain.promptTokensPerSecond(), promptTokens, promptFlops / 1e9, Double.isNaN(fmaPeak) ? ""
@@ -279,7 +278,7 @@ final class BenchCommand implements Main.Command {
                     SpecStats s = spec.stats();
                     out.printf(Locale.ROOT, "speculative (%s, k=%d): %.1f tok/s vs plain %.1f tok/s = %.2fx | "
                                     + "acceptance %.3f, %.2f accepted and %.2f tokens per target pass%n",
-                            draft != null ? "draft " + draft.folder.dir() : "oracle a=" + oracle, k,
+                            draft != null ? "draft " + draft.label : "oracle a=" + oracle, k,
                             spec.decodeTokensPerSecond(), plain.decodeTokensPerSecond(),
                             spec.decodeTokensPerSecond() / plain.decodeTokensPerSecond(), s.acceptanceRate(),
                             s.meanAcceptedPerStep(), s.tokensPerStep());

@@ -36,9 +36,8 @@ final class ChatCommand implements Main.Command {
     @Override
     public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
-        o.addOption(Args.value("m", "model", "DIR", "Hugging Face model folder (required)"));
-        o.addOption(Args.value(null, "draft", "DIR", "draft model folder for speculative decoding"));
-        o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
+        CommonOptions.addModel(o, "the model to run");
+        CommonOptions.addDraft(o, "decode speculatively");
         o.addOption(Args.value(null, "system", "TEXT", "system prompt"));
         o.addOption(Args.value(null, "chat-template", "NAME", "chat format: " + String.join(", ", ChatTemplate.NAMES)
                 + " (default: recognised from the model's chat_template)"));
@@ -55,9 +54,9 @@ final class ChatCommand implements Main.Command {
         long seed = CommonOptions.seed(a);
         DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a, err);
-             ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
+             ModelSession target = new ModelSession(a.modelOrDefault(err), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
-                     ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
+                     ? new ModelSession(a.model("draft"), kernels, CommonOptions.weights(a)) : null) {
             Tokenizer tokenizer = target.tokenizer();
             ChatTemplate template = template(a, tokenizer);
             Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params, kvDType);

@@ -16,6 +16,18 @@ final class CommonOptions {
     private CommonOptions() {
     }
 
+    /** -m/--model, declared once: a folder or builtin:NAME, defaulting to the built-in model. */
+    static void addModel(Options o, String what) {
+        o.addOption(Args.value("m", "model", "DIR", what + ": a Hugging Face folder or builtin:NAME (default: "
+                + BuiltinModels.PREFIX + BuiltinModels.DEFAULT + ")"));
+    }
+
+    /** --draft and --draft-tokens, declared once, for the commands that decode speculatively. */
+    static void addDraft(Options o, String what) {
+        o.addOption(Args.value(null, "draft", "DIR", "draft model folder or builtin:NAME: " + what));
+        o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
+    }
+
     static void addRuntime(Options o) {
         o.addOption(Args.value("t", "threads", "N", "worker threads (default: available processors)"));
         o.addOption(Args.value(null, "context", "N", "KV cache length (default: min(max_position_embeddings, 4096))"));

@@ -32,7 +32,7 @@ final class Decoding {
     Decoding(ModelSession target, ModelSession draft, int context, int draftTokens, SamplingParams params,
              DType kvDType) {
         if (draft != null && draft.model.config().vocabSize() != target.model.config().vocabSize()) {
-            throw new SpeculaException("--draft " + draft.folder.dir() + " has a vocabulary of "
+            throw new SpeculaException("--draft " + draft.label + " has a vocabulary of "
                     + draft.model.config().vocabSize() + " tokens but the target has "
                     + target.model.config().vocabSize() + "; the draft must share the target's tokenizer");
         }

@@ -29,13 +29,12 @@ final class GenerateCommand implements Main.Command {
 
     static Options options() {
         Options o = new Options();
-        o.addOption(Args.value("m", "model", "DIR", "Hugging Face model folder (required)"));
+        CommonOptions.addModel(o, "the model to run");
         o.addOption(Args.value("p", "prompt", "TEXT", "prompt text (BOS added as the tokenizer says)"));
         o.addOption(Args.value(null, "prompt-ids", "IDS", "prompt as comma-separated token ids, used exactly"));
         o.addOption(Args.value("n", "max-tokens", "N", "tokens to generate at most (default 256)"));
         o.addOption(Args.flag(null, "ignore-eos", "keep generating after an end-of-sequence token"));
-        o.addOption(Args.value(null, "draft", "DIR", "draft model folder for speculative decoding"));
-        o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
+        CommonOptions.addDraft(o, "decode speculatively");
         o.addOption(Args.value(null, "num-samples", "N", "independent continuations, seeds derived from --seed"));
         o.addOption(Args.flag(null, "json", "print one JSON object per sample instead of streaming text"));
         o.addOption(Args.flag(null, "chat", "treat --prompt as one user turn in the model's chat format"));
@@ -64,9 +63,9 @@ final class GenerateCommand implements Main.Command {
         boolean json = a.has("json");
         DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a, err);
-             ModelSession target = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a));
+             ModelSession target = new ModelSession(a.modelOrDefault(err), kernels, CommonOptions.weights(a));
              ModelSession draft = a.has("draft")
-                     ? new ModelSession(a.folder("draft"), kernels, CommonOptions.weights(a)) : null) {
+                     ? new ModelSession(a.model("draft"), kernels, CommonOptions.weights(a)) : null) {
             Tokenizer tokenizer = target.tokenizer();
             Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params, kvDType);
             int[] stopIds = target.model.config().eosIds();

@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * {@code specula inspect}: the config and every tensor's name, dtype, shape and size; with --check, first a scan of
@@ -29,19 +30,29 @@ final class InspectCommand implements Main.Command {
     @Override
     public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
-        o.addOption(Args.value("m", "model", "DIR", "Hugging Face model folder (required)"));
+        CommonOptions.addModel(o, "the model to show");
         o.addOption(Args.value(null, "context", "N", "context for the KV cache size (default: min(max_position_embeddings, "
                 + "4096))"));
         o.addOption(Args.value(null, "kv-dtype", "TYPE", "KV cache element type for its size: f32, bf16 or f16 "
                 + "(default: the model's weight dtype)"));
+        o.addOption(Args.flag(null, "builtin", "list the built-in models (builtin:NAME) with their files and sizes"));
         o.addOption(Args.flag(null, "check", "scan every F32, F16 and BF16 tensor for NaN and infinity first; name "
                 + "the first one that holds one (exit 2)"));
         Args a = Args.parse("inspect", o, argv, out);
         if (a == null) {
             return 0;
         }
+        if (a.has("builtin")) {
+            for (Map.Entry<String, Long> e : BuiltinModels.names().entrySet()) {
+                out.printf(Locale.ROOT, "%-28s %,10d bytes  %s%n", BuiltinModels.PREFIX + e.getKey(), e.getValue(),
+                        String.join(" ", BuiltinModels.files(e.getKey())));
+            }
+            return 0;
+        }
         DType asked = CommonOptions.kvDType(a);
-        try (ModelFolder folder = ModelFolder.open(a.folder("model"))) {
+        Args.Model model = a.modelOrDefault(err);
+        try (ModelFolder folder = ModelFolder.open(model.dir(),
+                model.builtin() ? ModelFolder.Weights.COPY : ModelFolder.Weights.MAP)) {
             LlamaConfig c = folder.config();
             int context = a.integer("context", Math.min(c.maxPositions(), 4096), 1);
             if (context > c.maxPositions()) {
@@ -50,7 +61,7 @@ final class InspectCommand implements Main.Command {
             }
             DType kvDType = asked != null ? asked : Llama.defaultKvDType(folder);
             String check = a.has("check") ? checkFinite(folder) : null; // its error comes before any output
-            out.printf(Locale.ROOT, "model %s%n", folder.dir());
+            out.printf(Locale.ROOT, "model %s%n", model.label());
             out.printf(Locale.ROOT, "  hidden %d, intermediate %d, layers %d, heads %d, kv heads %d, head_dim %d, "
                             + "vocab %d, max positions %d%n", c.hiddenSize(), c.intermediateSize(), c.numLayers(),
                     c.numHeads(), c.numKvHeads(), c.headDim(), c.vocabSize(), c.maxPositions());

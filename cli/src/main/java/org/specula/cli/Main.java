@@ -37,6 +37,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        int relaunched = Relaunch.ifNeeded(args, System.err);
+        if (relaunched >= 0) {
+            System.exit(relaunched);
+        }
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
                 StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true,
@@ -116,6 +120,6 @@ public final class Main {
         for (Map.Entry<String, Command> e : COMMANDS.entrySet()) {
             s.printf("  %-9s %s%n", e.getKey(), e.getValue().summary());
         }
-        s.println("example: specula generate -m ../shared/models/stories260K -p \"Once upon a time\"");
+        s.println("example: specula generate -p \"Once upon a time\"   (the built-in model; -m DIR for your own)");
     }
 }

@@ -4,8 +4,8 @@ import org.specula.loader.ModelFolder;
 import org.specula.loader.Tokenizer;
 import org.specula.model.Llama;
 import org.specula.tensor.Kernels;
+import org.specula.tensor.SpeculaException;
 
-import java.nio.file.Path;
 
 /** An open model folder bound to kernels: the model, its tokenizer (loaded on first use), and their cleanup. */
 final class ModelSession implements AutoCloseable {
@@ -13,8 +13,20 @@ final class ModelSession implements AutoCloseable {
     final Llama model;
     private Tokenizer tokenizer;
 
-    ModelSession(Path dir, Kernels kernels, ModelFolder.Weights weights) {
-        this.folder = ModelFolder.open(dir, weights);
+    /** How output names the model: the folder as given, or builtin:NAME. */
+    final String label;
+
+    /**
+     * Opens {@code model}. A built-in model's weights are always copied (aligned, as --no-mmap does): it is inside
+     * the jar, or should behave as if it were when run from classes.
+     */
+    ModelSession(Args.Model model, Kernels kernels, ModelFolder.Weights weights) {
+        if (model.builtin() && weights == ModelFolder.Weights.MAP) {
+            throw new SpeculaException("--mmap: " + model.label() + " is read from the jar and cannot be "
+                    + "memory-mapped; drop --mmap");
+        }
+        this.label = model.label();
+        this.folder = ModelFolder.open(model.dir(), model.builtin() ? ModelFolder.Weights.COPY : weights);
         try {
             this.model = Llama.load(folder, kernels);
         } catch (RuntimeException e) {
@@ -35,7 +47,7 @@ final class ModelSession implements AutoCloseable {
         int max = model.config().maxPositions();
         int context = args.integer("context", Math.min(max, 4096), 1);
         if (context > max) {
-            throw new org.specula.tensor.SpeculaException("--context " + context + " exceeds the model's "
+            throw new SpeculaException("--context " + context + " exceeds the model's "
                     + "max_position_embeddings " + max + "; use at most " + max);
         }
         return context;

@@ -32,7 +32,7 @@ final class ScoreCommand implements Main.Command {
     @Override
     public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
-        o.addOption(Args.value("m", "model", "DIR", "Hugging Face model folder (required)"));
+        CommonOptions.addModel(o, "the model to run");
         o.addOption(Args.value(null, "ids", "IDS", "comma-separated token ids, used exactly"));
         o.addOption(Args.value(null, "text", "TEXT", "text, tokenized with BOS"));
         o.addOption(Args.value(null, "logits-out", "FILE", "write float32 little-endian logits [T][vocab]"));
@@ -47,7 +47,7 @@ final class ScoreCommand implements Main.Command {
         }
         DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a, err);
-             ModelSession session = new ModelSession(a.folder("model"), kernels, CommonOptions.weights(a))) {
+             ModelSession session = new ModelSession(a.modelOrDefault(err), kernels, CommonOptions.weights(a))) {
             int[] ids = a.has("ids") ? a.ids("ids") : session.tokenizer().encode(a.required("text"), true);
             if (ids.length < 2) { // the first token is only context: one token leaves nothing to score
                 throw new SpeculaException((a.has("ids") ? "--ids" : "--text") + " gives " + ids.length + " token"

@@ -20,7 +20,7 @@ final class TokenizeCommand implements Main.Command {
     @Override
     public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
         Options o = new Options();
-        o.addOption(Args.value("m", "model", "DIR", "model folder whose tokenizer.json to use"));
+        CommonOptions.addModel(o, "the model whose tokenizer.json to use");
         o.addOption(Args.value(null, "tokenizer", "FILE", "a tokenizer.json file"));
         o.addOption(Args.value(null, "text", "TEXT", "text to encode (required)"));
         o.addOption(Args.flag(null, "no-special", "do not add BOS/EOS"));
@@ -30,10 +30,10 @@ final class TokenizeCommand implements Main.Command {
         if (a == null) {
             return 0;
         }
-        if (a.has("model") == a.has("tokenizer")) {
-            throw new SpeculaException("give exactly one of --model DIR or --tokenizer FILE");
+        if (a.has("model") && a.has("tokenizer")) {
+            throw new SpeculaException("give one of --model DIR or --tokenizer FILE, not both");
         }
-        Path source = a.has("model") ? a.folder("model") : Path.of(a.required("tokenizer"));
+        Path source = a.has("tokenizer") ? Path.of(a.required("tokenizer")) : a.modelOrDefault(err).dir();
         if (!Files.exists(source)) {
             throw new SpeculaException("--tokenizer " + source + ": file not found");
         }

@@ -11,6 +11,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -52,23 +54,25 @@ final class AnonymousCopy {
     /** Alignment of the copy's safetensors data section. */
     static final int DATA_ALIGNMENT = 64;
 
+    /**
+     * Reads the file sequentially through {@link Files#newByteChannel}, so a path inside a jar (a built-in model, on
+     * the zip file system) is copied from its entry straight into memory, with nothing written to disk.
+     */
     static MemorySegment read(Path path, Arena arena) {
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (SeekableByteChannel channel = Files.newByteChannel(path, StandardOpenOption.READ)) {
             long size = channel.size();
-            long shift = shift(channel, size);
+            ByteBuffer head = ByteBuffer.allocate((int) Math.min(size, 8));
+            readFully(channel, head, path);
+            long shift = size < 8 ? 0 : shift(head.order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(0));
             long rounded = Math.max(HUGE_PAGE, (shift + size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
             MemorySegment memory = arena.allocate(rounded, HUGE_PAGE);
             adviseHugePages(memory);
             MemorySegment file = memory.asSlice(shift, size);
-            long done = 0;
+            file.asSlice(0, head.capacity()).copyFrom(MemorySegment.ofArray(head.array()));
+            long done = head.capacity();
             while (done < size) {
                 long chunk = Math.min(size - done, 1L << 30);
-                ByteBuffer buffer = file.asSlice(done, chunk).asByteBuffer();
-                while (buffer.hasRemaining()) {
-                    if (channel.read(buffer, done + buffer.position()) < 0) {
-                        throw new SpeculaException(path + ": file shrank while reading; try again");
-                    }
-                }
+                readFully(channel, file.asSlice(done, chunk).asByteBuffer(), path);
                 done += chunk;
             }
             return file;
@@ -76,6 +80,14 @@ final class AnonymousCopy {
             throw new SpeculaException(path + ": file not found");
         } catch (IOException e) {
             throw new SpeculaException(path + ": cannot read (" + e.getMessage() + ")");
+        }
+    }
+
+    private static void readFully(SeekableByteChannel channel, ByteBuffer buffer, Path path) throws IOException {
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer) < 0) {
+                throw new SpeculaException(path + ": file shrank while reading; try again");
+            }
         }
     }
 
@@ -93,8 +105,12 @@ final class AnonymousCopy {
                 return 0;
             }
         }
-        long dataStart = 8 + length.getLong(0);
-        return Math.floorMod(-dataStart, (long) DATA_ALIGNMENT);
+        return shift(length.getLong(0));
+    }
+
+    /** The shift for a file whose 8-byte header length reads {@code headerLength}. */
+    private static long shift(long headerLength) {
+        return Math.floorMod(-(8 + headerLength), (long) DATA_ALIGNMENT);
     }
 
     private static void adviseHugePages(MemorySegment memory) {

@@ -6,6 +6,7 @@ import org.specula.tensor.Tensor;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,6 +75,12 @@ public final class ModelFolder implements AutoCloseable {
             throw new SpeculaException(dir + ": model folder not found (expected a Hugging Face folder with "
                     + "config.json and *.safetensors)");
         }
+        // A folder inside a jar (a built-in model on the zip file system) cannot be mapped: its files are copied.
+        boolean local = dir.getFileSystem() == FileSystems.getDefault();
+        if (!local && weights == Weights.MAP) {
+            throw new SpeculaException(dir + ": a folder inside an archive cannot be memory-mapped; open it with "
+                    + "copied weights");
+        }
         LlamaConfig config = LlamaConfig.load(dir.resolve("config.json"));
         List<Path> paths = weightFiles(dir);
         Arena arena = Arena.ofShared();
@@ -82,7 +89,8 @@ public final class ModelFolder implements AutoCloseable {
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             boolean mmap = true;
             for (Path p : paths) {
-                boolean map = weights == Weights.MAP || weights == Weights.AUTO && SafetensorsFile.dataAligned(p);
+                boolean map = local
+                        && (weights == Weights.MAP || weights == Weights.AUTO && SafetensorsFile.dataAligned(p));
                 mmap &= map;
                 SafetensorsFile f = map ? SafetensorsFile.open(p, arena) : SafetensorsFile.copy(p, arena);
                 files.add(f);

@@ -58,4 +58,45 @@ class ModelFolderWeightsTest {
             }
         }
     }
+
+    /**
+     * A folder inside a zip (as the built-in models are inside the jar): read from its entries through the zip file
+     * system, copied and aligned whatever the mode asks short of mapping, which is refused; the same values.
+     */
+    @Test
+    void aFolderInsideAnArchiveIsCopiedNeverMapped() throws IOException {
+        Path folder = model(24);
+        Path zip = dir.resolve("models.zip");
+        try (java.nio.file.FileSystem fs = java.nio.file.FileSystems.newFileSystem(zip,
+                java.util.Map.of("create", "true"))) {
+            Path inside = fs.getPath("/models/tiny");
+            Files.createDirectories(inside);
+            try (var files = Files.list(folder)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, inside.resolve(f.getFileName().toString()));
+                }
+            }
+        }
+        float[] reference;
+        try (ModelFolder f = ModelFolder.open(folder, ModelFolder.Weights.MAP)) {
+            reference = f.tensor("model.embed_tokens.weight").toFloatArray();
+        }
+        try (java.nio.file.FileSystem fs = java.nio.file.FileSystems.newFileSystem(zip)) {
+            Path inside = fs.getPath("/models/tiny");
+            for (ModelFolder.Weights mode : new ModelFolder.Weights[]{ModelFolder.Weights.AUTO,
+                    ModelFolder.Weights.COPY}) {
+                try (ModelFolder f = ModelFolder.open(inside, mode)) {
+                    assertEquals(false, f.mmap(), mode.toString());
+                    Tensor t = f.tensor("model.embed_tokens.weight");
+                    assertEquals(0, t.data().address() % 64, "a copy aligns the tensors");
+                    assertArrayEquals(reference, t.toFloatArray(), mode.toString());
+                }
+            }
+            org.specula.tensor.SpeculaException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    org.specula.tensor.SpeculaException.class, () -> ModelFolder.open(inside,
+                            ModelFolder.Weights.MAP));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("cannot be memory-mapped"),
+                    e.getMessage());
+        }
+    }
 }
