@@ -75,16 +75,29 @@ final class Relaunch {
         if (!"0".equals(System.getenv("SPECULA_WARMUP"))) {
             command.addAll(flags("jvm-warmup.flags"));
         }
-        // This JVM's own options (-Xmx, -D...) come after ours, so the user's win; JDK_JAVA_OPTIONS is already among
-        // them, so the child must not read it again.
-        command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(ownOptions());
         command.add("-jar");
         command.add(jar.toString());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
         builder.environment().put(NO_RELAUNCH, "1");
-        builder.environment().remove("JDK_JAVA_OPTIONS");
         return builder;
+    }
+
+    /**
+     * The options this JVM was started with on its command line (-Xmx, -D..., everything before {@code -jar}), to
+     * come after ours so that the user's win; JDK_JAVA_OPTIONS the child reads again from the environment it
+     * inherits. Read from the process's own command line rather than java.management, which would cost the start
+     * tens of milliseconds; none when the command line is unknown or has no -jar.
+     */
+    private static List<String> ownOptions() {
+        String[] all = ProcessHandle.current().info().arguments().orElse(new String[0]);
+        for (int i = 0; i < all.length; i++) {
+            if (all[i].equals("-jar")) {
+                return List.of(all).subList(0, i);
+            }
+        }
+        return List.of();
     }
 
     /** The jar this class was loaded from, or null when it was not loaded from a jar file (tests, an IDE). */

@@ -40,7 +40,7 @@ public final class ForwardPass {
 
     private final Llama model;
     private final LlamaConfig c;
-    private final Kernels k;
+    private final Kernels kernels;
     private final KvCache cache;
     private final int blockRows;   // rows per chunk: MAX_BLOCK, fewer for long rows
     private final int[] fed;       // [context] the token at each cached position
@@ -70,7 +70,7 @@ public final class ForwardPass {
     ForwardPass(Llama model, int context, DType kvDType) {
         this.model = model;
         this.c = model.config;
-        this.k = model.kernels;
+        this.kernels = model.kernels;
         if (context < 1) {
             throw new SpeculaException("--context must be at least 1 (got " + context + ")");
         }
@@ -209,7 +209,7 @@ public final class ForwardPass {
         matrices.add(model.lmHead);
         WarmUp.Shape shape = new WarmUp.Shape(matrices, c.hiddenSize(), c.intermediateSize(), c.numHeads(),
                 c.numKvHeads(), c.headDim(), cache.dtype());
-        WarmUp.run(k, shape, rows.stream().mapToInt(Integer::intValue).toArray());
+        WarmUp.run(kernels, shape, rows.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /**
@@ -254,23 +254,23 @@ public final class ForwardPass {
         for (int l = 0; l < model.layers.length; l++) {
             Llama.Layer layer = model.layers[l];
             // attention: xb = rmsnorm(x); q, k, v = xb · Wq,k,vᵀ; RoPE; append k, v; attend; x += attOut · Woᵀ
-            k.rmsnorm(xb, x, layer.attnNorm(), rows, dim, eps);
-            k.matmul(qkvOut, qkv[l], xb, rows); // q, kNew, vNew
-            k.ropeInPlace(q, rows, c.numHeads(), c.headDim(), pos, ropeCos, ropeSin);
-            k.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), pos, ropeCos, ropeSin);
+            kernels.rmsnorm(xb, x, layer.attnNorm(), rows, dim, eps);
+            kernels.matmul(qkvOut, qkv[l], xb, rows); // q, kNew, vNew
+            kernels.ropeInPlace(q, rows, c.numHeads(), c.headDim(), pos, ropeCos, ropeSin);
+            kernels.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), pos, ropeCos, ropeSin);
             cache.put(l, pos, kNew, vNew, rows);
-            k.attention(attOut, q, cache.layers[l], rows, pos, c.numHeads());
-            k.matmul(proj, layer.wo(), attOut, rows);
-            k.addInPlace(x, proj, rows * dim);
+            kernels.attention(attOut, q, cache.layers[l], rows, pos, c.numHeads());
+            kernels.matmul(proj, layer.wo(), attOut, rows);
+            kernels.addInPlace(x, proj, rows * dim);
             if (checking) {
                 check(x, rows, dim, pos, "layer " + l + " attention");
             }
             // feed-forward: xb = rmsnorm(x); x += (silu(xb · Wgateᵀ) ⊙ (xb · Wupᵀ)) · Wdownᵀ
-            k.rmsnorm(xb, x, layer.ffnNorm(), rows, dim, eps);
-            k.matmul(gateUpOut, gateUp[l], xb, rows); // gate, up
-            k.swigluInPlace(gate, up, rows * hidden);
-            k.matmul(proj, layer.wDown(), gate, rows);
-            k.addInPlace(x, proj, rows * dim);
+            kernels.rmsnorm(xb, x, layer.ffnNorm(), rows, dim, eps);
+            kernels.matmul(gateUpOut, gateUp[l], xb, rows); // gate, up
+            kernels.swigluInPlace(gate, up, rows * hidden);
+            kernels.matmul(proj, layer.wDown(), gate, rows);
+            kernels.addInPlace(x, proj, rows * dim);
             if (checking) {
                 check(x, rows, dim, pos, "layer " + l + " MLP");
             }
@@ -284,11 +284,11 @@ public final class ForwardPass {
         float eps = (float) c.rmsNormEps();
         if (lastOnly) {
             System.arraycopy(x, (rows - 1) * dim, proj, 0, dim);
-            k.rmsnorm(xb, proj, model.finalNorm, 1, dim, eps);
-            k.matmul(logits, model.lmHead, xb, 1);
+            kernels.rmsnorm(xb, proj, model.finalNorm, 1, dim, eps);
+            kernels.matmul(logits, model.lmHead, xb, 1);
         } else {
-            k.rmsnorm(xb, x, model.finalNorm, rows, dim, eps);
-            k.matmul(logits, model.lmHead, xb, rows);
+            kernels.rmsnorm(xb, x, model.finalNorm, rows, dim, eps);
+            kernels.matmul(logits, model.lmHead, xb, rows);
         }
     }
 }
