@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (compute-bound) rate it achieves, as its memory bandwidth probe is the ceiling beside decode: each thread runs
  * {@link #CHAINS} independent chains of {@code FloatVector.fma} on registers only (no loads or stores in the loop), so
  * the FMA units, not memory or latency, are the limit: 12 chains cover 2 FMA pipes of 4-cycle latency with room to
- * spare. The width is the kernels' (a {@code static final} species per width, as the Vector API only compiles a
- * constant species to SIMD instructions). Warm-up runs until C2 has compiled the loop (the interpreter and C1 ran it
+ * spare. The width is the kernels' (a {@code static final} species, as the Vector API only compiles a constant
+ * species to SIMD instructions). Warm-up runs until C2 has compiled the loop (the interpreter and C1 ran it
  * over a thousand times slower: 0.02 and 0.13 against 215 GFLOP/s at 512 bits on one thread), then the best of
  * {@link #REPEATS} timed passes of all threads, each from the threads' start to the last one's end, counts 2 flops per
  * lane per FMA.
@@ -39,17 +39,23 @@ public final class FmaPeak {
     /** Aim of one timed pass. */
     static final long PASS_NANOS = 10_000_000L;
 
+    /**
+     * The kernels' width, a static final constant: the Vector API compiles only a constant species to SIMD
+     * instructions, and a process runs its kernels at one width.
+     */
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED.withShape(
+            jdk.incubator.vector.VectorShape.forBitSize(kernelBits()));
+
     private FmaPeak() {
     }
 
     /** Best observed GFLOP/s (1e9 flops/s, an FMA = 2 flops per lane) on {@code threads} threads at {@code bits}. */
     public static double measure(int threads, int bits) throws InterruptedException {
-        IntToDoubleFunction loop = switch (bits) {
-            case 128 -> W128::run;
-            case 256 -> W256::run;
-            case 512 -> W512::run;
-            default -> throw new IllegalArgumentException("vector bits must be 128, 256 or 512 (got " + bits + ")");
-        };
+        if (bits != S.vectorBitSize()) {
+            throw new IllegalArgumentException("the probe runs at the kernels' width, " + S.vectorBitSize()
+                    + " bits (specula.vectorBits or the CPU's), not " + bits);
+        }
+        IntToDoubleFunction loop = FmaPeak::run;
         double flopsPerIteration = 2.0 * CHAINS * (bits / Float.SIZE);
         double[] sink = new double[threads];
         com.sun.management.ThreadMXBean mx = threadBean();
@@ -139,117 +145,40 @@ public final class FmaPeak {
         return null;
     }
 
-    // One class per width, each with its species a static final constant; the bodies are the same. Chains converge
-    // to 1 (a -> 0.999 a + 0.001), so no value overflows or becomes subnormal however long they run.
-
-    private static final class W128 {
-        static final VectorSpecies<Float> S = FloatVector.SPECIES_128;
-
-        static double run(int n) {
-            FloatVector m = FloatVector.broadcast(S, 0.999f);
-            FloatVector c = FloatVector.broadcast(S, 0.001f);
-            FloatVector a0 = FloatVector.broadcast(S, 0.1f);
-            FloatVector a1 = FloatVector.broadcast(S, 0.2f);
-            FloatVector a2 = FloatVector.broadcast(S, 0.3f);
-            FloatVector a3 = FloatVector.broadcast(S, 0.4f);
-            FloatVector a4 = FloatVector.broadcast(S, 0.5f);
-            FloatVector a5 = FloatVector.broadcast(S, 0.6f);
-            FloatVector a6 = FloatVector.broadcast(S, 0.7f);
-            FloatVector a7 = FloatVector.broadcast(S, 0.8f);
-            FloatVector a8 = FloatVector.broadcast(S, 0.9f);
-            FloatVector a9 = FloatVector.broadcast(S, 1.1f);
-            FloatVector a10 = FloatVector.broadcast(S, 1.2f);
-            FloatVector a11 = FloatVector.broadcast(S, 1.3f);
-            for (int i = 0; i < n; i++) {
-                a0 = a0.fma(m, c);
-                a1 = a1.fma(m, c);
-                a2 = a2.fma(m, c);
-                a3 = a3.fma(m, c);
-                a4 = a4.fma(m, c);
-                a5 = a5.fma(m, c);
-                a6 = a6.fma(m, c);
-                a7 = a7.fma(m, c);
-                a8 = a8.fma(m, c);
-                a9 = a9.fma(m, c);
-                a10 = a10.fma(m, c);
-                a11 = a11.fma(m, c);
-            }
-            return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
-                    .reduceLanes(VectorOperators.ADD);
+    /**
+     * The chains at the kernels' width. They converge to 1 (a -> 0.999 a + 0.001), so no value overflows or becomes
+     * subnormal however long they run.
+     */
+    static double run(int n) {
+        FloatVector m = FloatVector.broadcast(S, 0.999f);
+        FloatVector c = FloatVector.broadcast(S, 0.001f);
+        FloatVector a0 = FloatVector.broadcast(S, 0.1f);
+        FloatVector a1 = FloatVector.broadcast(S, 0.2f);
+        FloatVector a2 = FloatVector.broadcast(S, 0.3f);
+        FloatVector a3 = FloatVector.broadcast(S, 0.4f);
+        FloatVector a4 = FloatVector.broadcast(S, 0.5f);
+        FloatVector a5 = FloatVector.broadcast(S, 0.6f);
+        FloatVector a6 = FloatVector.broadcast(S, 0.7f);
+        FloatVector a7 = FloatVector.broadcast(S, 0.8f);
+        FloatVector a8 = FloatVector.broadcast(S, 0.9f);
+        FloatVector a9 = FloatVector.broadcast(S, 1.1f);
+        FloatVector a10 = FloatVector.broadcast(S, 1.2f);
+        FloatVector a11 = FloatVector.broadcast(S, 1.3f);
+        for (int i = 0; i < n; i++) {
+            a0 = a0.fma(m, c);
+            a1 = a1.fma(m, c);
+            a2 = a2.fma(m, c);
+            a3 = a3.fma(m, c);
+            a4 = a4.fma(m, c);
+            a5 = a5.fma(m, c);
+            a6 = a6.fma(m, c);
+            a7 = a7.fma(m, c);
+            a8 = a8.fma(m, c);
+            a9 = a9.fma(m, c);
+            a10 = a10.fma(m, c);
+            a11 = a11.fma(m, c);
         }
-    }
-
-    private static final class W256 {
-        static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-
-        static double run(int n) {
-            FloatVector m = FloatVector.broadcast(S, 0.999f);
-            FloatVector c = FloatVector.broadcast(S, 0.001f);
-            FloatVector a0 = FloatVector.broadcast(S, 0.1f);
-            FloatVector a1 = FloatVector.broadcast(S, 0.2f);
-            FloatVector a2 = FloatVector.broadcast(S, 0.3f);
-            FloatVector a3 = FloatVector.broadcast(S, 0.4f);
-            FloatVector a4 = FloatVector.broadcast(S, 0.5f);
-            FloatVector a5 = FloatVector.broadcast(S, 0.6f);
-            FloatVector a6 = FloatVector.broadcast(S, 0.7f);
-            FloatVector a7 = FloatVector.broadcast(S, 0.8f);
-            FloatVector a8 = FloatVector.broadcast(S, 0.9f);
-            FloatVector a9 = FloatVector.broadcast(S, 1.1f);
-            FloatVector a10 = FloatVector.broadcast(S, 1.2f);
-            FloatVector a11 = FloatVector.broadcast(S, 1.3f);
-            for (int i = 0; i < n; i++) {
-                a0 = a0.fma(m, c);
-                a1 = a1.fma(m, c);
-                a2 = a2.fma(m, c);
-                a3 = a3.fma(m, c);
-                a4 = a4.fma(m, c);
-                a5 = a5.fma(m, c);
-                a6 = a6.fma(m, c);
-                a7 = a7.fma(m, c);
-                a8 = a8.fma(m, c);
-                a9 = a9.fma(m, c);
-                a10 = a10.fma(m, c);
-                a11 = a11.fma(m, c);
-            }
-            return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
-                    .reduceLanes(VectorOperators.ADD);
-        }
-    }
-
-    private static final class W512 {
-        static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
-
-        static double run(int n) {
-            FloatVector m = FloatVector.broadcast(S, 0.999f);
-            FloatVector c = FloatVector.broadcast(S, 0.001f);
-            FloatVector a0 = FloatVector.broadcast(S, 0.1f);
-            FloatVector a1 = FloatVector.broadcast(S, 0.2f);
-            FloatVector a2 = FloatVector.broadcast(S, 0.3f);
-            FloatVector a3 = FloatVector.broadcast(S, 0.4f);
-            FloatVector a4 = FloatVector.broadcast(S, 0.5f);
-            FloatVector a5 = FloatVector.broadcast(S, 0.6f);
-            FloatVector a6 = FloatVector.broadcast(S, 0.7f);
-            FloatVector a7 = FloatVector.broadcast(S, 0.8f);
-            FloatVector a8 = FloatVector.broadcast(S, 0.9f);
-            FloatVector a9 = FloatVector.broadcast(S, 1.1f);
-            FloatVector a10 = FloatVector.broadcast(S, 1.2f);
-            FloatVector a11 = FloatVector.broadcast(S, 1.3f);
-            for (int i = 0; i < n; i++) {
-                a0 = a0.fma(m, c);
-                a1 = a1.fma(m, c);
-                a2 = a2.fma(m, c);
-                a3 = a3.fma(m, c);
-                a4 = a4.fma(m, c);
-                a5 = a5.fma(m, c);
-                a6 = a6.fma(m, c);
-                a7 = a7.fma(m, c);
-                a8 = a8.fma(m, c);
-                a9 = a9.fma(m, c);
-                a10 = a10.fma(m, c);
-                a11 = a11.fma(m, c);
-            }
-            return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
-                    .reduceLanes(VectorOperators.ADD);
-        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .reduceLanes(VectorOperators.ADD);
     }
 }
