@@ -22,28 +22,12 @@ import java.util.Map;
  * invalid subpart); streaming, it holds back only a trailing incomplete-but-valid-so-far UTF-8 sequence.
  */
 public final class DecoderChain {
-    private sealed interface Spec permits Replace, ByteFallback, Fuse, Strip, Metaspace, SpaceJoin, ByteLevelSpec {
-    }
-
-    private record ByteLevelSpec() implements Spec {
-    }
-
-    private record Replace(String pattern, String content) implements Spec {
-    }
-
-    private record ByteFallback() implements Spec {
-    }
-
-    private record Fuse() implements Spec {
-    }
-
-    private record Strip(int content, int start, int stop) implements Spec {
-    }
-
-    private record Metaspace(int replacement, boolean stripFirst) implements Spec {
-    }
-
-    private record SpaceJoin() implements Spec {
+    /**
+     * One decoder as parsed: builds a fresh stage for each session, since stages hold per-sequence state and the
+     * chain is shared. The parse switch is the only place that knows the decoder types.
+     */
+    private interface Spec {
+        Stage build(Stage next, boolean atSequenceStart);
     }
 
     private final List<Spec> specs;
@@ -55,7 +39,7 @@ public final class DecoderChain {
     public static DecoderChain fromJson(Object json, String file) {
         List<Spec> specs = new ArrayList<>();
         if (json == null) {
-            specs.add(new SpaceJoin());
+            specs.add(SpaceJoinStage::new);
         } else {
             collect(json, file, "decoder", specs);
         }
@@ -72,21 +56,27 @@ public final class DecoderChain {
                     collect(inner.get(i), file, field + ".decoders[" + i + "]", specs);
                 }
             }
-            case "Replace" -> specs.add(new Replace(Fields.stringPattern(d.get("pattern"), file, field + ".pattern"),
-                    Fields.string(d.get("content"), file, field + ".content")));
-            case "ByteFallback" -> specs.add(new ByteFallback());
-            case "ByteLevel" -> specs.add(new ByteLevelSpec());
-            case "Fuse" -> specs.add(new Fuse());
-            case "Strip" -> specs.add(new Strip(Fields.codePoint(d.get("content"), file, field + ".content"),
-                    Fields.index(d.get("start"), file, field + ".start"),
-                    Fields.index(d.get("stop"), file, field + ".stop")));
+            case "Replace" -> {
+                String pattern = Fields.stringPattern(d.get("pattern"), file, field + ".pattern");
+                String content = Fields.string(d.get("content"), file, field + ".content");
+                specs.add((next, atSequenceStart) -> new ReplaceStage(next, pattern, content));
+            }
+            case "ByteFallback" -> specs.add((next, atSequenceStart) -> new ByteFallbackStage(next));
+            case "ByteLevel" -> specs.add(ByteLevelStage::new);
+            case "Fuse" -> specs.add(FuseStage::new);
+            case "Strip" -> {
+                int content = Fields.codePoint(d.get("content"), file, field + ".content");
+                int start = Fields.index(d.get("start"), file, field + ".start");
+                int stop = Fields.index(d.get("stop"), file, field + ".stop");
+                specs.add((next, atSequenceStart) -> new StripStage(next, content, start, stop));
+            }
             case "Metaspace" -> {
                 String scheme = Fields.optString(d, "prepend_scheme", file, field + ".prepend_scheme");
                 boolean prepend = scheme == null
                         ? Fields.bool(d, "add_prefix_space", true, file, field + ".add_prefix_space")
                         : !scheme.equals("never");
-                specs.add(new Metaspace(Fields.codePoint(d.get("replacement"), file, field + ".replacement"),
-                        prepend));
+                int replacement = Fields.codePoint(d.get("replacement"), file, field + ".replacement");
+                specs.add((next, atSequenceStart) -> new MetaspaceStage(next, replacement, prepend, atSequenceStart));
             }
             default -> throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
                     + " decoders: Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace, ByteLevel");
@@ -118,15 +108,7 @@ public final class DecoderChain {
                 }
             };
             for (int i = specs.size() - 1; i >= 0; i--) {
-                next = switch (specs.get(i)) {
-                    case Replace r -> new ReplaceStage(next, r);
-                    case ByteFallback b -> new ByteFallbackStage(next);
-                    case Fuse f -> new FuseStage(next, atSequenceStart);
-                    case Strip s -> new StripStage(next, s);
-                    case Metaspace m -> new MetaspaceStage(next, m, atSequenceStart);
-                    case SpaceJoin j -> new SpaceJoinStage(next, atSequenceStart);
-                    case ByteLevelSpec b -> new ByteLevelStage(next, atSequenceStart);
-                };
+                next = specs.get(i).build(next, atSequenceStart);
             }
             head = next;
         }
@@ -170,16 +152,18 @@ public final class DecoderChain {
     }
 
     private static final class ReplaceStage extends Stage {
-        private final Replace spec;
+        private final String pattern;   // a literal, not a regex
+        private final String content;
 
-        ReplaceStage(Stage next, Replace spec) {
+        ReplaceStage(Stage next, String pattern, String content) {
             super(next);
-            this.spec = spec;
+            this.pattern = pattern;
+            this.content = content;
         }
 
         @Override
         void push(String fragment, boolean newToken) {
-            next.push(fragment.replace(spec.pattern(), spec.content()), newToken);
+            next.push(fragment.replace(pattern, content), newToken);
         }
     }
 
@@ -256,14 +240,18 @@ public final class DecoderChain {
     }
 
     private static final class StripStage extends Stage {
-        private final Strip spec;
+        private final int content;                              // the code point stripped
+        private final int start;                                // how many to strip from a piece's start
+        private final int stop;                                 // and from its end
         private int startLeft;                                  // leading content chars still to drop
         private final StringBuilder held = new StringBuilder(); // trailing content chars, dropped at piece end
         private int heldCount;
 
-        StripStage(Stage next, Strip spec) {
+        StripStage(Stage next, int content, int start, int stop) {
             super(next);
-            this.spec = spec;
+            this.content = content;
+            this.start = start;
+            this.stop = stop;
         }
 
         @Override
@@ -271,19 +259,19 @@ public final class DecoderChain {
             if (newToken) {
                 held.setLength(0);
                 heldCount = 0;
-                startLeft = spec.start();
+                startLeft = start;
             }
             StringBuilder out = new StringBuilder(fragment.length());
             for (int i = 0; i < fragment.length(); ) {
                 int c = fragment.codePointAt(i);
                 i += Character.charCount(c);
-                if (startLeft > 0 && c == spec.content()) {
+                if (startLeft > 0 && c == content) {
                     startLeft--;
                     continue;
                 }
                 startLeft = 0;
-                if (spec.stop() > 0 && c == spec.content()) {
-                    if (heldCount == spec.stop()) {
+                if (stop > 0 && c == content) {
+                    if (heldCount == stop) {
                         int first = held.codePointAt(0);
                         out.appendCodePoint(first);
                         held.delete(0, Character.charCount(first));
@@ -302,12 +290,14 @@ public final class DecoderChain {
     }
 
     private static final class MetaspaceStage extends Stage {
-        private final Metaspace spec;
+        private final String replacement;   // one character, usually "▁"
+        private final boolean stripFirst;   // the first piece's replacement is dropped rather than made a space
         private int index;   // index of the current piece in the sequence (0 = the first; a continuation has none)
 
-        MetaspaceStage(Stage next, Metaspace spec, boolean atSequenceStart) {
+        MetaspaceStage(Stage next, int replacement, boolean stripFirst, boolean atSequenceStart) {
             super(next);
-            this.spec = spec;
+            this.replacement = Character.toString(replacement);
+            this.stripFirst = stripFirst;
             this.index = atSequenceStart ? -1 : 1;
         }
 
@@ -316,8 +306,7 @@ public final class DecoderChain {
             if (newToken || index < 0) {
                 index++;
             }
-            String replacement = Character.toString(spec.replacement());
-            next.push(fragment.replace(replacement, index == 0 && spec.stripFirst() ? "" : " "), newToken);
+            next.push(fragment.replace(replacement, index == 0 && stripFirst ? "" : " "), newToken);
         }
     }
 
