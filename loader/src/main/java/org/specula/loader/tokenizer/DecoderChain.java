@@ -1,5 +1,7 @@
 package org.specula.loader.tokenizer;
 
+import org.specula.loader.JsonFields;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -47,38 +49,38 @@ public final class DecoderChain {
     }
 
     private static void collect(Object json, String file, String field, List<Spec> specs) {
-        Map<String, Object> d = Fields.object(json, file, field);
-        String type = Fields.type(d, file, field);
+        Map<String, Object> d = JsonFields.object(json, file, field);
+        String type = JsonFields.type(d, file, field);
         switch (type) {
             case "Sequence" -> {
-                List<Object> inner = Fields.list(d.get("decoders"), file, field + ".decoders");
+                List<Object> inner = JsonFields.list(d.get("decoders"), file, field + ".decoders");
                 for (int i = 0; i < inner.size(); i++) {
                     collect(inner.get(i), file, field + ".decoders[" + i + "]", specs);
                 }
             }
             case "Replace" -> {
-                String pattern = Fields.stringPattern(d.get("pattern"), file, field + ".pattern");
-                String content = Fields.string(d.get("content"), file, field + ".content");
+                String pattern = JsonFields.stringPattern(d.get("pattern"), file, field + ".pattern");
+                String content = JsonFields.string(d.get("content"), file, field + ".content");
                 specs.add((next, atSequenceStart) -> new ReplaceStage(next, pattern, content));
             }
             case "ByteFallback" -> specs.add((next, atSequenceStart) -> new ByteFallbackStage(next));
             case "ByteLevel" -> specs.add(ByteLevelStage::new);
             case "Fuse" -> specs.add(FuseStage::new);
             case "Strip" -> {
-                int content = Fields.codePoint(d.get("content"), file, field + ".content");
-                int start = Fields.index(d.get("start"), file, field + ".start");
-                int stop = Fields.index(d.get("stop"), file, field + ".stop");
+                int content = JsonFields.codePoint(d.get("content"), file, field + ".content");
+                int start = JsonFields.index(d.get("start"), file, field + ".start");
+                int stop = JsonFields.index(d.get("stop"), file, field + ".stop");
                 specs.add((next, atSequenceStart) -> new StripStage(next, content, start, stop));
             }
             case "Metaspace" -> {
-                String scheme = Fields.optString(d, "prepend_scheme", file, field + ".prepend_scheme");
+                String scheme = JsonFields.optString(d, "prepend_scheme", file, field + ".prepend_scheme");
                 boolean prepend = scheme == null
-                        ? Fields.bool(d, "add_prefix_space", true, file, field + ".add_prefix_space")
+                        ? JsonFields.bool(d, "add_prefix_space", true, file, field + ".add_prefix_space")
                         : !scheme.equals("never");
-                int replacement = Fields.codePoint(d.get("replacement"), file, field + ".replacement");
+                int replacement = JsonFields.codePoint(d.get("replacement"), file, field + ".replacement");
                 specs.add((next, atSequenceStart) -> new MetaspaceStage(next, replacement, prepend, atSequenceStart));
             }
-            default -> throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
+            default -> throw JsonFields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
                     + " decoders: Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace, ByteLevel");
         }
     }

@@ -1,5 +1,7 @@
 package org.specula.loader.tokenizer;
 
+import org.specula.loader.JsonFields;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -37,20 +39,21 @@ public final class Normalizer {
     }
 
     private static void collect(Object json, String file, String field, List<Step> steps) {
-        Map<String, Object> n = Fields.object(json, file, field);
-        String type = Fields.type(n, file, field);
+        Map<String, Object> n = JsonFields.object(json, file, field);
+        String type = JsonFields.type(n, file, field);
         switch (type) {
             case "Sequence" -> {
-                List<Object> inner = Fields.list(n.get("normalizers"), file, field + ".normalizers");
+                List<Object> inner = JsonFields.list(n.get("normalizers"), file, field + ".normalizers");
                 for (int i = 0; i < inner.size(); i++) {
                     collect(inner.get(i), file, field + ".normalizers[" + i + "]", steps);
                 }
             }
-            case "Prepend" -> steps.add(new Prepend(Fields.string(n.get("prepend"), file, field + ".prepend")));
-            case "Replace" -> steps.add(new Replace(Fields.stringPattern(n.get("pattern"), file, field + ".pattern"),
-                    Fields.string(n.get("content"), file, field + ".content")));
+            case "Prepend" -> steps.add(new Prepend(JsonFields.string(n.get("prepend"), file, field + ".prepend")));
+            case "Replace" -> steps.add(new Replace(
+                    JsonFields.stringPattern(n.get("pattern"), file, field + ".pattern"),
+                    JsonFields.string(n.get("content"), file, field + ".content")));
             case "NFC", "NFD", "NFKC", "NFKD" -> steps.add(new Form(java.text.Normalizer.Form.valueOf(type)));
-            default -> throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
+            default -> throw JsonFields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
                     + " normalizers: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD");
         }
     }

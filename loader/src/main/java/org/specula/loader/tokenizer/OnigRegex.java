@@ -1,5 +1,7 @@
 package org.specula.loader.tokenizer;
 
+import org.specula.loader.JsonFields;
+
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -28,7 +30,7 @@ public final class OnigRegex {
         try {
             return Pattern.compile(java, Pattern.MULTILINE | Pattern.UNIX_LINES);
         } catch (PatternSyntaxException e) {
-            throw Fields.bad(file, field, "is a regex Specula cannot compile (" + e.getDescription() + " in the"
+            throw JsonFields.bad(file, field, "is a regex Specula cannot compile (" + e.getDescription() + " in the"
                     + " translation " + java + ")");
         }
     }
@@ -49,16 +51,16 @@ public final class OnigRegex {
                     case 'w' -> out.append(inClass ? WORD : "[" + WORD + "]");
                     case 'W' -> {
                         if (inClass) {
-                            throw Fields.bad(file, field, "uses \\W inside a character class, which Specula does not"
-                                    + " translate; write [^\\w] outside the class");
+                            throw JsonFields.bad(file, field, "uses \\W inside a character class, which Specula"
+                                    + " does not translate; write [^\\w] outside the class");
                         }
                         out.append("[^" + WORD + "]");
                     }
                     case 'h' -> out.append(inClass ? "0-9a-fA-F" : "[0-9a-fA-F]");
                     case 'H' -> {
                         if (inClass) {
-                            throw Fields.bad(file, field, "uses \\H inside a character class, which Specula does not"
-                                    + " translate");
+                            throw JsonFields.bad(file, field, "uses \\H inside a character class, which Specula"
+                                    + " does not translate");
                         }
                         out.append("[^0-9a-fA-F]");
                     }
