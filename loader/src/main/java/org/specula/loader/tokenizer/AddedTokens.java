@@ -13,14 +13,14 @@ import java.util.Map;
  * character on either side. Tokens with normalized=false are matched in the raw text, normalized ones in the
  * normalized text (against their own normalized content). Special tokens are matched only when asked to.
  */
-public final class AddedTokens {
+final class AddedTokens {
     /** One entry of added_tokens. */
-    public record Token(int id, String content, boolean special, boolean lstrip, boolean rstrip,
+    record Token(int id, String content, boolean special, boolean lstrip, boolean rstrip,
                         boolean singleWord, boolean normalized) {
     }
 
     /** A piece of input: either text to tokenize ({@code id < 0}) or an added token's id. */
-    public record Piece(String text, int id, boolean atInputStart) {
+    record Piece(String text, int id, boolean atInputStart) {
     }
 
     private final List<Token> tokens;
@@ -29,7 +29,7 @@ public final class AddedTokens {
         this.tokens = tokens;
     }
 
-    public static AddedTokens fromJson(Object json, String file) {
+    static AddedTokens fromJson(Object json, String file) {
         List<Token> tokens = new ArrayList<>();
         if (json != null) {
             List<Object> list = JsonFields.list(json, file, "added_tokens");
@@ -59,7 +59,7 @@ public final class AddedTokens {
         return new AddedTokens(List.copyOf(tokens));
     }
 
-    public List<Token> tokens() {
+    List<Token> tokens() {
         return tokens;
     }
 
@@ -68,7 +68,7 @@ public final class AddedTokens {
      * (for normalized tokens, {@code contents} gives the normalized content to look for), skipping special tokens
      * unless {@code parseSpecial}. Text pieces are non-empty; {@code atInputStart} carries over to the first piece.
      */
-    public void split(String text, boolean atInputStart, boolean parseSpecial, boolean normalizedPass,
+    void split(String text, boolean atInputStart, boolean parseSpecial, boolean normalizedPass,
                       java.util.function.UnaryOperator<String> contents, List<Piece> out) {
         List<Token> candidates = new ArrayList<>();
         List<String> patterns = new ArrayList<>();

@@ -16,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * rank is merged, leftmost first, until no pair has a merge. A min-heap of (rank, position) over a doubly linked
  * list of symbols makes this O(n log n) per word; stale heap entries are skipped when popped.
  */
-public final class BpeModel {
+final class BpeModel {
     private final Map<String, Integer> vocab;
     private final String[] pieces;          // [maxId + 1] piece by id, null for ids the vocab does not use
     private final MergeTable merges;
@@ -59,7 +59,7 @@ public final class BpeModel {
     }
 
     /** Reads {@code model} of a tokenizer.json whose type is BPE (the caller checked the type). */
-    public static BpeModel fromJson(Map<String, Object> model, String file) {
+    static BpeModel fromJson(Map<String, Object> model, String file) {
         if (!model.containsKey("vocab")) {
             throw JsonFields.bad(file, "model.vocab", "is missing; the file is not a complete tokenizer.json (re-export"
                     + " it with Hugging Face tokenizers)");
@@ -139,23 +139,23 @@ public final class BpeModel {
     }
 
     /** Id of a vocab piece, or -1. */
-    public int id(String piece) {
+    int id(String piece) {
         Integer id = vocab.get(piece);
         return id == null ? -1 : id;
     }
 
     /** The piece of an id, or null when the vocab has no such id. */
-    public String piece(int id) {
+    String piece(int id) {
         return id >= 0 && id < pieces.length ? pieces[id] : null;
     }
 
     /** One more than the largest vocab id. */
-    public int idSpace() {
+    int idSpace() {
         return pieces.length;
     }
 
     /** Appends the ids of one pre-tokenized word; an unpaired surrogate is read as U+FFFD. */
-    public void encode(String word, IntList out) {
+    void encode(String word, IntList out) {
         if (word.isEmpty()) {
             return;
         }

@@ -23,7 +23,7 @@ import java.util.Map;
  * ByteLevel turns pieces back into bytes and the whole sequence into one lossy UTF-8 string (U+FFFD per maximal
  * invalid subpart); streaming, it holds back only a trailing incomplete-but-valid-so-far UTF-8 sequence.
  */
-public final class DecoderChain {
+final class DecoderChain {
     /**
      * One decoder as parsed: builds a fresh stage for each session, since stages hold per-sequence state and the
      * chain is shared. The parse switch is the only place that knows the decoder types.
@@ -38,7 +38,7 @@ public final class DecoderChain {
         this.specs = specs;
     }
 
-    public static DecoderChain fromJson(Object json, String file) {
+    static DecoderChain fromJson(Object json, String file) {
         List<Spec> specs = new ArrayList<>();
         if (json == null) {
             specs.add(SpaceJoinStage::new);
@@ -89,12 +89,12 @@ public final class DecoderChain {
      * A fresh decoding state. {@code atSequenceStart}: the first piece starts the text (Strip and Metaspace may
      * remove its leading space); false continues text decoded before, so nothing is stripped from it.
      */
-    public Session start(boolean atSequenceStart) {
+    Session start(boolean atSequenceStart) {
         return new Session(specs, atSequenceStart);
     }
 
     /** Feeds pieces one at a time; each call returns the text that became final. */
-    public static final class Session {
+    static final class Session {
         private final StringBuilder sink = new StringBuilder();
         private final Stage head;
 
@@ -116,13 +116,13 @@ public final class DecoderChain {
         }
 
         /** Decodes one more piece; returns the text now final (possibly empty). */
-        public String accept(String piece) {
+        String accept(String piece) {
             head.push(piece, true);
             return drain();
         }
 
         /** Ends the sequence; returns the text still held back. */
-        public String finish() {
+        String finish() {
             head.finish();
             return drain();
         }

@@ -11,7 +11,7 @@ import java.util.Map;
  * Supported: Sequence, Prepend (only to non-empty text, as in Hugging Face), Replace with a literal pattern, and
  * the Unicode forms NFC/NFD/NFKC/NFKD. Null means no normalization.
  */
-public final class Normalizer {
+final class Normalizer {
     private sealed interface Step permits Prepend, Replace, Form {
     }
 
@@ -30,7 +30,7 @@ public final class Normalizer {
         this.steps = steps;
     }
 
-    public static Normalizer fromJson(Object json, String file) {
+    static Normalizer fromJson(Object json, String file) {
         List<Step> steps = new ArrayList<>();
         if (json != null) {
             collect(json, file, "normalizer", steps);
@@ -58,7 +58,7 @@ public final class Normalizer {
         }
     }
 
-    public String apply(String text) {
+    String apply(String text) {
         String s = text;
         for (Step step : steps) {
             s = switch (step) {

@@ -14,9 +14,9 @@ import java.util.regex.PatternSyntaxException;
  * Everything else the tokenizer patterns use ({@code \p{L}}, {@code \p{N}}, lookahead, possessive and atomic
  * groups, {@code {1,3}}) has the same meaning in both.
  */
-public final class OnigRegex {
+final class OnigRegex {
     /** The pattern of GPT-2's ByteLevel pre-tokenizer (use_regex = true). */
-    public static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
     private static final String SPACE = "\\p{IsWhite_Space}";
     private static final String NOT_SPACE = "\\P{IsWhite_Space}";
@@ -25,7 +25,7 @@ public final class OnigRegex {
     private OnigRegex() {
     }
 
-    public static Pattern compile(String onig, String file, String field) {
+    static Pattern compile(String onig, String file, String field) {
         String java = translate(onig, file, field);
         try {
             return Pattern.compile(java, Pattern.MULTILINE | Pattern.UNIX_LINES);

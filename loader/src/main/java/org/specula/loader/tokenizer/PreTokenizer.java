@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * <li>Digits (individual_digits or runs), Whitespace ({@code \w+|[^\w\s]+}), WhitespaceSplit.</li>
  * </ul>
  */
-public final class PreTokenizer {
+final class PreTokenizer {
     private enum Behavior { ISOLATED, REMOVED, MERGED_WITH_PREVIOUS, MERGED_WITH_NEXT, CONTIGUOUS }
 
     private sealed interface Step permits Metaspace, Split, ByteLevelStep {
@@ -51,7 +51,7 @@ public final class PreTokenizer {
         this.steps = steps;
     }
 
-    public static PreTokenizer fromJson(Object json, String file) {
+    static PreTokenizer fromJson(Object json, String file) {
         List<Step> steps = new ArrayList<>();
         if (json != null) {
             collect(json, file, "pre_tokenizer", steps);
@@ -127,7 +127,7 @@ public final class PreTokenizer {
     }
 
     /** Passes the words of one normalized piece; {@code atInputStart}: the piece begins the whole input text. */
-    public void split(String text, boolean atInputStart, Consumer<String> words) {
+    void split(String text, boolean atInputStart, Consumer<String> words) {
         if (steps.isEmpty()) {
             words.accept(text);
             return;

@@ -1,11 +1,7 @@
-package org.specula.loader;
+package org.specula.loader.tokenizer;
 
-import org.specula.loader.tokenizer.AddedTokens;
-import org.specula.loader.tokenizer.BpeModel;
-import org.specula.loader.tokenizer.DecoderChain;
-import org.specula.loader.tokenizer.IntList;
-import org.specula.loader.tokenizer.Normalizer;
-import org.specula.loader.tokenizer.PreTokenizer;
+import org.specula.loader.Json;
+import org.specula.loader.JsonFields;
 import org.specula.tensor.SpeculaException;
 
 import java.io.IOException;
