@@ -16,7 +16,7 @@ import java.util.Map;
 final class AddedTokens {
     /** One entry of added_tokens. */
     record Token(int id, String content, boolean special, boolean lstrip, boolean rstrip,
-                        boolean singleWord, boolean normalized) {
+                 boolean singleWord, boolean normalized) {
     }
 
     /** A piece of input: either text to tokenize ({@code id < 0}) or an added token's id. */
@@ -69,7 +69,7 @@ final class AddedTokens {
      * unless {@code parseSpecial}. Text pieces are non-empty; {@code atInputStart} carries over to the first piece.
      */
     void split(String text, boolean atInputStart, boolean parseSpecial, boolean normalizedPass,
-                      java.util.function.UnaryOperator<String> contents, List<Piece> out) {
+               java.util.function.UnaryOperator<String> contents, List<Piece> out) {
         List<Token> candidates = new ArrayList<>();
         List<String> patterns = new ArrayList<>();
         for (Token t : tokens) {
