@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.specula.loader.Tokenizer;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.testdata.Samples;
 
 /**

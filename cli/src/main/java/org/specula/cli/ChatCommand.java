@@ -1,9 +1,9 @@
 package org.specula.cli;
 
 import org.apache.commons.cli.Options;
-import org.specula.loader.Tokenizer;
 import org.specula.loader.chat.ChatTemplate;
 import org.specula.loader.chat.Message;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.sampling.SamplingParams;
 import org.specula.speculative.Generation;
 import org.specula.speculative.StopCondition;

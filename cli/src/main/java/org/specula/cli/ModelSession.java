@@ -1,7 +1,7 @@
 package org.specula.cli;
 
 import org.specula.loader.ModelFolder;
-import org.specula.loader.Tokenizer;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.model.Llama;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.SpeculaException;

@@ -1,7 +1,7 @@
 package org.specula.cli;
 
 import org.apache.commons.cli.Options;
-import org.specula.loader.Tokenizer;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.model.ForwardPass;
 import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;

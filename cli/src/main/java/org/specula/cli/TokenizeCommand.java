@@ -1,7 +1,7 @@
 package org.specula.cli;
 
 import org.apache.commons.cli.Options;
-import org.specula.loader.Tokenizer;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.tensor.SpeculaException;
 
 import java.io.InputStream;

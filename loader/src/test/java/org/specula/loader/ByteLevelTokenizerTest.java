@@ -2,6 +2,7 @@ package org.specula.loader;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.testdata.Samples;
 
 import java.util.ArrayList;

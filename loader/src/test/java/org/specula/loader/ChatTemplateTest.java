@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.specula.loader.chat.ChatTemplate;
 import org.specula.loader.chat.Message;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.tensor.SpeculaException;
 import org.specula.testdata.Samples;
 

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.tensor.SpeculaException;
 import org.specula.testdata.Samples;
 
@@ -43,7 +44,7 @@ class LoaderFuzzProperties {
     static final int CASE_TIMEOUT_S = 10;
     /** Parsing the small stories260K files allocates a few MB; far below what any claimed huge size would cost. */
     static final long SMALL_ALLOCATION = 64L << 20;
-    /** Token ids up to Fields.MAX_TOKEN_ID size the id tables (about 150 MB at the bound); nothing may exceed it. */
+    /** Token ids up to JsonFields.MAX_TOKEN_ID size the id tables (about 150 MB at the bound); nothing may exceed it. */
     static final long TOKENIZER_ALLOCATION = 256L << 20;
 
     /** Values a substitution puts in place of a field: out of range, huge, the wrong type, half a rope_scaling. */

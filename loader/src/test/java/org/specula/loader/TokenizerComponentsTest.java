@@ -2,6 +2,7 @@ package org.specula.loader;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.specula.loader.tokenizer.Tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package org.specula.loader;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.tensor.SpeculaException;
 
 import java.io.IOException;

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
 import org.specula.loader.chat.ChatTemplate;
 import org.specula.loader.chat.Message;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.testdata.Samples;
 
 import java.io.IOException;

@@ -3,6 +3,7 @@ package org.specula.loader;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
+import org.specula.loader.tokenizer.Tokenizer;
 
 import java.util.List;
 

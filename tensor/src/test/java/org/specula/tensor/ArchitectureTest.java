@@ -9,6 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -24,6 +28,20 @@ class ArchitectureTest {
             Pattern.MULTILINE);
     private static final List<String> SIMD_PACKAGES = List.of("org/specula/tensor/simd/", "org/specula/sampling/simd/",
             "org/specula/cli/simd/");
+
+    /**
+     * The public top-level types of each package of the modules checked, as its package-info.java states them (issue
+     * 18): a type made public by accident, or a package with no stated API, fails the test.
+     */
+    private static final Map<String, List<String>> STATED_API = Map.of(
+            "org.specula.loader", List.of("Json", "JsonFields", "LlamaConfig", "ModelFolder", "SafetensorsFile"),
+            "org.specula.loader.chat", List.of("ChatTemplate", "Message"),
+            "org.specula.loader.tokenizer", List.of("Tokenizer"));
+    private static final List<String> API_CHECKED_MODULES = List.of("loader");
+    /** A top-level declaration starts in column 0 in this code base; nested types are indented. */
+    private static final Pattern PUBLIC_TOP_LEVEL_TYPE = Pattern.compile(
+            "^public\\s+(?:(?:final|abstract|sealed|non-sealed|strictfp)\\s+)*"
+                    + "(?:class|interface|enum|record|@interface)\\s+(\\w+)", Pattern.MULTILINE);
 
     static Path projectRoot() throws IOException {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
@@ -87,6 +105,49 @@ class ArchitectureTest {
             }
         }
         assertEquals(List.of(), tooLong, "split these files by what they do");
+    }
+
+    @Test
+    void everyPublicTypeIsInItsPackagesStatedApi() throws IOException {
+        Path root = projectRoot();
+        Map<String, Path> packageDirs = new TreeMap<>();
+        Map<String, TreeSet<String>> publicTypes = new TreeMap<>();
+        for (String module : API_CHECKED_MODULES) {
+            Path sourceRoot = root.resolve(module).resolve("src/main/java");
+            try (Stream<Path> walk = Files.walk(sourceRoot)) {
+                for (Path f : walk.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    String pkg = sourceRoot.relativize(f.getParent()).toString().replace('\\', '/').replace('/', '.');
+                    packageDirs.put(pkg, f.getParent());
+                    TreeSet<String> types = publicTypes.computeIfAbsent(pkg, k -> new TreeSet<>());
+                    Matcher m = PUBLIC_TOP_LEVEL_TYPE.matcher(read(f));
+                    while (m.find()) {
+                        types.add(m.group(1));
+                    }
+                }
+            }
+        }
+        assertTrue(packageDirs.keySet().containsAll(STATED_API.keySet()),
+                "STATED_API names a package without sources: " + STATED_API.keySet() + " vs " + packageDirs.keySet());
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<String, TreeSet<String>> e : publicTypes.entrySet()) {
+            List<String> stated = STATED_API.get(e.getKey());
+            if (stated == null) {
+                problems.add(e.getKey() + " has no stated API; add it to STATED_API and its package-info.java");
+                continue;
+            }
+            if (!new TreeSet<>(stated).equals(e.getValue())) {
+                problems.add(e.getKey() + " has the public types " + e.getValue() + " but states " + stated
+                        + "; make the others package-private or state them");
+            }
+            Path info = packageDirs.get(e.getKey()).resolve("package-info.java");
+            String doc = Files.isRegularFile(info) ? read(info) : "";
+            for (String type : stated) {
+                if (!doc.contains("{@link " + type + "}")) {
+                    problems.add(root.relativize(info) + " does not name {@link " + type + "} in its API");
+                }
+            }
+        }
+        assertEquals(List.of(), problems);
     }
 
     private static int simdPackage(String relative) {

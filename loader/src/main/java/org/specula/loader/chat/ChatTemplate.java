@@ -1,6 +1,6 @@
 package org.specula.loader.chat;
 
-import org.specula.loader.Tokenizer;
+import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.tensor.SpeculaException;
 
 import java.util.LinkedHashSet;

@@ -1,5 +1,7 @@
 package org.specula.loader.tokenizer;
 
+import org.specula.loader.JsonFields;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,14 +13,14 @@ import java.util.Map;
  * character on either side. Tokens with normalized=false are matched in the raw text, normalized ones in the
  * normalized text (against their own normalized content). Special tokens are matched only when asked to.
  */
-public final class AddedTokens {
+final class AddedTokens {
     /** One entry of added_tokens. */
-    public record Token(int id, String content, boolean special, boolean lstrip, boolean rstrip,
-                        boolean singleWord, boolean normalized) {
+    record Token(int id, String content, boolean special, boolean lstrip, boolean rstrip,
+                 boolean singleWord, boolean normalized) {
     }
 
     /** A piece of input: either text to tokenize ({@code id < 0}) or an added token's id. */
-    public record Piece(String text, int id, boolean atInputStart) {
+    record Piece(String text, int id, boolean atInputStart) {
     }
 
     private final List<Token> tokens;
@@ -27,37 +29,37 @@ public final class AddedTokens {
         this.tokens = tokens;
     }
 
-    public static AddedTokens fromJson(Object json, String file) {
+    static AddedTokens fromJson(Object json, String file) {
         List<Token> tokens = new ArrayList<>();
         if (json != null) {
-            List<Object> list = Fields.list(json, file, "added_tokens");
+            List<Object> list = JsonFields.list(json, file, "added_tokens");
             for (int i = 0; i < list.size(); i++) {
                 String field = "added_tokens[" + i + "]";
-                Map<String, Object> t = Fields.object(list.get(i), file, field);
-                String content = Fields.string(t.get("content"), file, field + ".content");
+                Map<String, Object> t = JsonFields.object(list.get(i), file, field);
+                String content = JsonFields.string(t.get("content"), file, field + ".content");
                 if (content.isEmpty()) {
-                    throw Fields.bad(file, field + ".content", "must not be empty");
+                    throw JsonFields.bad(file, field + ".content", "must not be empty");
                 }
-                tokens.add(new Token(Fields.index(t.get("id"), file, field + ".id"), content,
-                        Fields.bool(t, "special", false, file, field + ".special"),
-                        Fields.bool(t, "lstrip", false, file, field + ".lstrip"),
-                        Fields.bool(t, "rstrip", false, file, field + ".rstrip"),
-                        Fields.bool(t, "single_word", false, file, field + ".single_word"),
-                        Fields.bool(t, "normalized", true, file, field + ".normalized")));
+                tokens.add(new Token(JsonFields.index(t.get("id"), file, field + ".id"), content,
+                        JsonFields.bool(t, "special", false, file, field + ".special"),
+                        JsonFields.bool(t, "lstrip", false, file, field + ".lstrip"),
+                        JsonFields.bool(t, "rstrip", false, file, field + ".rstrip"),
+                        JsonFields.bool(t, "single_word", false, file, field + ".single_word"),
+                        JsonFields.bool(t, "normalized", true, file, field + ".normalized")));
             }
         }
         Map<Integer, Integer> firstWithId = new HashMap<>();
         for (int i = 0; i < tokens.size(); i++) {
             Integer j = firstWithId.putIfAbsent(tokens.get(i).id(), i);
             if (j != null) {
-                throw Fields.bad(file, "added_tokens[" + i + "].id", "is " + tokens.get(i).id() + ", the id of"
+                throw JsonFields.bad(file, "added_tokens[" + i + "].id", "is " + tokens.get(i).id() + ", the id of"
                         + " added_tokens[" + j + "] \"" + tokens.get(j).content() + "\" too; each id must be one token");
             }
         }
         return new AddedTokens(List.copyOf(tokens));
     }
 
-    public List<Token> tokens() {
+    List<Token> tokens() {
         return tokens;
     }
 
@@ -66,8 +68,8 @@ public final class AddedTokens {
      * (for normalized tokens, {@code contents} gives the normalized content to look for), skipping special tokens
      * unless {@code parseSpecial}. Text pieces are non-empty; {@code atInputStart} carries over to the first piece.
      */
-    public void split(String text, boolean atInputStart, boolean parseSpecial, boolean normalizedPass,
-                      java.util.function.UnaryOperator<String> contents, List<Piece> out) {
+    void split(String text, boolean atInputStart, boolean parseSpecial, boolean normalizedPass,
+               java.util.function.UnaryOperator<String> contents, List<Piece> out) {
         List<Token> candidates = new ArrayList<>();
         List<String> patterns = new ArrayList<>();
         for (Token t : tokens) {

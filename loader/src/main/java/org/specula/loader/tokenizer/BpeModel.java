@@ -1,5 +1,7 @@
 package org.specula.loader.tokenizer;
 
+import org.specula.loader.JsonFields;
+
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,7 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * rank is merged, leftmost first, until no pair has a merge. A min-heap of (rank, position) over a doubly linked
  * list of symbols makes this O(n log n) per word; stale heap entries are skipped when popped.
  */
-public final class BpeModel {
+final class BpeModel {
     private final Map<String, Integer> vocab;
     private final String[] pieces;          // [maxId + 1] piece by id, null for ids the vocab does not use
     private final MergeTable merges;
@@ -57,22 +59,23 @@ public final class BpeModel {
     }
 
     /** Reads {@code model} of a tokenizer.json whose type is BPE (the caller checked the type). */
-    public static BpeModel fromJson(Map<String, Object> model, String file) {
+    static BpeModel fromJson(Map<String, Object> model, String file) {
         if (!model.containsKey("vocab")) {
-            throw Fields.bad(file, "model.vocab", "is missing; the file is not a complete tokenizer.json (re-export"
+            throw JsonFields.bad(file, "model.vocab", "is missing; the file is not a complete tokenizer.json (re-export"
                     + " it with Hugging Face tokenizers)");
         }
-        Map<String, Object> vocabJson = Fields.object(model.get("vocab"), file, "model.vocab");
+        Map<String, Object> vocabJson = JsonFields.object(model.get("vocab"), file, "model.vocab");
         refuse(model, "continuing_subword_prefix", file);
         refuse(model, "end_of_word_suffix", file);
         Object dropout = model.get("dropout");
         if (dropout instanceof Number n && n.doubleValue() != 0.0) {
-            throw Fields.bad(file, "model.dropout", "is " + n + "; BPE dropout is for training only, set it to null");
+            throw JsonFields.bad(file, "model.dropout", "is " + n
+                    + "; BPE dropout is for training only, set it to null");
         }
         Map<String, Integer> vocab = new HashMap<>(vocabJson.size() * 2);
         int maxId = -1;
         for (Map.Entry<String, Object> e : vocabJson.entrySet()) {
-            int id = Fields.index(e.getValue(), file, "model.vocab[\"" + e.getKey() + "\"]");
+            int id = JsonFields.index(e.getValue(), file, "model.vocab[\"" + e.getKey() + "\"]");
             vocab.put(e.getKey(), id);
             maxId = Math.max(maxId, id);
         }
@@ -81,14 +84,14 @@ public final class BpeModel {
         for (Map.Entry<String, Object> e : vocabJson.entrySet()) {
             int id = vocab.get(e.getKey());
             if (pieces[id] != null) {
-                throw Fields.bad(file, "model.vocab[\"" + e.getKey() + "\"]", "has id " + id + ", which \""
+                throw JsonFields.bad(file, "model.vocab[\"" + e.getKey() + "\"]", "has id " + id + ", which \""
                         + pieces[id] + "\" already has; each id must belong to one piece");
             }
             pieces[id] = e.getKey();
         }
 
         List<Object> mergeList = model.containsKey("merges")
-                ? Fields.list(model.get("merges"), file, "model.merges") : List.of();
+                ? JsonFields.list(model.get("merges"), file, "model.merges") : List.of();
         MergeTable merges = new MergeTable(mergeList.size());
         int[] mergedId = new int[mergeList.size()];
         for (int rank = 0; rank < mergeList.size(); rank++) {
@@ -98,31 +101,31 @@ public final class BpeModel {
             if (mergeList.get(rank) instanceof String s) {
                 int space = s.indexOf(' ');
                 if (space < 0 || s.indexOf(' ', space + 1) >= 0) {
-                    throw Fields.bad(file, field, "\"" + s + "\" must be two pieces separated by one space");
+                    throw JsonFields.bad(file, field, "\"" + s + "\" must be two pieces separated by one space");
                 }
                 left = s.substring(0, space);
                 right = s.substring(space + 1);
             } else {
-                List<Object> pair = Fields.list(mergeList.get(rank), file, field);
+                List<Object> pair = JsonFields.list(mergeList.get(rank), file, field);
                 if (pair.size() != 2) {
-                    throw Fields.bad(file, field, "must be a pair [left, right] (found " + pair.size() + " items)");
+                    throw JsonFields.bad(file, field, "must be a pair [left, right] (found " + pair.size() + " items)");
                 }
-                left = Fields.string(pair.get(0), file, field + "[0]");
-                right = Fields.string(pair.get(1), file, field + "[1]");
+                left = JsonFields.string(pair.get(0), file, field + "[0]");
+                right = JsonFields.string(pair.get(1), file, field + "[1]");
             }
             mergedId[rank] = require(vocab, left + right, file, field);
             merges.put(require(vocab, left, file, field), require(vocab, right, file, field), rank);
         }
         return new BpeModel(vocab, pieces, merges, mergedId,
-                Fields.optString(model, "unk_token", file, "model.unk_token"),
-                Fields.bool(model, "fuse_unk", false, file, "model.fuse_unk"),
-                Fields.bool(model, "byte_fallback", false, file, "model.byte_fallback"),
-                Fields.bool(model, "ignore_merges", false, file, "model.ignore_merges"), file);
+                JsonFields.optString(model, "unk_token", file, "model.unk_token"),
+                JsonFields.bool(model, "fuse_unk", false, file, "model.fuse_unk"),
+                JsonFields.bool(model, "byte_fallback", false, file, "model.byte_fallback"),
+                JsonFields.bool(model, "ignore_merges", false, file, "model.ignore_merges"), file);
     }
 
     private static void refuse(Map<String, Object> model, String key, String file) {
         if (model.get(key) != null && !"".equals(model.get(key))) {
-            throw Fields.bad(file, "model." + key, "is set; Specula supports BPE without " + key
+            throw JsonFields.bad(file, "model." + key, "is set; Specula supports BPE without " + key
                     + " (SentencePiece-style and byte-level BPE: Llama 2, GPT-2, Llama 3)");
         }
     }
@@ -130,29 +133,29 @@ public final class BpeModel {
     private static int require(Map<String, Integer> vocab, String piece, String file, String field) {
         Integer id = vocab.get(piece);
         if (id == null) {
-            throw Fields.bad(file, field, "uses the piece \"" + piece + "\", which is not in model.vocab");
+            throw JsonFields.bad(file, field, "uses the piece \"" + piece + "\", which is not in model.vocab");
         }
         return id;
     }
 
     /** Id of a vocab piece, or -1. */
-    public int id(String piece) {
+    int id(String piece) {
         Integer id = vocab.get(piece);
         return id == null ? -1 : id;
     }
 
     /** The piece of an id, or null when the vocab has no such id. */
-    public String piece(int id) {
+    String piece(int id) {
         return id >= 0 && id < pieces.length ? pieces[id] : null;
     }
 
     /** One more than the largest vocab id. */
-    public int idSpace() {
+    int idSpace() {
         return pieces.length;
     }
 
     /** Appends the ids of one pre-tokenized word; an unpaired surrogate is read as U+FFFD. */
-    public void encode(String word, IntList out) {
+    void encode(String word, IntList out) {
         if (word.isEmpty()) {
             return;
         }
@@ -228,7 +231,7 @@ public final class BpeModel {
             if (unkToken != null) {
                 Integer unk = vocab.get(unkToken);
                 if (unk == null) {
-                    throw Fields.bad(file, "model.unk_token", "\"" + unkToken + "\" is not in model.vocab");
+                    throw JsonFields.bad(file, "model.unk_token", "\"" + unkToken + "\" is not in model.vocab");
                 }
                 if (unkId >= 0 && !fuseUnk) {
                     ids[n++] = unkId;

@@ -9,7 +9,7 @@ import java.util.Arrays;
  * '¡'..'¬', '®'..'ÿ' map to themselves; the other 68 bytes map to U+0100, U+0101, ... in byte order (so ' ' is
  * 'Ġ' U+0120 and '\n' is 'Ċ' U+010A).
  */
-public final class ByteLevel {
+final class ByteLevel {
     private static final char[] CHAR_OF_BYTE = new char[256];   // [256]
     private static final int[] BYTE_OF_CHAR = new int[0x144];   // [0x144] byte of a mapped char, -1 if none
 
@@ -28,7 +28,7 @@ public final class ByteLevel {
     }
 
     /** The UTF-8 bytes of text, each spelled as its mapped character; an unpaired surrogate becomes '?'. */
-    public static String encode(String text) {
+    static String encode(String text) {
         int n = text.length();
         boolean ascii = true;
         for (int i = 0; i < n && ascii; i++) {
@@ -51,12 +51,12 @@ public final class ByteLevel {
     }
 
     /** The character that spells byte b (0..255). */
-    public static char charOf(int b) {
+    static char charOf(int b) {
         return CHAR_OF_BYTE[b];
     }
 
     /** The byte a mapped character stands for, or -1 when c is not one of the 256 mapped characters. */
-    public static int byteOf(char c) {
+    static int byteOf(char c) {
         return c < BYTE_OF_CHAR.length ? BYTE_OF_CHAR[c] : -1;
     }
 }

@@ -1,5 +1,7 @@
 package org.specula.loader.tokenizer;
 
+import org.specula.loader.JsonFields;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -21,29 +23,13 @@ import java.util.Map;
  * ByteLevel turns pieces back into bytes and the whole sequence into one lossy UTF-8 string (U+FFFD per maximal
  * invalid subpart); streaming, it holds back only a trailing incomplete-but-valid-so-far UTF-8 sequence.
  */
-public final class DecoderChain {
-    private sealed interface Spec permits Replace, ByteFallback, Fuse, Strip, Metaspace, SpaceJoin, ByteLevelSpec {
-    }
-
-    private record ByteLevelSpec() implements Spec {
-    }
-
-    private record Replace(String pattern, String content) implements Spec {
-    }
-
-    private record ByteFallback() implements Spec {
-    }
-
-    private record Fuse() implements Spec {
-    }
-
-    private record Strip(int content, int start, int stop) implements Spec {
-    }
-
-    private record Metaspace(int replacement, boolean stripFirst) implements Spec {
-    }
-
-    private record SpaceJoin() implements Spec {
+final class DecoderChain {
+    /**
+     * One decoder as parsed: builds a fresh stage for each session, since stages hold per-sequence state and the
+     * chain is shared. The parse switch is the only place that knows the decoder types.
+     */
+    private interface Spec {
+        Stage build(Stage next, boolean atSequenceStart);
     }
 
     private final List<Spec> specs;
@@ -52,10 +38,10 @@ public final class DecoderChain {
         this.specs = specs;
     }
 
-    public static DecoderChain fromJson(Object json, String file) {
+    static DecoderChain fromJson(Object json, String file) {
         List<Spec> specs = new ArrayList<>();
         if (json == null) {
-            specs.add(new SpaceJoin());
+            specs.add(SpaceJoinStage::new);
         } else {
             collect(json, file, "decoder", specs);
         }
@@ -63,32 +49,38 @@ public final class DecoderChain {
     }
 
     private static void collect(Object json, String file, String field, List<Spec> specs) {
-        Map<String, Object> d = Fields.object(json, file, field);
-        String type = Fields.type(d, file, field);
+        Map<String, Object> d = JsonFields.object(json, file, field);
+        String type = JsonFields.type(d, file, field);
         switch (type) {
             case "Sequence" -> {
-                List<Object> inner = Fields.list(d.get("decoders"), file, field + ".decoders");
+                List<Object> inner = JsonFields.list(d.get("decoders"), file, field + ".decoders");
                 for (int i = 0; i < inner.size(); i++) {
                     collect(inner.get(i), file, field + ".decoders[" + i + "]", specs);
                 }
             }
-            case "Replace" -> specs.add(new Replace(Fields.stringPattern(d.get("pattern"), file, field + ".pattern"),
-                    Fields.string(d.get("content"), file, field + ".content")));
-            case "ByteFallback" -> specs.add(new ByteFallback());
-            case "ByteLevel" -> specs.add(new ByteLevelSpec());
-            case "Fuse" -> specs.add(new Fuse());
-            case "Strip" -> specs.add(new Strip(Fields.codePoint(d.get("content"), file, field + ".content"),
-                    Fields.index(d.get("start"), file, field + ".start"),
-                    Fields.index(d.get("stop"), file, field + ".stop")));
-            case "Metaspace" -> {
-                String scheme = Fields.optString(d, "prepend_scheme", file, field + ".prepend_scheme");
-                boolean prepend = scheme == null
-                        ? Fields.bool(d, "add_prefix_space", true, file, field + ".add_prefix_space")
-                        : !scheme.equals("never");
-                specs.add(new Metaspace(Fields.codePoint(d.get("replacement"), file, field + ".replacement"),
-                        prepend));
+            case "Replace" -> {
+                String pattern = JsonFields.stringPattern(d.get("pattern"), file, field + ".pattern");
+                String content = JsonFields.string(d.get("content"), file, field + ".content");
+                specs.add((next, atSequenceStart) -> new ReplaceStage(next, pattern, content));
             }
-            default -> throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
+            case "ByteFallback" -> specs.add((next, atSequenceStart) -> new ByteFallbackStage(next));
+            case "ByteLevel" -> specs.add(ByteLevelStage::new);
+            case "Fuse" -> specs.add(FuseStage::new);
+            case "Strip" -> {
+                int content = JsonFields.codePoint(d.get("content"), file, field + ".content");
+                int start = JsonFields.index(d.get("start"), file, field + ".start");
+                int stop = JsonFields.index(d.get("stop"), file, field + ".stop");
+                specs.add((next, atSequenceStart) -> new StripStage(next, content, start, stop));
+            }
+            case "Metaspace" -> {
+                String scheme = JsonFields.optString(d, "prepend_scheme", file, field + ".prepend_scheme");
+                boolean prepend = scheme == null
+                        ? JsonFields.bool(d, "add_prefix_space", true, file, field + ".add_prefix_space")
+                        : !scheme.equals("never");
+                int replacement = JsonFields.codePoint(d.get("replacement"), file, field + ".replacement");
+                specs.add((next, atSequenceStart) -> new MetaspaceStage(next, replacement, prepend, atSequenceStart));
+            }
+            default -> throw JsonFields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
                     + " decoders: Sequence, Replace, ByteFallback, Fuse, Strip, Metaspace, ByteLevel");
         }
     }
@@ -97,12 +89,12 @@ public final class DecoderChain {
      * A fresh decoding state. {@code atSequenceStart}: the first piece starts the text (Strip and Metaspace may
      * remove its leading space); false continues text decoded before, so nothing is stripped from it.
      */
-    public Session start(boolean atSequenceStart) {
+    Session start(boolean atSequenceStart) {
         return new Session(specs, atSequenceStart);
     }
 
     /** Feeds pieces one at a time; each call returns the text that became final. */
-    public static final class Session {
+    static final class Session {
         private final StringBuilder sink = new StringBuilder();
         private final Stage head;
 
@@ -118,27 +110,19 @@ public final class DecoderChain {
                 }
             };
             for (int i = specs.size() - 1; i >= 0; i--) {
-                next = switch (specs.get(i)) {
-                    case Replace r -> new ReplaceStage(next, r);
-                    case ByteFallback b -> new ByteFallbackStage(next);
-                    case Fuse f -> new FuseStage(next, atSequenceStart);
-                    case Strip s -> new StripStage(next, s);
-                    case Metaspace m -> new MetaspaceStage(next, m, atSequenceStart);
-                    case SpaceJoin j -> new SpaceJoinStage(next, atSequenceStart);
-                    case ByteLevelSpec b -> new ByteLevelStage(next, atSequenceStart);
-                };
+                next = specs.get(i).build(next, atSequenceStart);
             }
             head = next;
         }
 
         /** Decodes one more piece; returns the text now final (possibly empty). */
-        public String accept(String piece) {
+        String accept(String piece) {
             head.push(piece, true);
             return drain();
         }
 
         /** Ends the sequence; returns the text still held back. */
-        public String finish() {
+        String finish() {
             head.finish();
             return drain();
         }
@@ -170,16 +154,18 @@ public final class DecoderChain {
     }
 
     private static final class ReplaceStage extends Stage {
-        private final Replace spec;
+        private final String pattern;   // a literal, not a regex
+        private final String content;
 
-        ReplaceStage(Stage next, Replace spec) {
+        ReplaceStage(Stage next, String pattern, String content) {
             super(next);
-            this.spec = spec;
+            this.pattern = pattern;
+            this.content = content;
         }
 
         @Override
         void push(String fragment, boolean newToken) {
-            next.push(fragment.replace(spec.pattern(), spec.content()), newToken);
+            next.push(fragment.replace(pattern, content), newToken);
         }
     }
 
@@ -256,14 +242,18 @@ public final class DecoderChain {
     }
 
     private static final class StripStage extends Stage {
-        private final Strip spec;
+        private final int content;                              // the code point stripped
+        private final int start;                                // how many to strip from a piece's start
+        private final int stop;                                 // and from its end
         private int startLeft;                                  // leading content chars still to drop
         private final StringBuilder held = new StringBuilder(); // trailing content chars, dropped at piece end
         private int heldCount;
 
-        StripStage(Stage next, Strip spec) {
+        StripStage(Stage next, int content, int start, int stop) {
             super(next);
-            this.spec = spec;
+            this.content = content;
+            this.start = start;
+            this.stop = stop;
         }
 
         @Override
@@ -271,19 +261,19 @@ public final class DecoderChain {
             if (newToken) {
                 held.setLength(0);
                 heldCount = 0;
-                startLeft = spec.start();
+                startLeft = start;
             }
             StringBuilder out = new StringBuilder(fragment.length());
             for (int i = 0; i < fragment.length(); ) {
                 int c = fragment.codePointAt(i);
                 i += Character.charCount(c);
-                if (startLeft > 0 && c == spec.content()) {
+                if (startLeft > 0 && c == content) {
                     startLeft--;
                     continue;
                 }
                 startLeft = 0;
-                if (spec.stop() > 0 && c == spec.content()) {
-                    if (heldCount == spec.stop()) {
+                if (stop > 0 && c == content) {
+                    if (heldCount == stop) {
                         int first = held.codePointAt(0);
                         out.appendCodePoint(first);
                         held.delete(0, Character.charCount(first));
@@ -302,12 +292,14 @@ public final class DecoderChain {
     }
 
     private static final class MetaspaceStage extends Stage {
-        private final Metaspace spec;
+        private final String replacement;   // one character, usually "▁"
+        private final boolean stripFirst;   // the first piece's replacement is dropped rather than made a space
         private int index;   // index of the current piece in the sequence (0 = the first; a continuation has none)
 
-        MetaspaceStage(Stage next, Metaspace spec, boolean atSequenceStart) {
+        MetaspaceStage(Stage next, int replacement, boolean stripFirst, boolean atSequenceStart) {
             super(next);
-            this.spec = spec;
+            this.replacement = Character.toString(replacement);
+            this.stripFirst = stripFirst;
             this.index = atSequenceStart ? -1 : 1;
         }
 
@@ -316,8 +308,7 @@ public final class DecoderChain {
             if (newToken || index < 0) {
                 index++;
             }
-            String replacement = Character.toString(spec.replacement());
-            next.push(fragment.replace(replacement, index == 0 && spec.stripFirst() ? "" : " "), newToken);
+            next.push(fragment.replace(replacement, index == 0 && stripFirst ? "" : " "), newToken);
         }
     }
 

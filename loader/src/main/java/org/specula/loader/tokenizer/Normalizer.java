@@ -1,5 +1,7 @@
 package org.specula.loader.tokenizer;
 
+import org.specula.loader.JsonFields;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +11,7 @@ import java.util.Map;
  * Supported: Sequence, Prepend (only to non-empty text, as in Hugging Face), Replace with a literal pattern, and
  * the Unicode forms NFC/NFD/NFKC/NFKD. Null means no normalization.
  */
-public final class Normalizer {
+final class Normalizer {
     private sealed interface Step permits Prepend, Replace, Form {
     }
 
@@ -28,7 +30,7 @@ public final class Normalizer {
         this.steps = steps;
     }
 
-    public static Normalizer fromJson(Object json, String file) {
+    static Normalizer fromJson(Object json, String file) {
         List<Step> steps = new ArrayList<>();
         if (json != null) {
             collect(json, file, "normalizer", steps);
@@ -37,25 +39,26 @@ public final class Normalizer {
     }
 
     private static void collect(Object json, String file, String field, List<Step> steps) {
-        Map<String, Object> n = Fields.object(json, file, field);
-        String type = Fields.type(n, file, field);
+        Map<String, Object> n = JsonFields.object(json, file, field);
+        String type = JsonFields.type(n, file, field);
         switch (type) {
             case "Sequence" -> {
-                List<Object> inner = Fields.list(n.get("normalizers"), file, field + ".normalizers");
+                List<Object> inner = JsonFields.list(n.get("normalizers"), file, field + ".normalizers");
                 for (int i = 0; i < inner.size(); i++) {
                     collect(inner.get(i), file, field + ".normalizers[" + i + "]", steps);
                 }
             }
-            case "Prepend" -> steps.add(new Prepend(Fields.string(n.get("prepend"), file, field + ".prepend")));
-            case "Replace" -> steps.add(new Replace(Fields.stringPattern(n.get("pattern"), file, field + ".pattern"),
-                    Fields.string(n.get("content"), file, field + ".content")));
+            case "Prepend" -> steps.add(new Prepend(JsonFields.string(n.get("prepend"), file, field + ".prepend")));
+            case "Replace" -> steps.add(new Replace(
+                    JsonFields.stringPattern(n.get("pattern"), file, field + ".pattern"),
+                    JsonFields.string(n.get("content"), file, field + ".content")));
             case "NFC", "NFD", "NFKC", "NFKD" -> steps.add(new Form(java.text.Normalizer.Form.valueOf(type)));
-            default -> throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
+            default -> throw JsonFields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
                     + " normalizers: Sequence, Prepend, Replace, NFC, NFD, NFKC, NFKD");
         }
     }
 
-    public String apply(String text) {
+    String apply(String text) {
         String s = text;
         for (Step step : steps) {
             s = switch (step) {

@@ -1,5 +1,7 @@
 package org.specula.loader.tokenizer;
 
+import org.specula.loader.JsonFields;
+
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -12,9 +14,9 @@ import java.util.regex.PatternSyntaxException;
  * Everything else the tokenizer patterns use ({@code \p{L}}, {@code \p{N}}, lookahead, possessive and atomic
  * groups, {@code {1,3}}) has the same meaning in both.
  */
-public final class OnigRegex {
+final class OnigRegex {
     /** The pattern of GPT-2's ByteLevel pre-tokenizer (use_regex = true). */
-    public static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
     private static final String SPACE = "\\p{IsWhite_Space}";
     private static final String NOT_SPACE = "\\P{IsWhite_Space}";
@@ -23,12 +25,12 @@ public final class OnigRegex {
     private OnigRegex() {
     }
 
-    public static Pattern compile(String onig, String file, String field) {
+    static Pattern compile(String onig, String file, String field) {
         String java = translate(onig, file, field);
         try {
             return Pattern.compile(java, Pattern.MULTILINE | Pattern.UNIX_LINES);
         } catch (PatternSyntaxException e) {
-            throw Fields.bad(file, field, "is a regex Specula cannot compile (" + e.getDescription() + " in the"
+            throw JsonFields.bad(file, field, "is a regex Specula cannot compile (" + e.getDescription() + " in the"
                     + " translation " + java + ")");
         }
     }
@@ -49,16 +51,16 @@ public final class OnigRegex {
                     case 'w' -> out.append(inClass ? WORD : "[" + WORD + "]");
                     case 'W' -> {
                         if (inClass) {
-                            throw Fields.bad(file, field, "uses \\W inside a character class, which Specula does not"
-                                    + " translate; write [^\\w] outside the class");
+                            throw JsonFields.bad(file, field, "uses \\W inside a character class, which Specula"
+                                    + " does not translate; write [^\\w] outside the class");
                         }
                         out.append("[^" + WORD + "]");
                     }
                     case 'h' -> out.append(inClass ? "0-9a-fA-F" : "[0-9a-fA-F]");
                     case 'H' -> {
                         if (inClass) {
-                            throw Fields.bad(file, field, "uses \\H inside a character class, which Specula does not"
-                                    + " translate");
+                            throw JsonFields.bad(file, field, "uses \\H inside a character class, which Specula"
+                                    + " does not translate");
                         }
                         out.append("[^0-9a-fA-F]");
                     }

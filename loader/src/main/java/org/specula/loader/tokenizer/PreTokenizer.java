@@ -1,5 +1,7 @@
 package org.specula.loader.tokenizer;
 
+import org.specula.loader.JsonFields;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +24,7 @@ import java.util.regex.Pattern;
  * <li>Digits (individual_digits or runs), Whitespace ({@code \w+|[^\w\s]+}), WhitespaceSplit.</li>
  * </ul>
  */
-public final class PreTokenizer {
+final class PreTokenizer {
     private enum Behavior { ISOLATED, REMOVED, MERGED_WITH_PREVIOUS, MERGED_WITH_NEXT, CONTIGUOUS }
 
     private sealed interface Step permits Metaspace, Split, ByteLevelStep {
@@ -49,7 +51,7 @@ public final class PreTokenizer {
         this.steps = steps;
     }
 
-    public static PreTokenizer fromJson(Object json, String file) {
+    static PreTokenizer fromJson(Object json, String file) {
         List<Step> steps = new ArrayList<>();
         if (json != null) {
             collect(json, file, "pre_tokenizer", steps);
@@ -58,55 +60,56 @@ public final class PreTokenizer {
     }
 
     private static void collect(Object json, String file, String field, List<Step> steps) {
-        Map<String, Object> p = Fields.object(json, file, field);
-        String type = Fields.type(p, file, field);
+        Map<String, Object> p = JsonFields.object(json, file, field);
+        String type = JsonFields.type(p, file, field);
         switch (type) {
             case "Sequence" -> {
-                List<Object> inner = Fields.list(p.get("pretokenizers"), file, field + ".pretokenizers");
+                List<Object> inner = JsonFields.list(p.get("pretokenizers"), file, field + ".pretokenizers");
                 for (int i = 0; i < inner.size(); i++) {
                     collect(inner.get(i), file, field + ".pretokenizers[" + i + "]", steps);
                 }
             }
             case "Metaspace" -> {
-                String replacement = Character.toString(Fields.codePoint(p.get("replacement"), file,
+                String replacement = Character.toString(JsonFields.codePoint(p.get("replacement"), file,
                         field + ".replacement"));
-                String scheme = Fields.optString(p, "prepend_scheme", file, field + ".prepend_scheme");
+                String scheme = JsonFields.optString(p, "prepend_scheme", file, field + ".prepend_scheme");
                 if (scheme == null) {
-                    scheme = Fields.bool(p, "add_prefix_space", true, file, field + ".add_prefix_space")
+                    scheme = JsonFields.bool(p, "add_prefix_space", true, file, field + ".add_prefix_space")
                             ? "always" : "never";
                 } else if (!List.of("always", "first", "never").contains(scheme)) {
-                    throw Fields.bad(file, field + ".prepend_scheme", "\"" + scheme + "\" must be always, first or"
+                    throw JsonFields.bad(file, field + ".prepend_scheme", "\"" + scheme + "\" must be always, first or"
                             + " never");
                 }
-                steps.add(new Metaspace(replacement, scheme, Fields.bool(p, "split", true, file, field + ".split")));
+                boolean split = JsonFields.bool(p, "split", true, file, field + ".split");
+                steps.add(new Metaspace(replacement, scheme, split));
             }
             case "Split" -> {
-                Map<String, Object> pattern = Fields.object(p.get("pattern"), file, field + ".pattern");
+                Map<String, Object> pattern = JsonFields.object(p.get("pattern"), file, field + ".pattern");
                 Pattern compiled;
                 if (pattern.containsKey("Regex")) {
-                    compiled = OnigRegex.compile(Fields.string(pattern.get("Regex"), file, field + ".pattern.Regex"),
-                            file, field + ".pattern.Regex");
+                    String regex = JsonFields.string(pattern.get("Regex"), file, field + ".pattern.Regex");
+                    compiled = OnigRegex.compile(regex, file, field + ".pattern.Regex");
                 } else if (pattern.containsKey("String")) {
-                    String literal = Fields.string(pattern.get("String"), file, field + ".pattern.String");
+                    String literal = JsonFields.string(pattern.get("String"), file, field + ".pattern.String");
                     compiled = Pattern.compile(Pattern.quote(literal));
                 } else {
-                    throw Fields.bad(file, field + ".pattern", "must be {\"Regex\": ...} or {\"String\": ...}");
+                    throw JsonFields.bad(file, field + ".pattern", "must be {\"Regex\": ...} or {\"String\": ...}");
                 }
-                String behavior = Fields.string(p.get("behavior"), file, field + ".behavior");
+                String behavior = JsonFields.string(p.get("behavior"), file, field + ".behavior");
                 steps.add(new Split(compiled, behavior(behavior, file, field + ".behavior"),
-                        Fields.bool(p, "invert", false, file, field + ".invert")));
+                        JsonFields.bool(p, "invert", false, file, field + ".invert")));
             }
             case "ByteLevel" -> steps.add(new ByteLevelStep(
-                    Fields.bool(p, "add_prefix_space", true, file, field + ".add_prefix_space"),
-                    Fields.bool(p, "use_regex", true, file, field + ".use_regex")));
+                    JsonFields.bool(p, "add_prefix_space", true, file, field + ".add_prefix_space"),
+                    JsonFields.bool(p, "use_regex", true, file, field + ".use_regex")));
             case "Digits" -> steps.add(new Split(Pattern.compile("\\p{N}"),
-                    Fields.bool(p, "individual_digits", false, file, field + ".individual_digits")
+                    JsonFields.bool(p, "individual_digits", false, file, field + ".individual_digits")
                             ? Behavior.ISOLATED : Behavior.CONTIGUOUS, false));
             case "Whitespace" -> steps.add(new Split(OnigRegex.compile("\\w+|[^\\w\\s]+", file, field),
                     Behavior.REMOVED, true));
             case "WhitespaceSplit" -> steps.add(new Split(Pattern.compile("\\p{IsWhite_Space}"), Behavior.REMOVED,
                     false));
-            default -> throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
+            default -> throw JsonFields.bad(file, field + ".type", "\"" + type + "\" is not supported; supported"
                     + " pre-tokenizers: Sequence, Metaspace, Split, ByteLevel, Digits, Whitespace, WhitespaceSplit");
         }
     }
@@ -118,13 +121,13 @@ public final class PreTokenizer {
             case "MergedWithPrevious" -> Behavior.MERGED_WITH_PREVIOUS;
             case "MergedWithNext" -> Behavior.MERGED_WITH_NEXT;
             case "Contiguous" -> Behavior.CONTIGUOUS;
-            default -> throw Fields.bad(file, field, "\"" + name + "\" must be Isolated, Removed, MergedWithPrevious,"
-                    + " MergedWithNext or Contiguous");
+            default -> throw JsonFields.bad(file, field, "\"" + name + "\" must be Isolated, Removed,"
+                    + " MergedWithPrevious, MergedWithNext or Contiguous");
         };
     }
 
     /** Passes the words of one normalized piece; {@code atInputStart}: the piece begins the whole input text. */
-    public void split(String text, boolean atInputStart, Consumer<String> words) {
+    void split(String text, boolean atInputStart, Consumer<String> words) {
         if (steps.isEmpty()) {
             words.accept(text);
             return;

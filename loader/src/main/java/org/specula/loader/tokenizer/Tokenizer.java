@@ -1,12 +1,7 @@
-package org.specula.loader;
+package org.specula.loader.tokenizer;
 
-import org.specula.loader.tokenizer.AddedTokens;
-import org.specula.loader.tokenizer.BpeModel;
-import org.specula.loader.tokenizer.DecoderChain;
-import org.specula.loader.tokenizer.Fields;
-import org.specula.loader.tokenizer.IntList;
-import org.specula.loader.tokenizer.Normalizer;
-import org.specula.loader.tokenizer.PreTokenizer;
+import org.specula.loader.Json;
+import org.specula.loader.JsonFields;
 import org.specula.tensor.SpeculaException;
 
 import java.io.IOException;
@@ -128,7 +123,7 @@ public final class Tokenizer {
     }
 
     private static SpeculaException outside(String file, String field, int id, int modelVocabSize) {
-        return Fields.bad(file, field, "is " + id + ", outside the model's vocab_size " + modelVocabSize
+        return JsonFields.bad(file, field, "is " + id + ", outside the model's vocab_size " + modelVocabSize
                 + " (config.json); the tokenizer.json does not belong to this model");
     }
 
@@ -145,13 +140,13 @@ public final class Tokenizer {
     private static Tokenizer fromJson(Map<String, Object> json, String file, Map<String, Object> config,
                                       String configName) {
         if (json.get("model") == null) {
-            throw Fields.bad(file, "model", "is missing; the file is not a tokenizer.json (re-export it with Hugging"
-                    + " Face tokenizers)");
+            throw JsonFields.bad(file, "model", "is missing; the file is not a tokenizer.json (re-export it with"
+                    + " Hugging Face tokenizers)");
         }
-        Map<String, Object> modelJson = Fields.object(json.get("model"), file, "model");
-        String type = Fields.optString(modelJson, "type", file, "model.type");
+        Map<String, Object> modelJson = JsonFields.object(json.get("model"), file, "model");
+        String type = JsonFields.optString(modelJson, "type", file, "model.type");
         if (type != null && !type.equals("BPE")) {
-            throw Fields.bad(file, "model.type", "\"" + type + "\" is not supported; only BPE tokenizers"
+            throw JsonFields.bad(file, "model.type", "\"" + type + "\" is not supported; only BPE tokenizers"
                     + " (SentencePiece-style like Llama 2, byte-level like GPT-2 and Llama 3) are");
         }
         BpeModel model = BpeModel.fromJson(modelJson, file);
@@ -196,12 +191,12 @@ public final class Tokenizer {
             AddedTokens.Token t = tokens.get(i);
             String piece = model.piece(t.id());
             if (piece != null && !piece.equals(t.content())) {
-                throw Fields.bad(file, "added_tokens[" + i + "].id", "is " + t.id() + ", the id of model.vocab[\""
+                throw JsonFields.bad(file, "added_tokens[" + i + "].id", "is " + t.id() + ", the id of model.vocab[\""
                         + piece + "\"] too; each id must be one token");
             }
             int vocabId = model.id(t.content());
             if (vocabId >= 0 && vocabId != t.id()) {
-                throw Fields.bad(file, "added_tokens[" + i + "].id", "is " + t.id() + " but model.vocab has \""
+                throw JsonFields.bad(file, "added_tokens[" + i + "].id", "is " + t.id() + " but model.vocab has \""
                         + t.content() + "\" as " + vocabId + "; give the token one id");
             }
         }
@@ -212,11 +207,11 @@ public final class Tokenizer {
         if (value == null || value instanceof String) {
             return (String) value;
         }
-        List<Object> named = Fields.list(value, configName, "chat_template");
+        List<Object> named = JsonFields.list(value, configName, "chat_template");
         for (int i = 0; i < named.size(); i++) {
-            Map<String, Object> entry = Fields.object(named.get(i), configName, "chat_template[" + i + "]");
+            Map<String, Object> entry = JsonFields.object(named.get(i), configName, "chat_template[" + i + "]");
             if ("default".equals(entry.get("name"))) {
-                return Fields.string(entry.get("template"), configName, "chat_template[" + i + "].template");
+                return JsonFields.string(entry.get("template"), configName, "chat_template[" + i + "].template");
             }
         }
         return null;
@@ -241,11 +236,11 @@ public final class Tokenizer {
         if (json == null) {
             return none;
         }
-        Map<String, Object> p = Fields.object(json, file, field);
-        String type = Fields.type(p, file, field);
+        Map<String, Object> p = JsonFields.object(json, file, field);
+        String type = JsonFields.type(p, file, field);
         if (type.equals("Sequence")) {
             int[][] result = none;
-            List<Object> inner = Fields.list(p.get("processors"), file, field + ".processors");
+            List<Object> inner = JsonFields.list(p.get("processors"), file, field + ".processors");
             for (int i = 0; i < inner.size(); i++) {
                 int[][] around = template(inner.get(i), file, field + ".processors[" + i + "]");
                 result = new int[][] {concat(around[0], result[0]), concat(result[1], around[1])};
@@ -256,34 +251,34 @@ public final class Tokenizer {
             return none;
         }
         if (!type.equals("TemplateProcessing")) {
-            throw Fields.bad(file, field + ".type", "\"" + type + "\" is not supported; only TemplateProcessing,"
+            throw JsonFields.bad(file, field + ".type", "\"" + type + "\" is not supported; only TemplateProcessing,"
                     + " ByteLevel and a Sequence of them are");
         }
         Map<String, Object> specials = p.get("special_tokens") == null ? Map.of()
-                : Fields.object(p.get("special_tokens"), file, field + ".special_tokens");
+                : JsonFields.object(p.get("special_tokens"), file, field + ".special_tokens");
         IntList before = new IntList();
         IntList after = new IntList();
         boolean seenSequence = false;
-        List<Object> single = Fields.list(p.get("single"), file, field + ".single");
+        List<Object> single = JsonFields.list(p.get("single"), file, field + ".single");
         for (int i = 0; i < single.size(); i++) {
             String itemField = field + ".single[" + i + "]";
-            Map<String, Object> item = Fields.object(single.get(i), file, itemField);
+            Map<String, Object> item = JsonFields.object(single.get(i), file, itemField);
             if (item.containsKey("Sequence")) {
                 seenSequence = true;
             } else if (item.containsKey("SpecialToken")) {
-                Map<String, Object> st = Fields.object(item.get("SpecialToken"), file, itemField + ".SpecialToken");
-                String name = Fields.string(st.get("id"), file, itemField + ".SpecialToken.id");
+                Map<String, Object> st = JsonFields.object(item.get("SpecialToken"), file, itemField + ".SpecialToken");
+                String name = JsonFields.string(st.get("id"), file, itemField + ".SpecialToken.id");
                 String specialField = field + ".special_tokens[\"" + name + "\"]";
                 if (!specials.containsKey(name)) {
-                    throw Fields.bad(file, specialField, "is missing but " + itemField + " uses it");
+                    throw JsonFields.bad(file, specialField, "is missing but " + itemField + " uses it");
                 }
-                Map<String, Object> spec = Fields.object(specials.get(name), file, specialField);
-                List<Object> ids = Fields.list(spec.get("ids"), file, specialField + ".ids");
+                Map<String, Object> spec = JsonFields.object(specials.get(name), file, specialField);
+                List<Object> ids = JsonFields.list(spec.get("ids"), file, specialField + ".ids");
                 for (int k = 0; k < ids.size(); k++) {
-                    (seenSequence ? after : before).add(Fields.index(ids.get(k), file, specialField + ".ids"));
+                    (seenSequence ? after : before).add(JsonFields.index(ids.get(k), file, specialField + ".ids"));
                 }
             } else {
-                throw Fields.bad(file, itemField, "must be {\"Sequence\": ...} or {\"SpecialToken\": ...}");
+                throw JsonFields.bad(file, itemField, "must be {\"Sequence\": ...} or {\"SpecialToken\": ...}");
             }
         }
         return new int[][] {before.toArray(), after.toArray()};
@@ -303,11 +298,11 @@ public final class Tokenizer {
             return OptionalInt.empty();
         }
         String content = value instanceof Map<?, ?> map
-                ? Fields.string(map.get("content"), configName, key + ".content")
-                : Fields.string(value, configName, key);
+                ? JsonFields.string(map.get("content"), configName, key + ".content")
+                : JsonFields.string(value, configName, key);
         OptionalInt id = idOf(content, model, added);
         if (id.isEmpty()) {
-            throw Fields.bad(configName, key, "\"" + content + "\" is not a token of the tokenizer.json beside it");
+            throw JsonFields.bad(configName, key, "\"" + content + "\" is not a token of the tokenizer.json beside it");
         }
         return id;
     }
@@ -324,7 +319,7 @@ public final class Tokenizer {
 
     private static int require(OptionalInt id, String tokenKey, String flagKey, String configName) {
         if (id.isEmpty()) {
-            throw Fields.bad(configName, flagKey, "is true but no " + tokenKey + " is known; set " + tokenKey);
+            throw JsonFields.bad(configName, flagKey, "is true but no " + tokenKey + " is known; set " + tokenKey);
         }
         return id.getAsInt();
     }

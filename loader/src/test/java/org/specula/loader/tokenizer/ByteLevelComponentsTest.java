@@ -1,8 +1,7 @@
-package org.specula.loader;
+package org.specula.loader.tokenizer;
 
 import org.junit.jupiter.api.Test;
-import org.specula.loader.tokenizer.ByteLevel;
-import org.specula.loader.tokenizer.PreTokenizer;
+import org.specula.loader.Json;
 
 import java.util.ArrayList;
 import java.util.List;
