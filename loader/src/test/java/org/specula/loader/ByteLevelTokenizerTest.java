@@ -108,19 +108,23 @@ class ByteLevelTokenizerTest {
         assertEquals("\uFFFD", gpt2.decode(new int[] {lead}));
     }
 
-    /** The split patterns must not backtrack catastrophically: 100 kB of one class encodes in well under a second. */
+    /**
+     * The split patterns must not backtrack catastrophically: 200 k characters of one class encode in under 5 s. A
+     * quadratic pattern needs some 4e10 steps there (minutes), a linear one well under a second even on a loaded
+     * 2-core machine, so the bound separates the two by orders of magnitude rather than timing the tokenizer.
+     */
     @Test
     void pathologicalInputsEncodeInLinearTime() {
         String mixed = "!?.,;:-_(){}[]<>@#$%^&*'\"/\\|~`+=";
-        List<String> inputs = List.of(" ".repeat(100_000), "a".repeat(100_000), "7".repeat(100_000),
-                mixed.repeat(100_000 / mixed.length()), " \n".repeat(50_000), "\t ".repeat(50_000) + "x",
-                "'s".repeat(50_000), "é".repeat(100_000));
+        List<String> inputs = List.of(" ".repeat(200_000), "a".repeat(200_000), "7".repeat(200_000),
+                mixed.repeat(200_000 / mixed.length()), " \n".repeat(100_000), "\t ".repeat(100_000) + "x",
+                "'s".repeat(100_000), "é".repeat(200_000));
         for (Tokenizer t : List.of(gpt2, llama3)) {
             for (String input : inputs) {
                 long start = System.nanoTime();
                 int[] ids = t.encode(input, false);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                assertTrue(seconds < 0.5, t + " took " + seconds + " s for " + Json.quote(input.substring(0, 8)));
+                assertTrue(seconds < 5, t + " took " + seconds + " s for " + Json.quote(input.substring(0, 8)));
                 assertEquals(input, t.decode(ids));
             }
         }
