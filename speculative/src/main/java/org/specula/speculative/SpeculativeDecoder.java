@@ -103,8 +103,8 @@ public final class SpeculativeDecoder {
                 reason = "context";
                 break;
             }
-            // never draft past the context or past what may still be generated
-            int k = Math.min(draftTokens, Math.min(target.context() - length, stop.maxTokens() - generated - 1));
+            // the step commits up to k + 1 tokens: never past the context or past what may still be generated
+            int k = Math.min(draftTokens, Math.min(target.context() - length - 1, stop.maxTokens() - generated - 1));
             Draft draft = k > 0 ? proposer.propose(tokens, length, k) : NO_DRAFT;
             k = draft.count();
             long verifyStart = System.nanoTime();

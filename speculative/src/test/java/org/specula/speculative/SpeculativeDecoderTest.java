@@ -199,6 +199,26 @@ class SpeculativeDecoderTest {
         assertTrue(!Arrays.equals(a.generated(), c.generated()), "another seed gives another text");
     }
 
+    /**
+     * A step commits up to k + 1 tokens, so near the end of the context it drafts fewer: filling the context (the
+     * target as its own draft accepts everything) stops as plain decoding does, with the same tokens.
+     */
+    @Test
+    void fillingTheContextStopsLikePlainDecoding() {
+        for (int context = PROMPT.length + 1; context <= PROMPT.length + 12; context++) {
+            int[] expected = new PlainDecoder(target.newForwardPass(context), SamplingParams.GREEDY, 0)
+                    .generate(PROMPT, new StopCondition(100, new int[0]), t -> { }).generated();
+            for (Llama drafter : new Llama[]{target, draft}) {
+                Generation g = new SpeculativeDecoder(target.newForwardPass(context), new DraftModelProposer(
+                        drafter.newForwardPass(context), SamplingParams.GREEDY, 0), 4, SamplingParams.GREEDY, 0)
+                        .generate(PROMPT, new StopCondition(100, new int[0]), t -> { });
+                assertArrayEquals(expected, g.generated(), "context " + context);
+                assertEquals(context - PROMPT.length, g.generated().length, "context " + context);
+                assertEquals("context", g.stopReason(), "context " + context);
+            }
+        }
+    }
+
     @Test
     void stopsAtEosAndMaxTokens() {
         Generation g = speculative(draft, 4, SamplingParams.GREEDY, 0, 37, null);
