@@ -28,7 +28,7 @@ public final class SpeculativeDecoder {
     private double[][] targetProbs = new double[0][]; // [k+1][vocab]
     private final double[] acceptU;                // [k+1]
     private final double[] sampleU;                // [k+1]
-    private final double[] residual;               // [vocab]
+    private final Residual residual;
     private final SpeculativeSampling.TargetRows targetRows = new SpeculativeSampling.TargetRows() {
         @Override
         public double[] row(int i) {
@@ -66,7 +66,7 @@ public final class SpeculativeDecoder {
         this.vocab = target.model().config().vocabSize();
         this.acceptU = new double[draftTokens + 1];
         this.sampleU = new double[draftTokens + 1];
-        this.residual = new double[vocab];
+        this.residual = new Residual(vocab);
         ensureRows(Math.min(draftTokens + 1, 8));
     }
 
