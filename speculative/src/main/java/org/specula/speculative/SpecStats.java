@@ -17,6 +17,25 @@ public final class SpecStats {
     long draftNanos;
     long verifyNanos;
     long totalNanos;
+    private final boolean speculative;
+
+    SpecStats() {
+        this(true);
+    }
+
+    private SpecStats(boolean speculative) {
+        this.speculative = speculative;
+    }
+
+    /** A plain run's figures: nothing drafted, every figure zero, {@link #speculative()} false. */
+    public static SpecStats plain() {
+        return new SpecStats(false);
+    }
+
+    /** Whether the run was speculative decoding (with any k, 0 included) rather than plain decoding. */
+    public boolean speculative() {
+        return speculative;
+    }
 
     void record(int draftedCount, int acceptedCount, int emittedCount) {
         if (draftedAtPosition.length < draftedCount) {

@@ -4,6 +4,7 @@ import org.specula.model.ForwardPass;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.sampling.Uniforms;
+import org.specula.speculative.Generation.StopReason;
 
 import java.util.function.IntConsumer;
 import java.util.function.IntUnaryOperator;
@@ -93,14 +94,14 @@ public final class SpeculativeDecoder {
         int[] tokens = prefill.tokens();
         int length = prompt.length;
         int generated = 0;
-        String reason = "length";
+        StopReason reason = StopReason.LENGTH;
         SpecStats stats = new SpecStats();
         long draftBefore = proposer.forwardNanos();
         long start = System.nanoTime();
         outer:
         while (generated < stop.maxTokens()) {
             if (length >= target.context()) {
-                reason = "context";
+                reason = StopReason.CONTEXT;
                 break;
             }
             // the step commits up to k + 1 tokens: never past the context or past what may still be generated
@@ -133,7 +134,7 @@ public final class SpeculativeDecoder {
                 sink.accept(tokens[i]);
                 if (stop.isStop(tokens[i])) {
                     length = i + 1;
-                    reason = "eos";
+                    reason = StopReason.EOS;
                     break outer;
                 }
             }
