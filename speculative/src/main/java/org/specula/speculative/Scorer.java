@@ -15,7 +15,8 @@ public interface Scorer {
 
     /**
      * Logits [draft.count() + 1][vocab]: row i is the target's at position length − 1 + i, having been fed
-     * committed[length − 1] and then drafts 0..i−1; row draft.count() is the bonus position. Valid until the next call.
+     * committed[length − 1] and then drafts 0..i−1; row draft.count() is the bonus position. Valid until the next
+     * call.
      */
     float[] score(int[] committed, int length, Draft draft);
 
