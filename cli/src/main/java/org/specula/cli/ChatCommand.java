@@ -123,9 +123,9 @@ final class ChatCommand implements Main.Command {
                 reply.append(rest);
                 out.println(rest);
                 // a reply that ended for want of room, not at a stop token, says so where it ends
-                if (last.stopReason().equals("length")) {
+                if (last.stopReason() == Generation.StopReason.LENGTH) {
                     out.println("(reply cut at " + maxTokens + " tokens; raise --max-tokens for longer replies)");
-                } else if (last.stopReason().equals("context")) {
+                } else if (last.stopReason() == Generation.StopReason.CONTEXT) {
                     out.println("(reply cut: the context of " + decoding.context() + " tokens is full; /reset it or "
                             + "raise --context)");
                 }

@@ -142,7 +142,7 @@ final class GenerateCommand implements Main.Command {
                 .put("prompt_tokens", prompt.length)
                 .put("prefilled_tokens", g.prefilledTokens())
                 .put("generated_tokens", g.generated().length)
-                .put("stop_reason", g.stopReason())
+                .put("stop_reason", g.stopReason().label())
                 .put("prompt_tokens_per_s", prefillTimed(g) ? g.promptTokensPerSecond() : Double.NaN)
                 .put("decode_tokens_per_s", g.generated().length > 0 ? g.decodeTokensPerSecond() : Double.NaN)
                 .put("prefill_ms", g.prefillNanos() / 1e6)
@@ -152,7 +152,7 @@ final class GenerateCommand implements Main.Command {
                 .put("threads", kernels.threads());
         JsonOut root = new JsonOut().put("prompt_ids", prompt).put("generated_ids", g.generated()).put("text", text);
         SpecStats s = g.stats();
-        if (s != null) {
+        if (s.speculative()) {
             stats.put("draft_tokens", k)
                     .put("target_passes", s.steps())
                     .put("drafted", s.drafted())
@@ -200,9 +200,9 @@ final class GenerateCommand implements Main.Command {
                         g.decodeTokensPerSecond())
                 : "decode: 0 tokens, nothing to time";
         err.printf(Locale.ROOT, "%s | %s | stop: %s | seed %d | %s kernels, %d threads%n", prompt, decode,
-                g.stopReason(), seed, kernels.name(), kernels.threads());
+                g.stopReason().label(), seed, kernels.name(), kernels.threads());
         SpecStats s = g.stats();
-        if (s != null) {
+        if (s.speculative()) {
             StringBuilder byPos = new StringBuilder();
             for (double v : s.acceptanceByPosition()) {
                 byPos.append(String.format(Locale.ROOT, " %.2f", v));

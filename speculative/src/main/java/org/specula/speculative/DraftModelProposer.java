@@ -59,7 +59,7 @@ public final class DraftModelProposer implements Proposer {
     }
 
     @Override
-    public void onCommit(int[] committed, int length) {
+    public void onCommit(int[] committed, int length, int accepted) {
         draft.truncate(committedPrefix(committed, length));
     }
 

@@ -4,6 +4,7 @@ import org.specula.model.ForwardPass;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.sampling.Uniforms;
+import org.specula.speculative.Generation.StopReason;
 
 import java.util.function.IntConsumer;
 
@@ -37,11 +38,11 @@ public final class PlainDecoder {
         int[] tokens = prefill.tokens();
         int length = prompt.length;
         int generated = 0;
-        String reason = "length";
+        StopReason reason = StopReason.LENGTH;
         long start = System.nanoTime();
         while (generated < stop.maxTokens()) {
             if (length >= target.context()) {
-                reason = "context";
+                reason = StopReason.CONTEXT;
                 break;
             }
             target.forward(tokens, length - 1, 1, ForwardPass.Logits.LAST, logits);
@@ -56,12 +57,12 @@ public final class PlainDecoder {
             generated++;
             sink.accept(token);
             if (stop.isStop(token)) {
-                reason = "eos";
+                reason = StopReason.EOS;
                 break;
             }
         }
         long decode = System.nanoTime() - start;
         return new Generation(java.util.Arrays.copyOfRange(tokens, prompt.length, length), reason, prompt.length,
-                prefill.fed(), prefill.nanos(), decode, null);
+                prefill.fed(), prefill.nanos(), decode, SpecStats.plain());
     }
 }

@@ -1,19 +1,37 @@
 package org.specula.speculative;
 
-/** Drafts tokens that the target model then verifies in one batched pass. */
+/**
+ * The proposer role: drafts up to k tokens that the target then scores in one pass ({@link Scorer}) and
+ * {@link SpeculativeSampling} verifies. Each step, the loop calls {@link #propose} (not when no draft fits: k = 0),
+ * then, once the step's tokens are committed and the target's cache rolled back, {@link #onCommit}. A drafter plugs
+ * in here, and through its {@link Scorer}, without touching the loop. The contract:
+ * <ul>
+ * <li>committed[0..length) is the truth: drafts the target rejected are gone. The array is the loop's, to read during
+ *     the call only.</li>
+ * <li>Each draft token comes with q, the distribution it was actually drawn from, over the target's vocabulary and
+ *     processed with the target's sampling parameters (so it is the law that the acceptance rule divides by).
+ *     A deterministic drafter (n-gram prompt lookup, argmax heads, greedy early exit) gives a one-hot row, q a point
+ *     mass: verification then emits plain decoding's tokens exactly, at any temperature. A drafter that took the
+ *     argmax but gives its softmax as q is biased.</li>
+ * <li>At most k tokens; fewer, even none (a lookup without a match), is fine. The Draft's arrays are the proposer's,
+ *     reused across calls; the loop reads them until the next propose.</li>
+ * <li>A drafter that samples draws its uniforms as Uniforms.at(seed, absolute position, Uniforms.DRAFT), so a seeded
+ *     run is reproducible and independent of k.</li>
+ * </ul>
+ */
 public interface Proposer extends AutoCloseable {
 
-    /**
-     * Drafts up to k tokens continuing committed[0..length). The proposer may keep state between calls (a KV
-     * cache) but must treat committed as the truth: tokens it drafted earlier and the target rejected are gone.
-     */
+    /** Drafts up to k ≥ 1 tokens continuing committed[0..length). */
     Draft propose(int[] committed, int length, int k);
 
     /**
-     * Called after each verification with the committed tokens: a proposer with a cache rolls it back to the
-     * longest prefix of what it was fed that is still committed, so that it equals a fresh prefill of those tokens.
+     * After every step, drafting or not: committed[0..length) ends with this step's accepted + 1 tokens, the accepted
+     * prefix of the last draft and then the target's residual or bonus token. A proposer with state brings it back to
+     * committed tokens here: a KV cache is rolled back to the longest prefix of what it was fed that is still
+     * committed (so it equals a fresh prefill of those tokens); a drafter that reads the target's hidden states
+     * (Medusa, EAGLE, MTP) takes those of the step's accepted + 1 positions from the Scorer it was built with.
      */
-    default void onCommit(int[] committed, int length) {
+    default void onCommit(int[] committed, int length, int accepted) {
     }
 
     /** Nanoseconds spent inside the proposer's model forwards so far (0 for model-free proposers). */

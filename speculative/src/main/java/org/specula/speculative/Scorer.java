@@ -3,40 +3,26 @@ package org.specula.speculative;
 import org.specula.model.ForwardPass;
 
 /**
- * The scorer role: ONE batched target forward over the last committed token plus the k drafts, returning logits
- * for all k+1 positions (row i scores draft i; row k gives the bonus token), then the rollback that keeps only what
- * was committed. The target's cache always holds every committed token but the last, which the next score feeds.
+ * The scorer role: ONE target pass over the last committed token and a draft, giving the target's logits at every
+ * draft position and at the bonus position; then the rollback to what was committed. Invariant between steps: the
+ * target's cache holds every committed token but the last, which the next score feeds. The loop knows scorers only
+ * through this interface, so one that shares work with its proposer (early-exit self-drafting) or keeps the target's
+ * hidden states for it (Medusa, EAGLE and MTP heads) replaces {@link ChainScorer} without touching the loop.
  */
-public final class Scorer {
-    private final ForwardPass target;
-    private final int vocab;
-    private float[] logits = new float[0]; // [k+1][vocab]
-    private int[] block = new int[0];      // [k+1] last committed token + drafts
+public interface Scorer {
+    /** The target's forward pass: the decoder prefills it, and its context bounds the run. */
+    ForwardPass target();
 
-    public Scorer(ForwardPass target) {
-        this.target = target;
-        this.vocab = target.model().config().vocabSize();
-    }
+    /**
+     * Logits [draft.count() + 1][vocab]: row i is the target's at position length − 1 + i, having been fed
+     * committed[length − 1] and then drafts 0..i−1; row draft.count() is the bonus position. Valid until the next
+     * call.
+     */
+    float[] score(int[] committed, int length, Draft draft);
 
-    public ForwardPass target() {
-        return target;
-    }
-
-    /** Logits [k+1][vocab] for lastCommitted followed by draft tokens [0..k); valid until the next call. */
-    public float[] score(int lastCommitted, Draft draft) {
-        int k = draft.count();
-        if (block.length < k + 1) {
-            block = new int[k + 1];
-            logits = new float[(k + 1) * vocab];
-        }
-        block[0] = lastCommitted;
-        System.arraycopy(draft.draftTokens(), 0, block, 1, k);
-        target.forward(block, 0, k + 1, ForwardPass.Logits.ALL, logits);
-        return logits;
-    }
-
-    /** Keeps the committed prefix of length committedBefore + accepted (the emitted token is fed next time). */
-    public void commit(int committedBefore, int accepted) {
-        target.truncate(committedBefore + accepted);
-    }
+    /**
+     * After the step that scored the last draft: committed[0..length) now ends with its accepted drafts and the
+     * emitted token; the cache keeps the committed prefix of what was scored (all but that last token).
+     */
+    void rollBack(int[] committed, int length, int accepted);
 }

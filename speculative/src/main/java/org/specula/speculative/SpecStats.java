@@ -1,24 +1,71 @@
 package org.specula.speculative;
 
+import org.specula.speculative.SpeculativeSampling.Verdict;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Acceptance statistics of a speculative run: per target pass, how many drafts were proposed and accepted, and
- * how the time split between drafting, verification and the rest.
+ * how the time split between drafting, verification and the rest. It observes the loop, which holds no clock: the
+ * verification time runs from proposed to scored, the draft time is what the proposer's forwards report.
  */
-public final class SpecStats {
+public final class SpecStats implements SpeculativeDecoder.StepObserver {
     private final List<Integer> acceptedPerStep = new ArrayList<>();
     private long[] acceptedAtPosition = new long[0]; // [k] drafts accepted at draft index i
     private long[] draftedAtPosition = new long[0];  // [k] drafts proposed at draft index i
     private long drafted;
     private long accepted;
     private long emitted;
-    long draftNanos;
-    long verifyNanos;
-    long totalNanos;
+    private final boolean speculative;
+    private final LongSupplier draftForwardNanos; // the proposer's forward time so far
+    private long startNanos;
+    private long draftStartNanos;
+    private long scoreStartNanos;
+    private long draftNanos;
+    private long verifyNanos;
+    private long totalNanos;
 
-    void record(int draftedCount, int acceptedCount, int emittedCount) {
+    SpecStats(LongSupplier draftForwardNanos) {
+        this(true, draftForwardNanos);
+    }
+
+    private SpecStats(boolean speculative, LongSupplier draftForwardNanos) {
+        this.speculative = speculative;
+        this.draftForwardNanos = draftForwardNanos;
+    }
+
+    /** A plain run's figures: nothing drafted, every figure zero, {@link #speculative()} false. */
+    public static SpecStats plain() {
+        return new SpecStats(false, () -> 0);
+    }
+
+    /** Whether the run was speculative decoding (with any k, 0 included) rather than plain decoding. */
+    public boolean speculative() {
+        return speculative;
+    }
+
+    @Override
+    public void started() {
+        startNanos = System.nanoTime();
+        draftStartNanos = draftForwardNanos.getAsLong();
+    }
+
+    @Override
+    public void proposed(Draft draft) {
+        scoreStartNanos = System.nanoTime();
+    }
+
+    @Override
+    public void scored() {
+        verifyNanos += System.nanoTime() - scoreStartNanos;
+    }
+
+    @Override
+    public void verified(Draft draft, Verdict verdict) {
+        int draftedCount = draft.count();
+        int acceptedCount = verdict.acceptedCount();
         if (draftedAtPosition.length < draftedCount) {
             acceptedAtPosition = java.util.Arrays.copyOf(acceptedAtPosition, draftedCount);
             draftedAtPosition = java.util.Arrays.copyOf(draftedAtPosition, draftedCount);
@@ -32,7 +79,17 @@ public final class SpecStats {
         acceptedPerStep.add(acceptedCount);
         drafted += draftedCount;
         accepted += acceptedCount;
-        emitted += emittedCount;
+        emitted += acceptedCount + 1;
+    }
+
+    @Override
+    public void committed(int[] tokens, int length) {
+    }
+
+    @Override
+    public void finished() {
+        totalNanos = System.nanoTime() - startNanos;
+        draftNanos = draftForwardNanos.getAsLong() - draftStartNanos;
     }
 
     /** Target verification passes. */

@@ -4,19 +4,22 @@ import org.specula.model.ForwardPass;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.sampling.Uniforms;
+import org.specula.speculative.Generation.StopReason;
+import org.specula.speculative.SpeculativeSampling.TargetRows;
+import org.specula.speculative.SpeculativeSampling.Verdict;
 
+import java.util.Arrays;
 import java.util.function.IntConsumer;
 import java.util.function.IntUnaryOperator;
 
 /**
- * The speculative decoding loop. Each step: the proposer drafts k tokens; the target (the scorer) runs once over
- * the last committed token plus the k drafts, giving k+1 distributions; {@link SpeculativeSampling} accepts a
- * prefix and emits a residual or bonus token; the target cache is truncated to the committed tokens it has seen.
+ * The speculative decoding loop. Each step: the proposer drafts k tokens; the scorer runs the target once over the
+ * last committed token plus the k drafts, giving k+1 distributions; {@link SpeculativeSampling} accepts a prefix and
+ * emits a residual or bonus token; those are committed, and both caches roll back to the committed tokens.
  * Uniforms are keyed by (seed, absolute position), so greedy and one-hot drafters reproduce plain decoding exactly.
+ * Statistics and timing are observers ({@link StepObserver}, {@link SpecStats}): the loop itself holds no clock.
  */
 public final class SpeculativeDecoder {
-    private static final Draft NO_DRAFT = new Draft(new int[0], new double[0][], 0);
-
     private final ForwardPass target;
     private final Scorer scorer;
     private final Proposer proposer;
@@ -24,15 +27,16 @@ public final class SpeculativeDecoder {
     private final SamplingParams params;
     private final long seed;
     private final int vocab;
-    private float[] targetLogits = new float[0];   // [k+1][vocab], the scorer's
+    private float[] targetLogits = new float[0];      // [k+1][vocab], the scorer's
     private double[][] targetProbs = new double[0][]; // [k+1][vocab]
-    private final double[] acceptU;                // [k+1]
-    private final double[] sampleU;                // [k+1]
-    private final double[] residual;               // [vocab]
-    private final SpeculativeSampling.TargetRows targetRows = new SpeculativeSampling.TargetRows() {
+    private final double[] acceptU;                   // [k+1]
+    private final double[] sampleU;                   // [k+1]
+    private final Residual residual;
+    private final TargetRows targetRows = new TargetRows() {
         @Override
-        public double[] row(int i) {
-            return processedTargetRow(i);
+        public double[] row(int i) { // processed on first use: rows after a rejection are never computed
+            Sampler.distribution(targetProbs[i], targetLogits, i * vocab, vocab, params);
+            return targetProbs[i];
         }
 
         @Override
@@ -40,25 +44,51 @@ public final class SpeculativeDecoder {
             return Sampler.sampleDistribution(targetProbs[i], targetLogits, i * vocab, vocab, params, u);
         }
     };
-    private final IntUnaryOperator targetToken = this::greedyTargetToken;
+    private final IntUnaryOperator greedyTargetToken = this::greedyTargetToken;
     private StepObserver observer = (tokens, length) -> { };
 
-    /** Sees the committed tokens after every step, when both caches have been rolled back (for tests). */
+    /**
+     * Watches the loop, called in its order: statistics and timing ({@link SpecStats}) are one observer, a test that
+     * compares the caches after every step another. Every method but {@link #committed} does nothing by default.
+     */
     public interface StepObserver {
-        void afterStep(int[] tokens, int length);
+        /** After the prefill, before the first step. */
+        default void started() {}
+
+        /** The proposer drafted ({@link Draft#EMPTY} when no draft fits); the target has not scored it yet. */
+        default void proposed(Draft draft) {}
+
+        /** The target scored the last committed token and the draft. */
+        default void scored() {}
+
+        /** The draft's verdict: how many drafts were accepted, and the residual or bonus token. */
+        default void verified(Draft draft, Verdict verdict) {}
+
+        /** tokens[0..length) are committed and both caches rolled back to them (a stop token may end the output). */
+        void committed(int[] tokens, int length);
+
+        /** After the last step. */
+        default void finished() {}
     }
 
+    /** Observes the run besides its statistics (tests: the caches after every step). */
     public void setStepObserver(StepObserver observer) {
         this.observer = observer;
     }
 
+    /** Drafts are scored as a chain in one block ({@link ChainScorer}). */
     public SpeculativeDecoder(ForwardPass target, Proposer proposer, int draftTokens, SamplingParams params,
                               long seed) {
+        this(new ChainScorer(target), proposer, draftTokens, params, seed);
+    }
+
+    /** With the scorer the proposer works with (one that shares the target's work or hidden states with it). */
+    public SpeculativeDecoder(Scorer scorer, Proposer proposer, int draftTokens, SamplingParams params, long seed) {
         if (draftTokens < 0) {
             throw new IllegalArgumentException("--draft-tokens must be >= 0");
         }
-        this.target = target;
-        this.scorer = new Scorer(target);
+        this.target = scorer.target();
+        this.scorer = scorer;
         this.proposer = proposer;
         this.draftTokens = draftTokens;
         this.params = params;
@@ -66,14 +96,91 @@ public final class SpeculativeDecoder {
         this.vocab = target.model().config().vocabSize();
         this.acceptU = new double[draftTokens + 1];
         this.sampleU = new double[draftTokens + 1];
-        this.residual = new double[vocab];
+        this.residual = new Residual(vocab);
         ensureRows(Math.min(draftTokens + 1, 8));
     }
 
-    /** Target row i, processed on first use: rows after a rejection are never computed. */
-    private double[] processedTargetRow(int i) {
-        Sampler.distribution(targetProbs[i], targetLogits, i * vocab, vocab, params);
-        return targetProbs[i];
+    /** Generates after prompt, streaming each committed token to sink. Reuses the target's cached prefix it shares. */
+    public Generation generate(int[] prompt, StopCondition stop, IntConsumer sink) {
+        Prefill prefill = Prefill.run(target, prompt);
+        int[] tokens = prefill.tokens(); // [context] the prompt, then what each step commits
+        int length = prompt.length;
+        SpecStats stats = new SpecStats(proposer::forwardNanos);
+        StepObserver observers = new Both(stats, observer);
+        observers.started();
+        StopReason reason;
+        while ((reason = stopReason(tokens, prompt.length, length, stop)) == null) {
+            Draft draft = propose(tokens, length, draftLength(length - prompt.length, length, stop));
+            observers.proposed(draft);
+            float[] logits = scorer.score(tokens, length, draft);
+            observers.scored();
+            Verdict verdict = verify(draft, logits, length);
+            observers.verified(draft, verdict);
+            int before = length;
+            length = commit(tokens, length, draft, verdict);
+            scorer.rollBack(tokens, length, verdict.acceptedCount());
+            proposer.onCommit(tokens, length, verdict.acceptedCount());
+            observers.committed(tokens, length);
+            length = stream(tokens, before, length, stop, sink);
+        }
+        observers.finished();
+        return new Generation(Arrays.copyOfRange(tokens, prompt.length, length), reason, prompt.length,
+                prefill.fed(), prefill.nanos(), stats.totalNanos(), stats);
+    }
+
+    /** Why generation ends before another step, or null while it goes on: a stop token ends it first. */
+    private StopReason stopReason(int[] tokens, int promptLength, int length, StopCondition stop) {
+        if (length > promptLength && stop.isStop(tokens[length - 1])) return StopReason.EOS;
+        if (length - promptLength >= stop.maxTokens()) return StopReason.LENGTH;
+        if (length >= target.context()) return StopReason.CONTEXT;
+        return null;
+    }
+
+    /** A step commits up to k + 1 tokens: never past the context or past what may still be generated. */
+    private int draftLength(int generated, int length, StopCondition stop) {
+        return Math.min(draftTokens, Math.min(target.context() - length - 1, stop.maxTokens() - generated - 1));
+    }
+
+    /** The proposer's draft of at most k tokens; the proposer is not asked when none fits. */
+    private Draft propose(int[] tokens, int length, int k) {
+        if (k == 0) return Draft.EMPTY;
+        Draft draft = proposer.propose(tokens, length, k);
+        if (draft.count() > k) {
+            throw new IllegalStateException(proposer.getClass().getSimpleName() + " drafted " + draft.count()
+                    + " tokens, more than the " + k + " asked for");
+        }
+        return draft;
+    }
+
+    /** The draft's verdict from the target's logits [count + 1][vocab], with uniforms keyed by absolute position. */
+    private Verdict verify(Draft draft, float[] logits, int length) {
+        int k = draft.count();
+        targetLogits = logits;
+        if (params.isGreedy()) return SpeculativeSampling.verifyGreedy(draft.draftTokens(), k, greedyTargetToken);
+        ensureRows(k + 1);
+        for (int i = 0; i <= k; i++) {
+            acceptU[i] = Uniforms.at(seed, length + i, Uniforms.ACCEPT);
+            sampleU[i] = Uniforms.at(seed, length + i, Uniforms.SAMPLE);
+        }
+        return SpeculativeSampling.verify(draft.draftTokens(), draft.draftProbs(), targetRows, k, acceptU, sampleU,
+                residual);
+    }
+
+    /** Appends the accepted drafts and the emitted token to tokens[length..); returns the committed length. */
+    private static int commit(int[] tokens, int length, Draft draft, Verdict verdict) {
+        int accepted = verdict.acceptedCount();
+        System.arraycopy(draft.draftTokens(), 0, tokens, length, accepted);
+        tokens[length + accepted] = verdict.emittedToken();
+        return length + accepted + 1;
+    }
+
+    /** Streams tokens[from..to) to sink up to and including the first stop token; returns where the output ends. */
+    private static int stream(int[] tokens, int from, int to, StopCondition stop, IntConsumer sink) {
+        for (int i = from; i < to; i++) {
+            sink.accept(tokens[i]);
+            if (stop.isStop(tokens[i])) return i + 1;
+        }
+        return to;
     }
 
     /** Target position i's token under greedy params: its logits' argmax, no row built. */
@@ -87,60 +194,42 @@ public final class SpeculativeDecoder {
         }
     }
 
-    /** Generates after prompt, streaming each committed token to sink. Reuses the target's cached prefix it shares. */
-    public Generation generate(int[] prompt, StopCondition stop, IntConsumer sink) {
-        Prefill prefill = Prefill.run(target, prompt);
-        int[] tokens = prefill.tokens();
-        int length = prompt.length;
-        int generated = 0;
-        String reason = "length";
-        SpecStats stats = new SpecStats();
-        long draftBefore = proposer.forwardNanos();
-        long start = System.nanoTime();
-        outer:
-        while (generated < stop.maxTokens()) {
-            if (length >= target.context()) {
-                reason = "context";
-                break;
-            }
-            // never draft past the context or past what may still be generated
-            int k = Math.min(draftTokens, Math.min(target.context() - length, stop.maxTokens() - generated - 1));
-            Draft draft = k > 0 ? proposer.propose(tokens, length, k) : NO_DRAFT;
-            k = draft.count();
-            long verifyStart = System.nanoTime();
-            ensureRows(k + 1);
-            targetLogits = scorer.score(tokens[length - 1], draft);
-            stats.verifyNanos += System.nanoTime() - verifyStart;
-            for (int i = 0; i <= k; i++) {
-                acceptU[i] = Uniforms.at(seed, length + i, Uniforms.ACCEPT);
-                sampleU[i] = Uniforms.at(seed, length + i, Uniforms.SAMPLE);
-            }
-            SpeculativeSampling.Verdict verdict = params.isGreedy()
-                    ? SpeculativeSampling.verifyGreedy(draft.draftTokens(), k, targetToken)
-                    : SpeculativeSampling.verify(draft.draftTokens(), draft.draftProbs(), targetRows, k, acceptU,
-                            sampleU, residual);
-            int accepted = verdict.acceptedCount();
-            stats.record(k, accepted, accepted + 1);
-            scorer.commit(length, accepted);
-            int before = length;
-            for (int i = 0; i <= accepted && generated < stop.maxTokens(); i++) {
-                tokens[length++] = i < accepted ? draft.draftTokens()[i] : verdict.emittedToken();
-                generated++;
-            }
-            proposer.onCommit(tokens, length);
-            observer.afterStep(tokens, length);
-            for (int i = before; i < length; i++) {
-                sink.accept(tokens[i]);
-                if (stop.isStop(tokens[i])) {
-                    length = i + 1;
-                    reason = "eos";
-                    break outer;
-                }
-            }
+    /** Two observers, called in order: the run's statistics, then the caller's. */
+    private record Both(StepObserver first, StepObserver second) implements StepObserver {
+        @Override
+        public void started() {
+            first.started();
+            second.started();
         }
-        stats.totalNanos = System.nanoTime() - start;
-        stats.draftNanos = proposer.forwardNanos() - draftBefore;
-        return new Generation(java.util.Arrays.copyOfRange(tokens, prompt.length, length), reason, prompt.length,
-                prefill.fed(), prefill.nanos(), stats.totalNanos, stats);
+
+        @Override
+        public void proposed(Draft draft) {
+            first.proposed(draft);
+            second.proposed(draft);
+        }
+
+        @Override
+        public void scored() {
+            first.scored();
+            second.scored();
+        }
+
+        @Override
+        public void verified(Draft draft, Verdict verdict) {
+            first.verified(draft, verdict);
+            second.verified(draft, verdict);
+        }
+
+        @Override
+        public void committed(int[] tokens, int length) {
+            first.committed(tokens, length);
+            second.committed(tokens, length);
+        }
+
+        @Override
+        public void finished() {
+            first.finished();
+            second.finished();
+        }
     }
 }

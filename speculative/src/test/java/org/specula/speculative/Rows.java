@@ -63,6 +63,20 @@ final class Rows {
         return row;
     }
 
+    /**
+     * The residual as SPECULATIVE.md states it, the oracle {@link Residual} is held to: out = norm(max(0, targetRow −
+     * draftRow)) in double, or a copy of targetRow if that mass is at most 1e-12.
+     */
+    static void residual(double[] out, double[] targetRow, double[] draftRow) {
+        double mass = 0;
+        for (int j = 0; j < out.length; j++) mass += out[j] = Math.max(0, targetRow[j] - draftRow[j]);
+        if (mass <= 1e-12) {
+            System.arraycopy(targetRow, 0, out, 0, out.length);
+            return;
+        }
+        for (int j = 0; j < out.length; j++) out[j] /= mass;
+    }
+
     static double[] normalise(double[] row) {
         double mass = 0;
         for (double value : row) mass += value;

@@ -15,9 +15,11 @@ import org.specula.tensor.ScalarKernels;
 import org.specula.testdata.Samples;
 
 import java.util.Arrays;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** End to end on stories260K with its trained draft model (layer 3 of the proof in SPECULATIVE.md). */
@@ -199,11 +201,42 @@ class SpeculativeDecoderTest {
         assertTrue(!Arrays.equals(a.generated(), c.generated()), "another seed gives another text");
     }
 
+    /**
+     * A step commits up to k + 1 tokens, so near the end of the context it drafts fewer: filling the context (the
+     * target as its own draft accepts everything) stops as plain decoding does, with the same tokens.
+     */
+    @Test
+    void fillingTheContextStopsLikePlainDecoding() {
+        for (int context = PROMPT.length + 1; context <= PROMPT.length + 12; context++) {
+            int[] expected = new PlainDecoder(target.newForwardPass(context), SamplingParams.GREEDY, 0)
+                    .generate(PROMPT, new StopCondition(100, new int[0]), t -> { }).generated();
+            for (Llama drafter : new Llama[]{target, draft}) {
+                Generation g = new SpeculativeDecoder(target.newForwardPass(context), new DraftModelProposer(
+                        drafter.newForwardPass(context), SamplingParams.GREEDY, 0), 4, SamplingParams.GREEDY, 0)
+                        .generate(PROMPT, new StopCondition(100, new int[0]), t -> { });
+                assertArrayEquals(expected, g.generated(), "context " + context);
+                assertEquals(context - PROMPT.length, g.generated().length, "context " + context);
+                assertEquals("context", g.stopReason().label(), "context " + context);
+            }
+        }
+    }
+
+    /** The CLI prints these spellings and writes them as JSON stop_reason; a plain run's stats are empty, not null. */
+    @Test
+    void stopReasonsKeepTheirSpellingsAndPlainRunsHaveEmptyStats() {
+        assertEquals(List.of("length", "eos", "context"),
+                Arrays.stream(Generation.StopReason.values()).map(Generation.StopReason::label).toList());
+        SpecStats plain = plain(SamplingParams.GREEDY, 0, 5).stats();
+        assertFalse(plain.speculative());
+        assertEquals(0, plain.steps());
+        assertTrue(speculative(draft, 0, SamplingParams.GREEDY, 0, 5, null).stats().speculative(), "k = 0 too");
+    }
+
     @Test
     void stopsAtEosAndMaxTokens() {
         Generation g = speculative(draft, 4, SamplingParams.GREEDY, 0, 37, null);
         assertEquals(37, g.generated().length);
-        assertEquals("length", g.stopReason());
+        assertEquals("length", g.stopReason().label());
         int[] plainIds = plain(SamplingParams.GREEDY, 0, 60).generated();
         int stopToken = plainIds[20];
         int firstAt = 0;
@@ -214,7 +247,7 @@ class SpeculativeDecoderTest {
         Generation stopped = new SpeculativeDecoder(targetPass, new DraftModelProposer(draft.newForwardPass(512),
                 SamplingParams.GREEDY, 0), 4, SamplingParams.GREEDY, 0)
                 .generate(PROMPT, new StopCondition(60, new int[]{stopToken}), t -> { });
-        assertEquals("eos", stopped.stopReason());
+        assertEquals("eos", stopped.stopReason().label());
         assertArrayEquals(Arrays.copyOf(plainIds, firstAt + 1), stopped.generated());
     }
 }

@@ -22,6 +22,7 @@ import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.speculative.Rows.Kind;
 import org.specula.speculative.Rows.Pair;
+import org.specula.speculative.SpeculativeSampling.TargetRows;
 import org.specula.speculative.SpeculativeSampling.Verdict;
 
 /**
@@ -43,7 +44,7 @@ class SpeculativeSamplingProperties {
                 kind) -> {
             Pair pair = Rows.pair(kind, new SplittableRandom(seed), vocab);
             double[] out = new double[vocab];
-            SpeculativeSampling.residual(out, pair.targetRow(), pair.draftRow());
+            Rows.residual(out, pair.targetRow(), pair.draftRow());
             double mass = 0, rawMass = 0;
             for (int j = 0; j < vocab; j++) {
                 mass += out[j];
@@ -59,8 +60,8 @@ class SpeculativeSamplingProperties {
     }
 
     /**
-     * residualSample against residual then sample: the same row bit for bit and the same token, on rows of every kind
-     * up to 300 tokens (past the 64 positives its index list starts with) and uniforms at the ends too.
+     * Residual.sample against the residual as stated, then sample: the same row bit for bit and the same token, on
+     * rows of every kind up to 300 tokens and uniforms at the ends too.
      */
     @Test
     void residualSampleIsResidualThenSample() {
@@ -68,9 +69,11 @@ class SpeculativeSamplingProperties {
         qt().withFixedSeed(SEED).withExamples(3000).forAll(integers().between(2, 300), longs().all(), KIND, u)
                 .checkAssert((vocab, seed, kind, coin) -> {
                     Pair pair = Rows.pair(kind, new SplittableRandom(seed), vocab);
-                    double[] expected = new double[vocab], row = new double[vocab];
-                    SpeculativeSampling.residual(expected, pair.targetRow(), pair.draftRow());
-                    int token = SpeculativeSampling.residualSample(row, pair.targetRow(), pair.draftRow(), coin);
+                    double[] expected = new double[vocab];
+                    Residual residual = new Residual(vocab);
+                    Rows.residual(expected, pair.targetRow(), pair.draftRow());
+                    int token = residual.sample(pair.targetRow(), pair.draftRow(), coin);
+                    double[] row = residual.row();
                     for (int j = 0; j < vocab; j++) {
                         assertEquals(Double.doubleToRawLongBits(expected[j]), Double.doubleToRawLongBits(row[j]),
                                 kind + " token " + j + " of " + vocab);
@@ -112,10 +115,10 @@ class SpeculativeSamplingProperties {
                     }
                     double[][] full = new double[k + 1][vocab];
                     for (int i = 0; i <= k; i++) Sampler.distribution(full[i], targetLogits, i * vocab, vocab, p);
-                    Verdict expected = SpeculativeSampling.verify(drafts, draftRows, full, k, acceptU, sampleU,
-                            new double[vocab]);
+                    Verdict expected = SpeculativeSampling.verify(drafts, draftRows, TargetRows.of(full), k, acceptU,
+                            sampleU, new Residual(vocab));
                     double[][] lazy = new double[k + 1][vocab];
-                    SpeculativeSampling.TargetRows rows = new SpeculativeSampling.TargetRows() {
+                    TargetRows rows = new TargetRows() {
                         @Override
                         public double[] row(int i) {
                             Sampler.distribution(lazy[i], targetLogits, i * vocab, vocab, p);
@@ -128,7 +131,7 @@ class SpeculativeSamplingProperties {
                         }
                     };
                     assertEquals(expected, SpeculativeSampling.verify(drafts, draftRows, rows, k, acceptU, sampleU,
-                            new double[vocab]), p + ", k = " + k + ", vocab " + vocab);
+                            new Residual(vocab)), p + ", k = " + k + ", vocab " + vocab);
                 });
     }
 
@@ -161,8 +164,8 @@ class SpeculativeSamplingProperties {
                         acceptU[i] = random.nextDouble();
                         sampleU[i] = random.nextDouble();
                     }
-                    Verdict general = SpeculativeSampling.verify(drafts, draftRows, targetRows, k, acceptU, sampleU,
-                            new double[vocab]);
+                    Verdict general = SpeculativeSampling.verify(drafts, draftRows, TargetRows.of(targetRows), k,
+                            acceptU, sampleU, new Residual(vocab));
                     Verdict greedy = SpeculativeSampling.verifyGreedy(drafts, k, i -> targetTokens[i]);
                     assertEquals(general, greedy, kind + " k = " + k);
                 });
@@ -191,7 +194,7 @@ class SpeculativeSamplingProperties {
                 kind) -> {
             Pair pair = Rows.pair(kind, new SplittableRandom(seed), vocab);
             double[] targetRow = pair.targetRow(), draftRow = pair.draftRow(), residual = new double[vocab];
-            SpeculativeSampling.residual(residual, targetRow, draftRow);
+            Rows.residual(residual, targetRow, draftRow);
             double[] law = new double[vocab];
             for (int x = 0; x < vocab; x++) {
                 if (draftRow[x] == 0) continue;
@@ -286,7 +289,8 @@ class SpeculativeSamplingProperties {
         private final int k;
         private final int[] draftTokens;
         private final double[][] draftProbs, targetProbs;
-        private final double[] acceptU, sampleU, scratch;
+        private final double[] acceptU, sampleU;
+        private final Residual scratch;
         private final List<Integer> drafts;
         private final Map<List<Integer>, Double> law;
 
@@ -304,7 +308,7 @@ class SpeculativeSamplingProperties {
             }
             acceptU = new double[k];
             sampleU = new double[k + 1];
-            scratch = new double[model.vocab];
+            scratch = new Residual(model.vocab);
         }
 
         /** Positions before {@code level} hold uniforms that accept; weight is the mass of reaching here. */
@@ -320,8 +324,8 @@ class SpeculativeSamplingProperties {
                         sampleU[later] = 0.5;
                         if (later < k) acceptU[later] = 0.5;
                     }
-                    Verdict verdict = SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU,
-                            sampleU, scratch);
+                    Verdict verdict = SpeculativeSampling.verify(draftTokens, draftProbs, TargetRows.of(targetProbs),
+                            k, acceptU, sampleU, scratch);
                     double cellWeight = weight * width(acceptCell) * width(sampleCell);
                     if (verdict.acceptedCount() > level) {
                         acceptedWeight += cellWeight;

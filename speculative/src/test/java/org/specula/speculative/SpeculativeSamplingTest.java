@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.sampling.Uniforms;
+import org.specula.speculative.SpeculativeSampling.TargetRows;
 import org.specula.speculative.SpeculativeSampling.Verdict;
 
 /** Table tests in the manner of vLLM's rejection-sampler tests. */
@@ -71,10 +72,10 @@ class SpeculativeSamplingTest {
     @Test
     void residualIsTheNormalisedPositivePartOfTargetMinusDraft() {
         double[] out = new double[4];
-        SpeculativeSampling.residual(out, new double[] {0.5, 0.3, 0.2, 0}, new double[] {0.2, 0.3, 0.4, 0.1});
+        Rows.residual(out, new double[] {0.5, 0.3, 0.2, 0}, new double[] {0.2, 0.3, 0.4, 0.1});
         assertArrayEquals(new double[] {1, 0, 0, 0}, out, 1e-15);
         double[] out3 = new double[3];
-        SpeculativeSampling.residual(out3, new double[] {0.5, 0.5, 0}, new double[] {0.1, 0.2, 0.7});
+        Rows.residual(out3, new double[] {0.5, 0.5, 0}, new double[] {0.1, 0.2, 0.7});
         assertArrayEquals(new double[] {0.4 / 0.7, 0.3 / 0.7, 0}, out3, 1e-15);
     }
 
@@ -82,7 +83,7 @@ class SpeculativeSamplingTest {
     void residualWithNearZeroMassFallsBackToTheTarget() {
         double[] targetRow = {0.5 - 1e-14, 0.5 + 1e-14}, draftRow = {0.5, 0.5};
         double[] out = new double[2];
-        SpeculativeSampling.residual(out, targetRow, draftRow); // mass 1e-14 <= 1e-12
+        Rows.residual(out, targetRow, draftRow); // mass 1e-14 <= 1e-12
         assertArrayEquals(targetRow, out);
         // Rejected only for acceptU >= 1 − 2e-14; the fallback then samples p itself (token 0 at sampleU 0.25,
         // where the raw residual would have been one-hot at token 1).
@@ -164,12 +165,12 @@ class SpeculativeSamplingTest {
                 draftTokens[i] = Sampler.sample(draftProbs[i], random.nextDouble());
             }
             double[] acceptU = fill(k, random.nextDouble()), sampleU = fill(k + 1, random.nextDouble());
-            double[] scratch = new double[vocab];
-            Verdict first = SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU,
-                    scratch);
-            Arrays.fill(scratch, 123.0);
-            assertEquals(first, SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU,
-                    scratch));
+            Residual scratch = new Residual(vocab);
+            Verdict first = SpeculativeSampling.verify(draftTokens, draftProbs, TargetRows.of(targetProbs), k, acceptU,
+                    sampleU, scratch);
+            Arrays.fill(scratch.row(), 123.0);
+            assertEquals(first, SpeculativeSampling.verify(draftTokens, draftProbs, TargetRows.of(targetProbs), k,
+                    acceptU, sampleU, scratch));
         }
     }
 
@@ -181,16 +182,17 @@ class SpeculativeSamplingTest {
                 fill(3, 0)));
         assertThrows(IllegalArgumentException.class, () -> verify(new int[] {4}, rows, rows, 1, fill(1, 0), fill(2,
                 0)));
-        assertThrows(IllegalArgumentException.class, () -> SpeculativeSampling.verify(new int[] {0}, rows, rows, 1,
-                fill(1, 0), fill(2, 0), new double[3]));
+        assertThrows(IllegalArgumentException.class, () -> SpeculativeSampling.verify(new int[] {0}, rows,
+                TargetRows.of(rows), 1, fill(1, 0), fill(2, 0), new Residual(3)));
         assertThrows(IllegalArgumentException.class, () -> verify(new int[] {0}, rows, rows, 1, fill(1, 0), fill(2,
                 1.0)));
     }
 
     private static Verdict verify(int[] draftTokens, double[][] draftProbs, double[][] targetProbs, int k,
                                   double[] acceptU, double[] sampleU) {
-        double[] scratch = new double[targetProbs[0].length];
-        return SpeculativeSampling.verify(draftTokens, draftProbs, targetProbs, k, acceptU, sampleU, scratch);
+        Residual scratch = new Residual(targetProbs[0].length);
+        return SpeculativeSampling.verify(draftTokens, draftProbs, TargetRows.of(targetProbs), k, acceptU, sampleU,
+                scratch);
     }
 
     private static double[] fill(int n, double value) {
