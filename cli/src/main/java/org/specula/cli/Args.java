@@ -102,48 +102,33 @@ final class Args {
     }
 
     int integer(String name, int fallback, int min) {
-        String v = line.getOptionValue(name);
-        if (v == null) {
-            return fallback;
-        }
-        int parsed;
-        try {
-            parsed = Integer.parseInt(v.strip());
-        } catch (NumberFormatException e) {
-            throw new SpeculaException("--" + name + " must be an integer >= " + min + " (got '" + v + "')");
-        }
-        if (parsed < min) {
-            throw new SpeculaException("--" + name + " must be an integer >= " + min + " (got " + parsed + ")");
-        }
-        return parsed;
+        return value(name, fallback, Integer::parseInt, v -> v >= min, "an integer >= " + min);
     }
 
     long longValue(String name, long fallback) {
-        String v = line.getOptionValue(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(v.strip());
-        } catch (NumberFormatException e) {
-            throw new SpeculaException("--" + name + " must be an integer (got '" + v + "')");
-        }
+        return value(name, fallback, Long::parseLong, v -> true, "an integer");
     }
 
     double number(String name, double fallback, double min, double max) {
+        return value(name, fallback, Double::parseDouble, v -> v >= min && v <= max,
+                "a number in [" + min + ", " + max + "]");
+    }
+
+    /** --name parsed and checked, or fallback when it is absent; the error says what it must be and what it got. */
+    private <T> T value(String name, T fallback, java.util.function.Function<String, T> parse,
+                        java.util.function.Predicate<T> ok, String must) {
         String v = line.getOptionValue(name);
         if (v == null) {
             return fallback;
         }
-        double parsed;
+        T parsed;
         try {
-            parsed = Double.parseDouble(v.strip());
+            parsed = parse.apply(v.strip());
         } catch (NumberFormatException e) {
-            throw new SpeculaException("--" + name + " must be a number in [" + min + ", " + max + "] (got '" + v
-                    + "')");
+            throw new SpeculaException("--" + name + " must be " + must + " (got '" + v + "')");
         }
-        if (!(parsed >= min && parsed <= max)) {
-            throw new SpeculaException("--" + name + " must be a number in [" + min + ", " + max + "] (got " + v + ")");
+        if (!ok.test(parsed)) {
+            throw new SpeculaException("--" + name + " must be " + must + " (got " + v.strip() + ")");
         }
         return parsed;
     }

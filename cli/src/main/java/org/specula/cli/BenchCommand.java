@@ -39,17 +39,15 @@ import java.util.stream.Stream;
  * ({@code org.specula.cli.simd.FmaPeak}, for the prompt), with the CPU's name and the vector width, so every figure
  * says where it came from.
  */
-final class BenchCommand implements Main.Command {
+final class BenchCommand extends Main.Command {
     static final int[] VERIFY_SIZES = {1, 2, 3, 5, 8, 16};
 
-    @Override
-    public String summary() {
-        return "measure prompt/decode speed, verification cost and speculative speedup";
+    BenchCommand() {
+        super("measure prompt/decode speed, verification cost and speculative speedup");
     }
 
     @Override
-    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        Options o = new Options();
+    void declare(Options o) {
         CommonOptions.addModel(o, "the target model");
         CommonOptions.addDraft(o, "also measure speculative decoding");
         o.addOption(Args.value(null, "oracle-acceptance", "A", "benchmark proposer with acceptance rate A in [0,1]"));
@@ -64,10 +62,10 @@ final class BenchCommand implements Main.Command {
         o.addOption(Args.flag(null, "no-bandwidth", "skip measuring the machine's memory read bandwidth and FMA peak"));
         CommonOptions.addSampling(o);
         CommonOptions.addRuntime(o);
-        Args a = Args.parse("bench", o, argv, out);
-        if (a == null) {
-            return 0;
-        }
+    }
+
+    @Override
+    int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         int tokens = a.integer("tokens", 64, 1);
         int promptTokens = a.integer("prompt-tokens", 64, 2);
         int depth = a.integer("depth", 0, 0);
@@ -84,9 +82,8 @@ final class BenchCommand implements Main.Command {
         }
         long seed = a.has("seed") ? a.longValue("seed", 0) : 1234;
         try (Kernels kernels = CommonOptions.kernels(a, err);
-             ModelSession target = new ModelSession(a.modelOrDefault(err), kernels, CommonOptions.weights(a));
-             ModelSession draft = a.has("draft")
-                     ? new ModelSession(a.model("draft"), kernels, CommonOptions.weights(a)) : null) {
+             ModelSession target = ModelSession.target(a, kernels, err);
+             ModelSession draft = ModelSession.draft(a, kernels)) {
             int vocab = target.model.config().vocabSize();
             int[] prompt = a.has("prompt") ? target.tokenizer().encode(a.required("prompt"), true)
                     : a.has("prompt-ids") ? a.ids("prompt-ids")

@@ -26,37 +26,32 @@ import java.util.Set;
  * without a draft model. Lines starting with / are commands: /reset, /stats, /quit. Each turn re-encodes the whole
  * conversation; the decoders keep the KV-cache prefix it shares with the previous turn, so only new text is fed.
  */
-final class ChatCommand implements Main.Command {
+final class ChatCommand extends Main.Command {
 
-    @Override
-    public String summary() {
-        return "interactive chat in the model's chat format (/reset, /stats, /quit)";
+    ChatCommand() {
+        super("interactive chat in the model's chat format (/reset, /stats, /quit)");
     }
 
     @Override
-    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        Options o = new Options();
+    void declare(Options o) {
         CommonOptions.addModel(o, "the model to run");
         CommonOptions.addDraft(o, "decode speculatively");
-        o.addOption(Args.value(null, "system", "TEXT", "system prompt"));
-        o.addOption(Args.value(null, "chat-template", "NAME", "chat format: " + String.join(", ", ChatTemplate.NAMES)
-                + " (default: recognised from the model's chat_template)"));
+        CommonOptions.addChat(o, "system prompt");
         o.addOption(Args.value("n", "max-tokens", "N", "tokens per reply at most (default 512)"));
         CommonOptions.addSampling(o);
         CommonOptions.addRuntime(o);
-        Args a = Args.parse("chat", o, argv, out);
-        if (a == null) {
-            return 0;
-        }
+    }
+
+    @Override
+    int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         int maxTokens = a.integer("max-tokens", 512, 1);
         int draftTokens = a.integer("draft-tokens", 4, 0);
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
         DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a, err);
-             ModelSession target = new ModelSession(a.modelOrDefault(err), kernels, CommonOptions.weights(a));
-             ModelSession draft = a.has("draft")
-                     ? new ModelSession(a.model("draft"), kernels, CommonOptions.weights(a)) : null) {
+             ModelSession target = ModelSession.target(a, kernels, err);
+             ModelSession draft = ModelSession.draft(a, kernels)) {
             Tokenizer tokenizer = target.tokenizer();
             ChatTemplate template = template(a, tokenizer);
             Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params, kvDType);

@@ -28,6 +28,14 @@ final class CommonOptions {
         o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
     }
 
+    /** --system and --chat-template, declared once for chat and generate --chat. */
+    static void addChat(Options o, String system) {
+        o.addOption(Args.value(null, "system", "TEXT", system));
+        o.addOption(Args.value(null, "chat-template", "NAME", "chat format: "
+                + String.join(", ", org.specula.loader.chat.ChatTemplate.NAMES)
+                + " (default: recognised from the model's chat_template)"));
+    }
+
     static void addRuntime(Options o) {
         o.addOption(Args.value("t", "threads", "N", "worker threads (default: available processors)"));
         o.addOption(Args.value(null, "context", "N", "KV cache length (default: min(max_position_embeddings, 4096))"));

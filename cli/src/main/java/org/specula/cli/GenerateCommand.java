@@ -20,15 +20,14 @@ import java.util.Locale;
 import java.util.function.IntConsumer;
 
 /** {@code specula generate}: plain or speculative (--draft) generation, streaming text or one JSON object. */
-final class GenerateCommand implements Main.Command {
+final class GenerateCommand extends Main.Command {
 
-    @Override
-    public String summary() {
-        return "generate text from a prompt (speculative with --draft DIR)";
+    GenerateCommand() {
+        super("generate text from a prompt (speculative with --draft DIR)");
     }
 
-    static Options options() {
-        Options o = new Options();
+    @Override
+    void declare(Options o) {
         CommonOptions.addModel(o, "the model to run");
         o.addOption(Args.value("p", "prompt", "TEXT", "prompt text (BOS added as the tokenizer says)"));
         o.addOption(Args.value(null, "prompt-ids", "IDS", "prompt as comma-separated token ids, used exactly"));
@@ -38,20 +37,13 @@ final class GenerateCommand implements Main.Command {
         o.addOption(Args.value(null, "num-samples", "N", "independent continuations, seeds derived from --seed"));
         o.addOption(Args.flag(null, "json", "print one JSON object per sample instead of streaming text"));
         o.addOption(Args.flag(null, "chat", "treat --prompt as one user turn in the model's chat format"));
-        o.addOption(Args.value(null, "system", "TEXT", "system prompt for --chat"));
-        o.addOption(Args.value(null, "chat-template", "NAME", "chat format: " + String.join(", ", ChatTemplate.NAMES)
-                + " (default: recognised from the model's chat_template)"));
+        CommonOptions.addChat(o, "system prompt for --chat");
         CommonOptions.addSampling(o);
         CommonOptions.addRuntime(o);
-        return o;
     }
 
     @Override
-    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        Args a = Args.parse("generate", options(), argv, out);
-        if (a == null) {
-            return 0;
-        }
+    int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         if (a.has("prompt") == a.has("prompt-ids")) {
             throw new SpeculaException("give exactly one of --prompt TEXT or --prompt-ids 1,2,3");
         }
@@ -63,9 +55,8 @@ final class GenerateCommand implements Main.Command {
         boolean json = a.has("json");
         DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a, err);
-             ModelSession target = new ModelSession(a.modelOrDefault(err), kernels, CommonOptions.weights(a));
-             ModelSession draft = a.has("draft")
-                     ? new ModelSession(a.model("draft"), kernels, CommonOptions.weights(a)) : null) {
+             ModelSession target = ModelSession.target(a, kernels, err);
+             ModelSession draft = ModelSession.draft(a, kernels)) {
             Tokenizer tokenizer = target.tokenizer();
             Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params, kvDType);
             int[] stopIds = target.model.config().eosIds();

@@ -20,16 +20,14 @@ import java.util.Map;
  * {@code specula inspect}: the config and every tensor's name, dtype, shape and size; with --check, first a scan of
  * every float tensor that names the first one holding NaN or infinity.
  */
-final class InspectCommand implements Main.Command {
+final class InspectCommand extends Main.Command {
 
-    @Override
-    public String summary() {
-        return "show a model folder's config and tensors";
+    InspectCommand() {
+        super("show a model folder's config and tensors");
     }
 
     @Override
-    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        Options o = new Options();
+    void declare(Options o) {
         CommonOptions.addModel(o, "the model to show");
         o.addOption(Args.value(null, "context", "N", "context for the KV cache size (default: min(max_position_embeddings, "
                 + "4096))"));
@@ -38,10 +36,10 @@ final class InspectCommand implements Main.Command {
         o.addOption(Args.flag(null, "builtin", "list the built-in models (builtin:NAME) with their files and sizes"));
         o.addOption(Args.flag(null, "check", "scan every F32, F16 and BF16 tensor for NaN and infinity first; name "
                 + "the first one that holds one (exit 2)"));
-        Args a = Args.parse("inspect", o, argv, out);
-        if (a == null) {
-            return 0;
-        }
+    }
+
+    @Override
+    int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         if (a.has("builtin")) {
             for (Map.Entry<String, Long> e : BuiltinModels.names().entrySet()) {
                 out.printf(Locale.ROOT, "%-28s %,10d bytes  %s%n", BuiltinModels.PREFIX + e.getKey(), e.getValue(),

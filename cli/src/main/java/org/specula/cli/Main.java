@@ -1,5 +1,6 @@
 package org.specula.cli;
 
+import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.specula.tensor.SpeculaException;
 
@@ -15,11 +16,23 @@ import java.util.Map;
  * prints a stack trace unless SPECULA_DEBUG is set.
  */
 public final class Main {
-    /** One subcommand: parses its own options and runs. */
-    interface Command {
-        String summary();
+    /** One subcommand: declares its options; {@link Main#run} parses them (or prints the help) and runs it. */
+    abstract static class Command {
+        private final String summary;
 
-        int run(String[] args, InputStream in, PrintStream out, PrintStream err) throws Exception;
+        Command(String summary) {
+            this.summary = summary;
+        }
+
+        String summary() {
+            return summary;
+        }
+
+        /** Adds this command's options to {@code o}. */
+        abstract void declare(Options o);
+
+        /** Runs with the options parsed; returns the exit code. */
+        abstract int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception;
     }
 
     static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
@@ -74,7 +87,10 @@ public final class Main {
             return 2;
         }
         try {
-            return command.run(Arrays.copyOfRange(args, 1, args.length), in, out, err);
+            Options options = new Options();
+            command.declare(options);
+            Args a = Args.parse(args[0], options, Arrays.copyOfRange(args, 1, args.length), out);
+            return a == null ? 0 : command.run(a, in, out, err);
         } catch (SpeculaException | ParseException | IllegalArgumentException e) {
             err.println("specula " + args[0] + ": error: " + oneLine(e.getMessage()));
             debug(e, err);

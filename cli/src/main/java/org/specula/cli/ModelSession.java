@@ -35,6 +35,16 @@ final class ModelSession implements AutoCloseable {
         }
     }
 
+    /** The model -m names (or the built-in default), with the weights --mmap/--no-mmap ask for. */
+    static ModelSession target(Args a, Kernels kernels, java.io.PrintStream err) {
+        return new ModelSession(a.modelOrDefault(err), kernels, CommonOptions.weights(a));
+    }
+
+    /** The model --draft names, or null without --draft. */
+    static ModelSession draft(Args a, Kernels kernels) {
+        return a.has("draft") ? new ModelSession(a.model("draft"), kernels, CommonOptions.weights(a)) : null;
+    }
+
     Tokenizer tokenizer() {
         if (tokenizer == null) {
             tokenizer = Tokenizer.load(folder.dir(), folder.config().vocabSize());

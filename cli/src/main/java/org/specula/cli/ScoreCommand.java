@@ -22,32 +22,30 @@ import java.util.Locale;
  * it and the perplexity, and can write all logits as float32 little-endian [T][vocab] (row p = logits after
  * positions 0..p).
  */
-final class ScoreCommand implements Main.Command {
+final class ScoreCommand extends Main.Command {
 
-    @Override
-    public String summary() {
-        return "log-probabilities, perplexity and raw logits of a token sequence";
+    ScoreCommand() {
+        super("log-probabilities, perplexity and raw logits of a token sequence");
     }
 
     @Override
-    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        Options o = new Options();
+    void declare(Options o) {
         CommonOptions.addModel(o, "the model to run");
         o.addOption(Args.value(null, "ids", "IDS", "comma-separated token ids, used exactly"));
         o.addOption(Args.value(null, "text", "TEXT", "text, tokenized with BOS"));
         o.addOption(Args.value(null, "logits-out", "FILE", "write float32 little-endian logits [T][vocab]"));
         o.addOption(Args.flag(null, "json", "print one JSON object"));
         CommonOptions.addRuntime(o);
-        Args a = Args.parse("score", o, argv, out);
-        if (a == null) {
-            return 0;
-        }
+    }
+
+    @Override
+    int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         if (a.has("ids") == a.has("text")) {
             throw new SpeculaException("give exactly one of --ids 1,2,3 or --text TEXT");
         }
         DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a, err);
-             ModelSession session = new ModelSession(a.modelOrDefault(err), kernels, CommonOptions.weights(a))) {
+             ModelSession session = ModelSession.target(a, kernels, err)) {
             int[] ids = a.has("ids") ? a.ids("ids") : session.tokenizer().encode(a.required("text"), true);
             if (ids.length < 2) { // the first token is only context: one token leaves nothing to score
                 throw new SpeculaException((a.has("ids") ? "--ids" : "--text") + " gives " + ids.length + " token"

@@ -10,26 +10,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** {@code specula tokenize}: text to ids with a model's tokenizer or a tokenizer.json file. */
-final class TokenizeCommand implements Main.Command {
+final class TokenizeCommand extends Main.Command {
 
-    @Override
-    public String summary() {
-        return "encode text to token ids";
+    TokenizeCommand() {
+        super("encode text to token ids");
     }
 
     @Override
-    public int run(String[] argv, InputStream in, PrintStream out, PrintStream err) throws Exception {
-        Options o = new Options();
+    void declare(Options o) {
         CommonOptions.addModel(o, "the model whose tokenizer.json to use");
         o.addOption(Args.value(null, "tokenizer", "FILE", "a tokenizer.json file"));
         o.addOption(Args.value(null, "text", "TEXT", "text to encode (required)"));
         o.addOption(Args.flag(null, "no-special", "do not add BOS/EOS"));
         o.addOption(Args.flag(null, "parse-special", "treat special-token strings in the text as special tokens"));
         o.addOption(Args.flag(null, "json", "print {\"ids\": [...]}"));
-        Args a = Args.parse("tokenize", o, argv, out);
-        if (a == null) {
-            return 0;
-        }
+    }
+
+    @Override
+    int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         if (a.has("model") && a.has("tokenizer")) {
             throw new SpeculaException("give one of --model DIR or --tokenizer FILE, not both");
         }
