@@ -113,15 +113,9 @@ class RowScanTest {
     }
 
     @Test
-    void theScansSwitchToVectorsOnceTheVectorCodeIsCompiled() throws InterruptedException {
-        // The build's test JVMs run with --add-modules jdk.incubator.vector.
+    void theBuildsJvmLoadsTheVectorScans() {
+        // The build's test JVMs run with --add-modules jdk.incubator.vector; how soon the vectors pay off is the
+        // benchmarks' business (specula bench), not a unit test's.
         assertTrue(RowScan.vectorised(), RowScan.VECTOR_CLASS + " was not loaded");
-        RowScan.max(new float[8], 0, 8); // loads the class, which starts the warm-up
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!RowScan.vectorReady() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertTrue(RowScan.vectorReady(), "in a minute the vector scans never ran twice as fast as the scalar twin");
-        assertTrue(RowScan.warm());
     }
 }
