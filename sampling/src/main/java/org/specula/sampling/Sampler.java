@@ -1,7 +1,6 @@
 package org.specula.sampling;
 
-import org.specula.sampling.simd.RowScan;
-import org.specula.sampling.simd.ShiftedExp;
+import org.specula.sampling.simd.RowKernels;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -20,8 +19,8 @@ import java.util.Objects;
  * one normalisation). With top-k, only the k best tokens get a weight: a threshold that at least k logits reach is
  * found by vector counting passes, the tokens reaching it are collected in id order and ordered by rank without a
  * data-dependent branch, and the filters and the normalisation run over those k. {@link #sampleDistribution} then
- * draws over the ids kept instead of scanning the whole row. The scans live in {@code simd.RowScan}; like the exp in
- * {@code simd.ShiftedExp} they have scalar twins with the same results, used until the vector code is compiled.
+ * draws over the ids kept instead of scanning the whole row. The scans and the exp live in {@code simd.RowKernels},
+ * with scalar twins of the same results that run until {@link #warmUp} has seen the vector code compiled.
  */
 public final class Sampler {
     private Sampler() {}
@@ -141,7 +140,7 @@ public final class Sampler {
         int[] top = byId != null ? bestFirst(byId, limit) : best(logits, off, vocab, limit);
         double[] weights = new double[limit];
         for (int n = 0; n < limit; n++) weights[n] = logits[off + top[n]] / temperature;
-        ShiftedExp.rowInPlace(weights, limit, max); // each the same bits as the dense row's
+        RowKernels.shiftedExpInPlace(weights, limit, max); // each the same bits as the dense row's
         double limitMass = 0;
         for (int n = 0; n < limit; n++) limitMass += weights[n];
         double massWanted = params.topP() < 1 ? params.topP() * limitMass : Double.POSITIVE_INFINITY;
@@ -196,7 +195,7 @@ public final class Sampler {
         int[] top = new int[count];
         if (m <= RANK_SORT_MAX) {
             long[] sorted = new long[m];
-            RowScan.sortDistinctDescending(candidates, m, sorted);
+            RowKernels.sortDistinctDescending(candidates, m, sorted);
             for (int n = 0; n < count; n++) top[n] = ~(int) sorted[n];
         } else { // ties left many candidates: m² comparisons would cost more than a sort
             long[] sorted = Arrays.copyOf(candidates, m);
@@ -206,12 +205,12 @@ public final class Sampler {
         return top;
     }
 
-    /** Candidates up to this many are sorted by {@link RowScan#sortDistinctDescending}. */
+    /** Candidates up to this many are sorted by {@link RowKernels#sortDistinctDescending}. */
     private static final int RANK_SORT_MAX = 256;
 
-    // max of logits[off .. off+n) in the pass that checks for NaN (a vector pass once compiled, see RowScan)
+    // max of logits[off .. off+n) in the pass that checks for NaN (a vector pass once compiled, see RowKernels)
     private static float maxCheckingNaN(float[] logits, int off, int n) {
-        float max = RowScan.max(logits, off, n);
+        float max = RowKernels.max(logits, off, n);
         if (max != max) throw new IllegalArgumentException("logits contain NaN");
         return max;
     }
@@ -283,13 +282,20 @@ public final class Sampler {
     }
 
     /**
-     * Whether {@link #distribution} runs at its steady speed. Its exp uses a scalar twin until the vector code is
-     * compiled (the same bits either way; see {@link ShiftedExp}); benchmarks wait for this before timing.
+     * Starts the sampler's warm-up and returns at once; the runtime calls it when it starts, before sampling. Rows
+     * run on scalar code (the same bits) until background races have seen the vector code compiled, for at most a
+     * minute; nothing starts them otherwise. Later calls do nothing.
+     */
+    public static void warmUp() {
+        RowKernels.warmUp();
+    }
+
+    /**
+     * Whether {@link #distribution} runs at its steady speed: {@link #warmUp} was called and its races are over.
+     * Benchmarks wait for this before timing.
      */
     public static boolean warm() {
-        boolean exp = ShiftedExp.warm(); // both asked, not &&: asking starts a class's warm-up, and both should run
-        boolean scan = RowScan.warm();
-        return exp && scan;
+        return RowKernels.warm();
     }
 
     /**
@@ -316,7 +322,7 @@ public final class Sampler {
         return best;
     }
 
-    // weights[i] = exp(logits[off+i]/temperature − max), in double (exp by ShiftedExp: in vectors once they are
+    // weights[i] = exp(logits[off+i]/temperature − max), in double (exp by RowKernels: in vectors once they are
     // compiled, the same bits either way), so the largest weight is 1; +Infinity logits get weight 1, the rest 0.
     // Division by a positive number is monotone, so max = maxLogit/temperature is the largest of the quotients.
     private static void softmaxWeights(double[] weights, float[] logits, int off, int vocab, float temperature,
@@ -326,7 +332,7 @@ public final class Sampler {
         if (max == Double.POSITIVE_INFINITY) {
             for (int i = 0; i < vocab; i++) weights[i] = logits[off + i] / (double) temperature == max ? 1 : 0;
         } else {
-            ShiftedExp.rowFromLogits(weights, logits, off, vocab, temperature, max);
+            RowKernels.shiftedExpFromLogits(weights, logits, off, vocab, temperature, max);
         }
     }
 
@@ -395,7 +401,7 @@ public final class Sampler {
      * many more: the count best are among them; or null if ties leave more than {@link #MAX_CANDIDATES} at the
      * narrowest threshold (max: the row's largest logit, finite). A search:
      * distances below the max growing 4× a step, then bisection, each probe a counting pass
-     * ({@link RowScan#countAtLeast}, some 32 vector compares on a 512-token row); then one pass collects the tokens
+     * ({@link RowKernels#countAtLeast}, some 32 vector compares on a 512-token row); then one pass collects the tokens
      * that reach it. The heap's work depended on the vocabulary's order (a stories260K row has its 260 unlikely byte
      * tokens first: nearly every later token displaced the root), and a histogram of distances cost two scalar
      * passes. On 49152- and 128256-token rows (distribution and draw, top-k 40) the heap took 67 and 162 µs, this
@@ -407,7 +413,7 @@ public final class Sampler {
         int reached;
         for (float distance = 0.5f; ; distance *= 4) {
             float threshold = max - distance; // -Infinity at the latest, which every token reaches
-            int c = RowScan.countAtLeast(logits, off, vocab, threshold);
+            int c = RowKernels.countAtLeast(logits, off, vocab, threshold);
             if (c >= count) {
                 good = threshold;
                 reached = c;
@@ -418,7 +424,7 @@ public final class Sampler {
         while (reached > count + THRESHOLD_SLACK) {
             float mid = good * 0.5f + bad * 0.5f; // no overflow
             if (!(mid > good && mid < bad)) break; // adjacent floats (ties), or good = -Infinity
-            int c = RowScan.countAtLeast(logits, off, vocab, mid);
+            int c = RowKernels.countAtLeast(logits, off, vocab, mid);
             if (c >= count) {
                 good = mid;
                 reached = c;
@@ -427,8 +433,8 @@ public final class Sampler {
             }
         }
         if (reached > MAX_CANDIDATES) return null;
-        int[] ids = new int[reached + RowScan.INDEX_SLACK];
-        int collected = RowScan.indicesAtLeast(logits, off, vocab, good, ids);
+        int[] ids = new int[reached + RowKernels.INDEX_SLACK];
+        int collected = RowKernels.indicesAtLeast(logits, off, vocab, good, ids);
         long[] keys = new long[collected];
         for (int n = 0; n < collected; n++) keys[n] = rankKey(logits, off, ids[n]);
         return keys;
