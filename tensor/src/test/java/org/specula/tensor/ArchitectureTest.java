@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -22,6 +25,12 @@ class ArchitectureTest {
     private static final Pattern INCUBATOR = Pattern.compile(
             "^\\s*import\\s+(static\\s+)?jdk\\.incubator\\.vector\\b|\\bjdk\\.incubator\\.vector\\.[A-Z]",
             Pattern.MULTILINE);
+    /** A top-level public type declaration, its name in group 1. */
+    private static final Pattern PUBLIC_TYPE = Pattern.compile(
+            "^public\\s+(?:(?:final|abstract|sealed|non-sealed|static|strictfp)\\s+)*"
+                    + "(?:class|interface|record|enum|@interface)\\s+(\\w+)", Pattern.MULTILINE);
+    /** A type a package-info lists as an item: {@code <li>{@link Name}}, the name in group 1. */
+    private static final Pattern LISTED_TYPE = Pattern.compile("<li>\\{@link\\s+(\\w+)\\}");
     private static final List<String> SIMD_PACKAGES = List.of("org/specula/tensor/simd/", "org/specula/sampling/simd/",
             "org/specula/cli/simd/");
 
@@ -87,6 +96,47 @@ class ArchitectureTest {
             }
         }
         assertEquals(List.of(), tooLong, "split these files by what they do");
+    }
+
+    /**
+     * The sampling module's public types are exactly those its package-info files list (issue 18), and no other
+     * module uses its internal simd package.
+     */
+    @Test
+    void samplingsPublicTypesAreTheApiItsPackageInfoStates() throws IOException {
+        Path root = projectRoot();
+        Path sourceRoot = root.resolve("sampling/src/main/java");
+        Set<String> stated = new TreeSet<>();
+        Set<String> actual = new TreeSet<>();
+        try (Stream<Path> walk = Files.walk(sourceRoot)) {
+            for (Path f : walk.filter(f -> f.toString().endsWith(".java")).toList()) {
+                String pkg = sourceRoot.relativize(f.getParent()).toString().replace('\\', '/').replace('/', '.');
+                Matcher m = (f.endsWith("package-info.java") ? LISTED_TYPE : PUBLIC_TYPE).matcher(read(f));
+                Set<String> into = f.endsWith("package-info.java") ? stated : actual;
+                while (m.find()) {
+                    into.add(pkg + "." + m.group(1));
+                }
+            }
+        }
+        assertTrue(stated.contains("org.specula.sampling.Sampler"), "no API list found in sampling's package-info");
+        assertEquals(stated, actual, "sampling's public types against the lists in its package-info files");
+
+        List<String> users = new ArrayList<>();
+        try (Stream<Path> modules = Files.list(root)) {
+            for (Path module : modules.filter(m -> !m.endsWith("sampling")).toList()) {
+                for (Path src : List.of(module.resolve("src/main/java"), module.resolve("src/test/java"))) {
+                    if (!Files.isDirectory(src)) {
+                        continue;
+                    }
+                    try (Stream<Path> walk = Files.walk(src)) {
+                        walk.filter(f -> f.toString().endsWith(".java") && !f.endsWith("ArchitectureTest.java"))
+                                .filter(f -> read(f).contains("org.specula.sampling.simd"))
+                                .forEach(f -> users.add(root.relativize(f).toString()));
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), users, "org.specula.sampling.simd is internal to the sampling module");
     }
 
     private static int simdPackage(String relative) {
