@@ -130,6 +130,9 @@ final class BenchCommand extends Main.Command {
             // best was sometimes a run still executing code C2 had not compiled yet (one stories260K k = 1 run read
             // 10 % overhead outside the forwards against a steady 4 %).
             StopCondition warmupStop = new StopCondition(Math.min(stop.maxTokens(), DECODE_WARMUP_TOKENS), new int[0]);
+            if (!params.isGreedy()) {
+                Sampler.warmUp();
+            }
             long warmupStart = System.nanoTime();
             do {
                 pass.truncate(depth);

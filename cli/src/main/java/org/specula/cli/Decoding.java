@@ -109,7 +109,7 @@ final class Decoding {
      * Compiles the kernels for the blocks this prompt will run before the decoders start their clocks
      * ({@link ForwardPass#warmUp}): the prefill (all but the last prompt token), then one token per step, or k + 1
      * per verification and the draft's catch-up blocks when speculative. With a large vocabulary the sampler's own
-     * warm-ups ({@link Sampler#warm}: threads that race its vector code against the scalar twin until C2 has
+     * warm-ups ({@link Sampler#warmUp}: threads that race its vector code against the scalar twin until C2 has
      * compiled it) start first, beside the kernels', and are given until {@link #SAMPLER_WAIT_NANOS} after them to
      * finish: left to the first tokens, their races took the cores from the decode steps (the 360M shape decoded its
      * first 32 sampled tokens at 7.5-15 tok/s while they ran, 32-42 after them, against 40-48 steady). Small
@@ -117,8 +117,8 @@ final class Decoding {
      */
     private void warmUp(int promptLength) {
         boolean sampler = !params.isGreedy() && vocab >= SAMPLER_WARMUP_VOCAB && WarmUp.enabled();
-        if (sampler) {
-            Sampler.warm(); // starts both of the sampler's races beside the kernels' warm-up
+        if (!params.isGreedy()) {
+            Sampler.warmUp(); // the sampler's races run beside the kernels' warm-up; small vocabularies do not wait
         }
         if (draft == null) {
             target.warmUp(promptLength - 1, 1);

@@ -19,6 +19,8 @@ import org.quicktheories.generators.Generate;
 /** QuickTheories properties of {@link Sampler}, with fixed seeds. */
 class SamplerProperties {
     private static final long SEED = 0x5A3B1E5L;
+    /** The length about which the long rows are generated: ties there leave thousands of candidates. */
+    private static final int LONG_ROW = 4096;
 
     /** Logits on a coarse grid (many ties) with some -Infinity; vocab 1..40. */
     private static Gen<float[]> logits() {
@@ -63,7 +65,7 @@ class SamplerProperties {
     /**
      * Rows with top-k on skip the dense passes: the same bits as the dense path, on tied grids (with zeros of both
      * signs and infinities), on rows of distinct values long enough to have a tail past the last group of four, and
-     * on long rows with so many ties that the threshold gives up for the heap.
+     * on long rows with so many ties that the candidates are too many for the rank sort.
      */
     @Test
     void topKRowsEqualTheDensePathBitForBit() {
@@ -88,7 +90,7 @@ class SamplerProperties {
             return logits;
         });
         // long rows, ascending like a real row's byte tokens, and with huge gaps
-        Gen<float[]> long_ = integers().between(Sampler.MAX_CANDIDATES - 3, Sampler.MAX_CANDIDATES + 300)
+        Gen<float[]> long_ = integers().between(LONG_ROW - 3, LONG_ROW + 300)
                 .zip(integers().all(), (vocab, seed) -> {
                     java.util.Random random = new java.util.Random(seed);
                     float[] logits = new float[vocab];
@@ -98,8 +100,8 @@ class SamplerProperties {
                     if (seed % 5 == 0) logits[random.nextInt(vocab)] = 3e4f;
                     return logits;
                 });
-        // long rows of a few values: thousands of ties at the k-th logit, so the threshold gives up for the heap
-        Gen<float[]> tied = integers().between(Sampler.MAX_CANDIDATES + 1, 3 * Sampler.MAX_CANDIDATES)
+        // long rows of a few values: thousands of ties at the k-th logit, all of them candidates
+        Gen<float[]> tied = integers().between(LONG_ROW + 1, 3 * LONG_ROW)
                 .zip(integers().all(), (vocab, seed) -> {
                     java.util.Random random = new java.util.Random(seed);
                     float[] logits = new float[vocab];
@@ -107,7 +109,7 @@ class SamplerProperties {
                     for (int n = 0; n < 3; n++) logits[random.nextInt(vocab)] = 2f; // a few above the ties
                     return logits;
                 });
-        int[] heapRows = new int[1];
+        int[] sortedRows = new int[1]; // rows whose candidates were too many for the rank sort
         Gen<SamplingParams> params = floats().between(0.05f, 3f).zip(integers().between(1, 50),
                 floats().between(0.01f, 1f).mix(Generate.constant(1f), 30),
                 floats().between(0f, 0.5f).mix(Generate.constant(0f), 30), SamplingParams::new);
@@ -116,20 +118,20 @@ class SamplerProperties {
                         && Arrays.stream(toDoubles(logits)).anyMatch(x -> x > Double.NEGATIVE_INFINITY))
                 .checkAssert((logits, p) -> {
                     float max = (float) Arrays.stream(toDoubles(logits)).max().orElseThrow();
-                    if (max < Float.POSITIVE_INFINITY
-                            && Sampler.candidatesByThreshold(logits, 0, logits.length, p.topK(), max) == null) {
-                        heapRows[0]++;
+                    if (max < Float.POSITIVE_INFINITY && Ranking.candidates(logits, 0, logits.length, p.topK(), max)
+                            .length > Ranking.RANK_SORT_MAX) {
+                        sortedRows[0]++;
                     }
                     double[] sparse = new double[logits.length];
                     double[] dense = new double[logits.length];
                     Sampler.distribution(sparse, logits, 0, logits.length, p);
-                    Sampler.dense(dense, logits, 0, logits.length, p);
+                    DenseRow.write(dense, logits, 0, logits.length, p, max);
                     for (int i = 0; i < logits.length; i++) {
                         assertEquals(Double.doubleToRawLongBits(dense[i]), Double.doubleToRawLongBits(sparse[i]),
                                 p + " token " + i + " of " + logits.length + ": " + dense[i] + " vs " + sparse[i]);
                     }
                 });
-        assertTrue(heapRows[0] >= 30, "the heap took " + heapRows[0] + " rows");
+        assertTrue(sortedRows[0] >= 30, "only " + sortedRows[0] + " rows had too many candidates for the rank sort");
     }
 
     /** sampleDistribution is distribution then sample: the same row bit for bit and the same token, for every route. */

@@ -36,8 +36,10 @@ class ArchitectureTest {
     private static final Map<String, List<String>> STATED_API = Map.of(
             "org.specula.loader", List.of("Json", "JsonFields", "LlamaConfig", "ModelFolder", "SafetensorsFile"),
             "org.specula.loader.chat", List.of("ChatTemplate", "Message"),
-            "org.specula.loader.tokenizer", List.of("Tokenizer"));
-    private static final List<String> API_CHECKED_MODULES = List.of("loader");
+            "org.specula.loader.tokenizer", List.of("Tokenizer"),
+            "org.specula.sampling", List.of("Sampler", "SamplingParams", "Uniforms"),
+            "org.specula.sampling.simd", List.of("RowKernels"));
+    private static final List<String> API_CHECKED_MODULES = List.of("loader", "sampling");
     /** A top-level declaration starts in column 0 in this code base; nested types are indented. */
     private static final Pattern PUBLIC_TOP_LEVEL_TYPE = Pattern.compile(
             "^public\\s+(?:(?:final|abstract|sealed|non-sealed|strictfp)\\s+)*"
@@ -148,6 +150,28 @@ class ArchitectureTest {
             }
         }
         assertEquals(List.of(), problems);
+    }
+
+    /** No other module uses the sampling module's internal simd package (issue 18). */
+    @Test
+    void noOtherModuleUsesSamplingsSimdPackage() throws IOException {
+        Path root = projectRoot();
+        List<String> users = new ArrayList<>();
+        try (Stream<Path> modules = Files.list(root)) {
+            for (Path module : modules.filter(m -> !m.endsWith("sampling")).toList()) {
+                for (Path src : List.of(module.resolve("src/main/java"), module.resolve("src/test/java"))) {
+                    if (!Files.isDirectory(src)) {
+                        continue;
+                    }
+                    try (Stream<Path> walk = Files.walk(src)) {
+                        walk.filter(f -> f.toString().endsWith(".java") && !f.endsWith("ArchitectureTest.java"))
+                                .filter(f -> read(f).contains("org.specula.sampling.simd"))
+                                .forEach(f -> users.add(root.relativize(f).toString()));
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), users, "org.specula.sampling.simd is internal to the sampling module");
     }
 
     private static int simdPackage(String relative) {

@@ -1,110 +1,58 @@
 package org.specula.sampling.simd;
 
+import java.util.function.LongSupplier;
+
 /**
  * Scans of a row of float logits for the sampler: its maximum, how many logits reach a threshold, and which; and an
  * ordering of a few rank keys. Every result is exact (maxima, comparisons and counts, no arithmetic on the values),
- * so the vector implementation and the scalar twin agree on every row; the vector one, in {@link VectorRowScan}, is
- * loaded by name when {@code jdk.incubator.vector} is present and used once {@link Warmup} has seen it compiled. A
- * row of 512 logits took 0.7 µs for its maximum and 1.7 µs for a scalar top-k selection; in vectors a pass over it
- * is some 32 instructions.
+ * so the vector implementation, {@link VectorRowScan}, and the scalar twin agree on every row; {@link RowKernels}
+ * chooses between them.
  */
-public abstract class RowScan {
+abstract class RowScan {
     static final String VECTOR_CLASS = "org.specula.sampling.simd.VectorRowScan";
-    /** {@link #indicesAtLeast} may write this many ints past the last index it returns. */
-    public static final int INDEX_SLACK = 64;
-
-    private static final RowScan SCALAR = new Scalar();
-    private static final RowScan VECTOR = Warmup.load(VECTOR_CLASS, RowScan.class);
-    private static volatile boolean vectorReady;
-    private static volatile boolean warmupOver;
-
-    static {
-        if (VECTOR != null) {
-            float[] row = new float[512];
-            for (int i = 0; i < row.length; i++) row[i] = (i * 37 % 101) * 0.25f - 12;
-            int[] indices = new int[row.length + INDEX_SLACK];
-            Warmup.start("specula-rowscan-warmup", () -> race(VECTOR, row, indices), () -> race(SCALAR, row, indices),
-                    won -> {
-                        vectorReady = won;
-                        warmupOver = true;
-                    });
-        }
-    }
+    static final RowScan SCALAR = new Scalar();
 
     RowScan() {}
-
-    private static long race(RowScan scan, float[] row, int[] indices) {
-        long start = System.nanoTime();
-        float max = scan.maxOf(row, 0, row.length);
-        int count = scan.count(row, 0, row.length, max - 3);
-        if (scan.indices(row, 0, row.length, max - 3, indices) != count) throw new AssertionError("row scan");
-        long[] keys = new long[count], sorted = new long[count];
-        for (int n = 0; n < count; n++) keys[n] = ((long) Float.floatToRawIntBits(row[indices[n]]) << 32) | indices[n];
-        scan.rankSort(keys, count, sorted);
-        return System.nanoTime() - start;
-    }
-
-    private static RowScan current() {
-        return vectorReady ? VECTOR : SCALAR;
-    }
 
     /**
      * The largest of {@code x[off .. off+n)} as {@link Math#max} orders floats (+0 above −0), or NaN if any element
      * is NaN; n ≥ 1.
      */
-    public static float max(float[] x, int off, int n) {
-        java.util.Objects.checkFromIndexSize(off, n, x.length);
-        if (n == 0) throw new IllegalArgumentException("max of an empty row");
-        return current().maxOf(x, off, n);
-    }
+    abstract float maxOf(float[] x, int off, int n);
 
     /** How many of {@code x[off .. off+n)} are at least threshold (NaN never is). */
-    public static int countAtLeast(float[] x, int off, int n, float threshold) {
-        java.util.Objects.checkFromIndexSize(off, n, x.length);
-        return current().count(x, off, n, threshold);
-    }
+    abstract int count(float[] x, int off, int n, float threshold);
 
     /**
      * Writes the indices i (relative to off, ascending) whose {@code x[off + i]} is at least threshold to
-     * {@code out[0 ..)} and returns how many; out must hold that many plus {@link #INDEX_SLACK}.
+     * {@code out[0 ..)} and returns how many; may write up to {@link RowKernels#INDEX_SLACK} ints past them.
      */
-    public static int indicesAtLeast(float[] x, int off, int n, float threshold, int[] out) {
-        java.util.Objects.checkFromIndexSize(off, n, x.length);
-        return current().indices(x, off, n, threshold, out);
-    }
+    abstract int indices(float[] x, int off, int n, float threshold, int[] out);
 
     /**
      * Writes the m distinct {@code keys[0 .. m)} to {@code out[0 .. m)} largest first, placing each at the count of
-     * keys above it: m² comparisons, in vectors and without a branch on their outcome, where an insertion sort of
-     * some 48 keys mispredicted about every other comparison. For m up to a few hundred.
+     * keys above it: m² comparisons, in vectors and without a branch on their outcome.
      */
-    public static void sortDistinctDescending(long[] keys, int m, long[] out) {
-        java.util.Objects.checkFromIndexSize(0, m, keys.length);
-        java.util.Objects.checkFromIndexSize(0, m, out.length);
-        current().rankSort(keys, m, out);
-    }
-
-    /** Whether the scans run at their steady speed: no vector implementation, or its warm-up is over. */
-    public static boolean warm() {
-        return VECTOR == null || warmupOver;
-    }
-
-    /** Whether the vector implementation was loaded, and whether the scans use it now (for tests). */
-    static boolean vectorised() {
-        return VECTOR != null;
-    }
-
-    static boolean vectorReady() {
-        return vectorReady;
-    }
-
-    abstract float maxOf(float[] x, int off, int n);
-
-    abstract int count(float[] x, int off, int n, float threshold);
-
-    abstract int indices(float[] x, int off, int n, float threshold, int[] out);
-
     abstract void rankSort(long[] keys, int m, long[] out);
+
+    /** Warm-up laps on a private row: each call runs every scan once and returns the nanoseconds taken. */
+    LongSupplier laps() {
+        float[] row = new float[512];
+        for (int i = 0; i < row.length; i++) row[i] = (i * 37 % 101) * 0.25f - 12;
+        int[] indices = new int[row.length + RowKernels.INDEX_SLACK];
+        long[] keys = new long[row.length], sorted = new long[row.length];
+        return () -> {
+            long start = System.nanoTime();
+            float max = maxOf(row, 0, row.length);
+            int count = count(row, 0, row.length, max - 3);
+            if (indices(row, 0, row.length, max - 3, indices) != count) throw new AssertionError("row scan");
+            for (int n = 0; n < count; n++) {
+                keys[n] = ((long) Float.floatToRawIntBits(row[indices[n]]) << 32) | indices[n];
+            }
+            rankSort(keys, count, sorted);
+            return System.nanoTime() - start;
+        };
+    }
 
     static final class Scalar extends RowScan {
         @Override

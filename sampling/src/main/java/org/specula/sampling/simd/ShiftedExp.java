@@ -1,9 +1,11 @@
 package org.specula.sampling.simd;
 
+import java.util.function.LongSupplier;
+
 /**
- * exp(x − max) over a row of doubles: the softmax of the sampler. {@code Math.exp} is a call per element (4–5 µs of
- * a 512-token row on the bench machine); {@link #rowInPlace} runs it in vectors when {@code jdk.incubator.vector} is
- * present. Like the kernels, the vector class is loaded by name, so a JVM without the module never links against it.
+ * exp(x − max) over a row of doubles: the softmax of the sampler. {@code Math.exp} is a call per element;
+ * {@link VectorShiftedExp} runs the same method in vectors when {@code jdk.incubator.vector} is present, and
+ * {@link RowKernels} chooses between the two.
  *
  * <p>Method: Cody-Waite reduction by ln 2 (d = k·ln 2 + r, |r| ≤ ln 2 / 2), the degree-13 Taylor polynomial of e^r by
  * Horner with fused multiply-adds (truncation error below 1e-17 relative), and 2^k built in the exponent bits. Error
@@ -14,36 +16,10 @@ package org.specula.sampling.simd;
  * order, each exactly rounded (no library exp, whose results differ between its vector and scalar forms and between
  * JIT tiers). An element's value depends only on its input: not on the lane width, its place in a vector, the JIT
  * tier or whether the incubator module is present. A seeded run samples the same tokens either way.
- *
- * <p>Warm-up: Vector API code runs boxed, some 100× slower than the scalar twin, until C2 compiles it, and C2 waits
- * for thousands of calls. Calling it from the start made the first second of sampling slow, and the stories260K
- * bench read 19–47 % overhead in half its processes. So rows use the scalar twin until a background thread, started
- * with the first row, has seen the vector code run at least twice as fast as the twin; the bits are the same either
- * way. Where that never happens (a machine whose vectors the JIT does not compile), rows stay scalar.
  */
-public abstract class ShiftedExp {
+abstract class ShiftedExp {
     static final String VECTOR_CLASS = "org.specula.sampling.simd.VectorShiftedExp";
-
-    private static final ShiftedExp SCALAR = new Scalar();
-    /** The vector implementation at the machine's widest vectors; null without the incubator module. */
-    private static final ShiftedExp VECTOR = Warmup.load(VECTOR_CLASS, ShiftedExp.class);
-    /** Set by the warm-up thread once {@link #VECTOR} runs compiled. */
-    private static volatile boolean vectorReady;
-    /** Set by the warm-up thread when it stops, whether or not the vectors won. */
-    private static volatile boolean warmupOver;
-
-    static {
-        if (VECTOR != null) {
-            double[] row = new double[512];
-            float[] logits = new float[512];
-            for (int i = 0; i < logits.length; i++) logits[i] = -0.125f * (i % 97);
-            Warmup.start("specula-exp-warmup", () -> race(VECTOR, row, logits), () -> race(SCALAR, row, logits),
-                    won -> {
-                        vectorReady = won;
-                        warmupOver = true;
-                    });
-        }
-    }
+    static final ShiftedExp SCALAR = new Scalar();
 
     static final double FLOOR = -708.0; // exp(−708) ≈ 3.3e-308 is still a normal double
     static final double LOG2E = 1.4426950408889634;
@@ -67,27 +43,13 @@ public abstract class ShiftedExp {
 
     ShiftedExp() {}
 
-    /** x[i] = exp(x[i] − max) for i &lt; n, every x[i] ≤ max, max finite. */
-    public static void rowInPlace(double[] x, int n, double max) {
-        (vectorReady ? VECTOR : SCALAR).inPlace(x, n, max);
-    }
-
-    /**
-     * out[i] = exp(logits[off+i]/temperature − max) for i &lt; n, the quotient in double: {@link #rowInPlace} of the
-     * quotients, fused into one pass (a vector division is slow; it now overlaps the exp's multiply-adds). Every
-     * quotient at most max, max finite, temperature &gt; 0.
-     */
-    public static void rowFromLogits(double[] out, float[] logits, int off, int n, double temperature, double max) {
-        (vectorReady ? VECTOR : SCALAR).fromLogits(out, logits, off, n, temperature, max);
-    }
-
-    /** exp(logit/temperature − max): the scalar twin of {@link #rowFromLogits}'s lanes. */
+    /** exp(logit/temperature − max), the quotient in double: the scalar twin of {@link #fromLogits}'s lanes. */
     static double scaled(float logit, double temperature, double max) {
         return shifted(logit / temperature, max);
     }
 
     /** exp(x − max) for x ≤ max: the scalar twin of the vector body, operation for operation. */
-    public static double shifted(double x, double max) {
+    static double shifted(double x, double max) {
         double shifted = x - max;
         double d = Math.max(shifted, FLOOR);
         double t = d * LOG2E + MAGIC;
@@ -111,27 +73,14 @@ public abstract class ShiftedExp {
         return shifted < FLOOR ? 0.0 : p * scale;
     }
 
+    /** x[i] = exp(x[i] − max) for i &lt; n, every x[i] ≤ max, max finite. */
     abstract void inPlace(double[] x, int n, double max);
 
-    abstract void fromLogits(double[] out, float[] logits, int off, int n, double temperature, double max);
-
-    /** Whether the incubator module's vector implementation was loaded (rows use it once it is warm). */
-    static boolean vectorised() {
-        return VECTOR != null;
-    }
-
-    /** Whether {@link #rowInPlace} uses the vector implementation now. */
-    static boolean vectorReady() {
-        return vectorReady;
-    }
-
     /**
-     * Whether rows run at their steady speed: no vector implementation, or its warm-up is over. Benchmarks wait for
-     * this; calling it starts the warm-up if no row has yet.
+     * out[i] = exp(logits[off+i]/temperature − max) for i &lt; n: {@link #inPlace} of the quotients, fused into one
+     * pass. Every quotient at most max, max finite, temperature &gt; 0.
      */
-    public static boolean warm() {
-        return VECTOR == null || warmupOver;
-    }
+    abstract void fromLogits(double[] out, float[] logits, int off, int n, double temperature, double max);
 
     static final class Scalar extends ShiftedExp {
         @Override
@@ -145,15 +94,17 @@ public abstract class ShiftedExp {
         }
     }
 
-    private static long race(ShiftedExp exp, double[] row, float[] logits) {
-        fill(row);
-        long start = System.nanoTime();
-        exp.inPlace(row, row.length, 0);
-        exp.fromLogits(row, logits, 0, logits.length, 0.8, 0);
-        return System.nanoTime() - start;
-    }
-
-    private static void fill(double[] row) {
-        for (int i = 0; i < row.length; i++) row[i] = -0.125 * (i % 97);
+    /** Warm-up laps on a private row: each call runs this implementation once and returns the nanoseconds taken. */
+    LongSupplier laps() {
+        double[] row = new double[512];
+        float[] logits = new float[512];
+        for (int i = 0; i < logits.length; i++) logits[i] = -0.125f * (i % 97);
+        return () -> {
+            for (int i = 0; i < row.length; i++) row[i] = -0.125 * (i % 97);
+            long start = System.nanoTime();
+            inPlace(row, row.length, 0);
+            fromLogits(row, logits, 0, logits.length, 0.8, 0);
+            return System.nanoTime() - start;
+        };
     }
 }

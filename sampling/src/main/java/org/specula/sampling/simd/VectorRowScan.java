@@ -20,7 +20,7 @@ abstract sealed class VectorRowScan extends RowScan permits VectorRowScan.W128, 
 
     abstract VectorSpecies<Long> longs();
 
-    /** Called by name from {@link RowScan}. */
+    /** Called by name, through {@link Warmup#load}, when {@link RowKernels#warmUp} starts. */
     static RowScan preferred() {
         return forBits(FloatVector.SPECIES_PREFERRED.vectorBitSize());
     }

@@ -19,7 +19,7 @@ abstract sealed class VectorShiftedExp extends ShiftedExp
     /** Floats of as many lanes as {@link #species}. */
     abstract VectorSpecies<Float> floats();
 
-    /** Called by name from {@link ShiftedExp}. */
+    /** Called by name, through {@link Warmup#load}, when {@link RowKernels#warmUp} starts. */
     static ShiftedExp preferred() {
         return forBits(DoubleVector.SPECIES_PREFERRED.vectorBitSize());
     }

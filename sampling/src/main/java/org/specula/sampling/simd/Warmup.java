@@ -5,11 +5,10 @@ import java.util.function.LongSupplier;
 
 /**
  * Loading a vector implementation by name, and deciding when to use it. Vector API code runs boxed, some 100×
- * slower than a scalar twin, until C2 compiles it, and C2 waits for thousands of calls; calling it from the start
- * made the first second of sampling slow (the stories260K bench read 19–47 % overhead in half its processes). So a
- * background thread at the lowest priority times both implementations on a private row until the vector one has been
- * at least twice as fast 50 times in a row, then reports; it gives up after a minute (a machine whose vectors the JIT
- * does not compile), and the scalar twin stays.
+ * slower than a scalar twin, until C2 compiles it, and C2 waits for thousands of calls. So a background thread at the
+ * lowest priority times both implementations on a private row until the vector one has been at least twice as fast
+ * 50 times in a row, then reports; it gives up after a minute (a machine whose vectors the JIT does not compile), and
+ * the scalar twin stays.
  */
 final class Warmup {
     private static final long LIMIT_NANOS = 60_000_000_000L;
