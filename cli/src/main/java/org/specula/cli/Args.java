@@ -6,7 +6,6 @@ import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
-import org.specula.tensor.SpeculaException;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -56,7 +55,7 @@ final class Args {
     String required(String name) {
         String v = line.getOptionValue(name);
         if (v == null) {
-            throw new SpeculaException("missing --" + name);
+            throw new UsageException("missing --" + name);
         }
         return v;
     }
@@ -75,16 +74,26 @@ final class Args {
             String builtin = v.substring(BuiltinModels.PREFIX.length());
             try {
                 return new Model(BuiltinModels.folder(builtin), v, true);
-            } catch (SpeculaException e) {
-                throw new SpeculaException("--" + name + " " + e.getMessage());
+            } catch (UsageException e) {
+                throw new UsageException("--" + name + " " + e.getMessage());
             }
         }
-        Path p = Path.of(v);
+        Path p = path(name);
         if (!Files.isDirectory(p)) {
-            throw new SpeculaException("--" + name + " " + p + ": folder not found (give a Hugging Face model folder, "
+            throw new UsageException("--" + name + " " + p + ": folder not found (give a Hugging Face model folder, "
                     + "or builtin:NAME; specula inspect --builtin lists them)");
         }
         return new Model(p, p.toString(), false);
+    }
+
+    /** The path --name gives; an error naming the flag when the file system cannot name it (a NUL, say). */
+    Path path(String name) {
+        String v = required(name);
+        try {
+            return Path.of(v);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new UsageException("--" + name + " '" + v + "' is not a valid path (" + e.getReason() + ")");
+        }
     }
 
     /**
@@ -125,10 +134,10 @@ final class Args {
         try {
             parsed = parse.apply(v.strip());
         } catch (NumberFormatException e) {
-            throw new SpeculaException("--" + name + " must be " + must + " (got '" + v + "')");
+            throw new UsageException("--" + name + " must be " + must + " (got '" + v + "')");
         }
         if (!ok.test(parsed)) {
-            throw new SpeculaException("--" + name + " must be " + must + " (got " + v.strip() + ")");
+            throw new UsageException("--" + name + " must be " + must + " (got " + v.strip() + ")");
         }
         return parsed;
     }
@@ -142,11 +151,11 @@ final class Args {
             try {
                 ids[i] = Integer.parseInt(parts[i].strip());
             } catch (NumberFormatException e) {
-                throw new SpeculaException("--" + name + " must be comma-separated token ids like 1,403,407 (got '"
+                throw new UsageException("--" + name + " must be comma-separated token ids like 1,403,407 (got '"
                         + parts[i].strip() + "')");
             }
             if (ids[i] < 0) {
-                throw new SpeculaException("--" + name + ": token ids must be >= 0 (got " + ids[i] + ")");
+                throw new UsageException("--" + name + ": token ids must be >= 0 (got " + ids[i] + ")");
             }
         }
         return ids;

@@ -15,7 +15,6 @@ import org.specula.speculative.SpeculativeDecoder;
 import org.specula.speculative.StopCondition;
 import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
-import org.specula.tensor.SpeculaException;
 import org.specula.tensor.Tensor;
 
 import java.io.IOException;
@@ -74,11 +73,11 @@ final class BenchCommand extends Main.Command {
         int k = a.integer("draft-tokens", 4, 0);
         double oracle = a.has("oracle-acceptance") ? a.number("oracle-acceptance", 1, 0, 1) : -1;
         if (oracle >= 0 && a.has("draft")) {
-            throw new SpeculaException("give either --draft or --oracle-acceptance, not both");
+            throw new UsageException("give either --draft or --oracle-acceptance, not both");
         }
         SamplingParams params = a.has("temperature") ? CommonOptions.sampling(a) : SamplingParams.GREEDY;
         if (oracle >= 0 && !params.isGreedy()) {
-            throw new SpeculaException("--oracle-acceptance needs greedy decoding (--temperature 0)");
+            throw new UsageException("--oracle-acceptance needs greedy decoding (--temperature 0)");
         }
         long seed = a.has("seed") ? a.longValue("seed", 0) : 1234;
         try (Kernels kernels = CommonOptions.kernels(a, err);
@@ -95,7 +94,7 @@ final class BenchCommand extends Main.Command {
             int context = a.has("context") ? target.context(a)
                     : Math.min(target.model.config().maxPositions(), prompt.length + tokens + 32);
             if (needed > context) {
-                throw new SpeculaException("depth " + depth + " and a prompt of " + promptTokens + " tokens need a "
+                throw new UsageException("depth " + depth + " and a prompt of " + promptTokens + " tokens need a "
                         + "context of at least " + needed + " but it is " + context + (a.has("context")
                         ? "; raise --context" : " (the model's max_position_embeddings); lower --depth or the prompt"));
             }
@@ -110,7 +109,7 @@ final class BenchCommand extends Main.Command {
             }
 
             if (draft != null && draft.model.config().vocabSize() != vocab) {
-                throw new SpeculaException("--draft has a vocabulary of " + draft.model.config().vocabSize()
+                throw new UsageException("--draft has a vocabulary of " + draft.model.config().vocabSize()
                         + " tokens but the target has " + vocab + "; the draft must share the tokenizer");
             }
             ForwardPass draftPass = draft == null ? null : CommonOptions.forwardPass(draft.model, context, kvDType);

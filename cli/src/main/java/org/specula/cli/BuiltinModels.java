@@ -43,7 +43,7 @@ final class BuiltinModels {
     static Path folder(String name) {
         Path dir = root().resolve(name);
         if (name.isEmpty() || name.contains("/") || name.contains("\\") || !Files.isDirectory(dir)) {
-            throw new SpeculaException("unknown built-in model '" + PREFIX + name + "'; built-in models: "
+            throw new UsageException("unknown built-in model '" + PREFIX + name + "'; built-in models: "
                     + String.join(", ", names().keySet().stream().map(n -> PREFIX + n).toList())
                     + " (specula inspect --builtin)");
         }

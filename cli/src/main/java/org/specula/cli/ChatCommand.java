@@ -9,7 +9,6 @@ import org.specula.speculative.Generation;
 import org.specula.speculative.StopCondition;
 import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
-import org.specula.tensor.SpeculaException;
 
 import java.io.BufferedReader;
 import java.io.InputStream;

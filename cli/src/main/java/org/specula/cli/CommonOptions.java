@@ -8,8 +8,9 @@ import org.specula.sampling.SamplingParams;
 import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.KernelsFactory;
-import org.specula.tensor.KvLayer;
 import org.specula.tensor.SpeculaException;
+
+import java.util.List;
 
 /** Options shared by the commands that run a model. */
 final class CommonOptions {
@@ -60,7 +61,7 @@ final class CommonOptions {
     /** --mmap, --no-mmap or neither (map the files whose tensors are 64-byte aligned, copy the others). */
     static ModelFolder.Weights weights(Args a) {
         if (a.has("mmap") && a.has("no-mmap")) {
-            throw new SpeculaException("--mmap and --no-mmap contradict each other; give at most one");
+            throw new UsageException("--mmap and --no-mmap contradict each other; give at most one");
         }
         return a.has("mmap") ? ModelFolder.Weights.MAP
                 : a.has("no-mmap") ? ModelFolder.Weights.COPY : ModelFolder.Weights.AUTO;
@@ -68,7 +69,16 @@ final class CommonOptions {
 
     /** --kv-dtype parsed (null: each model's own default, {@link Llama#defaultKvDType()}); call before any output. */
     static DType kvDType(Args a) {
-        return a.has("kv-dtype") ? KvLayer.parseDType(a.required("kv-dtype")) : null;
+        if (!a.has("kv-dtype")) {
+            return null;
+        }
+        String name = a.required("kv-dtype");
+        return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "f32" -> DType.F32;
+            case "bf16" -> DType.BF16;
+            case "f16" -> DType.F16;
+            default -> throw new UsageException("--kv-dtype " + name + " is not one of f32, bf16, f16");
+        };
     }
 
     /** A forward pass of model over context positions with the KV dtype asked for, or the model's default. */
@@ -87,14 +97,23 @@ final class CommonOptions {
         int threads = a.integer("threads", processors, 1);
         String name = a.string("kernels", "auto");
         if (name.equals("scalar") && threads > 1 && a.has("threads")) {
-            throw new SpeculaException("--kernels scalar runs on one thread; drop --threads " + threads
+            throw new UsageException("--kernels scalar runs on one thread; drop --threads " + threads
                     + " or use --kernels simd");
         }
         if (threads > processors) {
-            throw new SpeculaException("--threads " + threads + " exceeds the " + processors + " available "
+            throw new UsageException("--threads " + threads + " exceeds the " + processors + " available "
                     + "processors; give --threads " + processors + " or fewer");
         }
-        Kernels kernels = KernelsFactory.create(name, threads);
+        if (!List.of("auto", "simd", "scalar").contains(name)) {
+            throw new UsageException("--kernels " + name + " is not one of auto, simd, scalar");
+        }
+        Kernels kernels;
+        try {
+            kernels = KernelsFactory.create(name, threads);
+        } catch (SpeculaException e) { // the library says what failed; the flags that choose otherwise are ours
+            throw new UsageException("--kernels " + name + " --threads " + threads + ": " + e.getMessage()
+                    + " (--threads N, --kernels scalar)");
+        }
         if (a.has("threads") && kernels.threads() != threads) {
             err.println("specula: --threads " + threads + " does not apply: " + kernels.name()
                     + " kernels run on " + kernels.threads() + " thread" + (kernels.threads() == 1 ? "" : "s"));

@@ -32,7 +32,7 @@ final class Decoding {
     Decoding(ModelSession target, ModelSession draft, int context, int draftTokens, SamplingParams params,
              DType kvDType) {
         if (draft != null && draft.model.config().vocabSize() != target.model.config().vocabSize()) {
-            throw new SpeculaException("--draft " + draft.label + " has a vocabulary of "
+            throw new UsageException("--draft " + draft.label + " has a vocabulary of "
                     + draft.model.config().vocabSize() + " tokens but the target has "
                     + target.model.config().vocabSize() + "; the draft must share the target's tokenizer");
         }
@@ -59,11 +59,16 @@ final class Decoding {
     }
 
     /**
-     * Refuses a prompt the decoders would refuse (empty, or longer than the context) with the same words, so the
-     * commands can check it before they print anything.
+     * Refuses a prompt the decoders would refuse (empty, or longer than the context) with the library's words and the
+     * flags that fix it, so the commands can check it before they print anything.
      */
     void checkPrompt(int[] prompt) {
-        Prefill.check(target, prompt);
+        try {
+            Prefill.check(target, prompt);
+        } catch (SpeculaException e) { // the library's words, and the flags that fix it
+            throw new UsageException(e.getMessage() + (prompt.length == 0 ? "; give --prompt TEXT or --prompt-ids"
+                    : "; raise --context or shorten the prompt"));
+        }
     }
 
     Generation generate(int[] prompt, StopCondition stop, long seed, IntConsumer sink) {

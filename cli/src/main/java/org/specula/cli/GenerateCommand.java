@@ -10,7 +10,6 @@ import org.specula.speculative.SpecStats;
 import org.specula.speculative.StopCondition;
 import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
-import org.specula.tensor.SpeculaException;
 
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -45,7 +44,7 @@ final class GenerateCommand extends Main.Command {
     @Override
     int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         if (a.has("prompt") == a.has("prompt-ids")) {
-            throw new SpeculaException("give exactly one of --prompt TEXT or --prompt-ids 1,2,3");
+            throw new UsageException("give exactly one of --prompt TEXT or --prompt-ids 1,2,3");
         }
         int maxTokens = a.integer("max-tokens", 256, 0);
         int draftTokens = a.integer("draft-tokens", 4, 0);
@@ -63,7 +62,7 @@ final class GenerateCommand extends Main.Command {
             int[] prompt;
             if (a.has("chat")) {
                 if (!a.has("prompt")) {
-                    throw new SpeculaException("--chat needs --prompt TEXT (the user's message)");
+                    throw new UsageException("--chat needs --prompt TEXT (the user's message)");
                 }
                 ChatTemplate template = ChatCommand.template(a, tokenizer);
                 List<Message> messages = new ArrayList<>();

@@ -54,7 +54,7 @@ final class InspectCommand extends Main.Command {
             LlamaConfig c = folder.config();
             int context = a.integer("context", Math.min(c.maxPositions(), 4096), 1);
             if (context > c.maxPositions()) {
-                throw new SpeculaException("--context " + context + " exceeds the model's max_position_embeddings "
+                throw new UsageException("--context " + context + " exceeds the model's max_position_embeddings "
                         + c.maxPositions() + "; use at most " + c.maxPositions());
             }
             DType kvDType = asked != null ? asked : Llama.defaultKvDType(folder);

@@ -12,8 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The single entry point: {@code specula COMMAND [options]}. User errors print one line and exit 2; nothing
- * prints a stack trace unless SPECULA_DEBUG is set.
+ * The single entry point: {@code specula COMMAND [options]}. User errors (a {@link UsageException} for the command
+ * line, a {@link SpeculaException} for a file or input the libraries refuse) print one line and exit 2; any other
+ * exception is a bug, reported as an internal error with exit 1. Nothing prints a stack trace unless SPECULA_DEBUG
+ * is set.
  */
 public final class Main {
     /** One subcommand: declares its options; {@link Main#run} parses them (or prints the help) and runs it. */
@@ -91,7 +93,7 @@ public final class Main {
             command.declare(options);
             Args a = Args.parse(args[0], options, Arrays.copyOfRange(args, 1, args.length), out);
             return a == null ? 0 : command.run(a, in, out, err);
-        } catch (SpeculaException | ParseException | IllegalArgumentException e) {
+        } catch (UsageException | SpeculaException | ParseException e) { // the user's to fix; anything else is a bug
             err.println("specula " + args[0] + ": error: " + oneLine(e.getMessage()));
             debug(e, err);
             return 2;

@@ -4,7 +4,6 @@ import org.specula.loader.ModelFolder;
 import org.specula.loader.tokenizer.Tokenizer;
 import org.specula.model.Llama;
 import org.specula.tensor.Kernels;
-import org.specula.tensor.SpeculaException;
 
 
 /** An open model folder bound to kernels: the model, its tokenizer (loaded on first use), and their cleanup. */
@@ -22,7 +21,7 @@ final class ModelSession implements AutoCloseable {
      */
     ModelSession(Args.Model model, Kernels kernels, ModelFolder.Weights weights) {
         if (model.builtin() && weights == ModelFolder.Weights.MAP) {
-            throw new SpeculaException("--mmap: " + model.label() + " is read from the jar and cannot be "
+            throw new UsageException("--mmap: " + model.label() + " is read from the jar and cannot be "
                     + "memory-mapped; drop --mmap");
         }
         this.label = model.label();
@@ -57,7 +56,7 @@ final class ModelSession implements AutoCloseable {
         int max = model.config().maxPositions();
         int context = args.integer("context", Math.min(max, 4096), 1);
         if (context > max) {
-            throw new SpeculaException("--context " + context + " exceeds the model's "
+            throw new UsageException("--context " + context + " exceeds the model's "
                     + "max_position_embeddings " + max + "; use at most " + max);
         }
         return context;

@@ -41,21 +41,21 @@ final class ScoreCommand extends Main.Command {
     @Override
     int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         if (a.has("ids") == a.has("text")) {
-            throw new SpeculaException("give exactly one of --ids 1,2,3 or --text TEXT");
+            throw new UsageException("give exactly one of --ids 1,2,3 or --text TEXT");
         }
         DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a, err);
              ModelSession session = ModelSession.target(a, kernels, err)) {
             int[] ids = a.has("ids") ? a.ids("ids") : session.tokenizer().encode(a.required("text"), true);
             if (ids.length < 2) { // the first token is only context: one token leaves nothing to score
-                throw new SpeculaException((a.has("ids") ? "--ids" : "--text") + " gives " + ids.length + " token"
+                throw new UsageException((a.has("ids") ? "--ids" : "--text") + " gives " + ids.length + " token"
                         + (ids.length == 1 ? "" : "s") + " but scoring needs at least 2 (each token is scored given "
                         + "the ones before it); give a longer sequence");
             }
             int vocab = session.model.config().vocabSize();
             int context = Math.max(session.context(a), Math.min(ids.length, session.model.config().maxPositions()));
             if (ids.length > context) {
-                throw new SpeculaException("the sequence has " + ids.length + " tokens but the context holds "
+                throw new UsageException("the sequence has " + ids.length + " tokens but the context holds "
                         + context + "; raise --context or shorten the sequence");
             }
             // the pieces of the text output come from tokenizer.json, read (and checked) before anything is printed;
@@ -67,7 +67,7 @@ final class ScoreCommand extends Main.Command {
             pass.warmUp(ids.length); // the kernels compiled before the one long forward (see WarmUp)
             pass.forward(ids, 0, ids.length, ForwardPass.Logits.ALL, logits);
             if (a.has("logits-out")) {
-                write(Path.of(a.required("logits-out")), logits);
+                write(a.path("logits-out"), logits);
             }
             double[] logprobs = new double[ids.length - 1]; // logprobs[p-1] = log P(ids[p] | ids[0..p))
             double sum = 0;
@@ -125,7 +125,7 @@ final class ScoreCommand extends Main.Command {
             }
             os.write(buf.array(), 0, buf.position());
         } catch (IOException e) {
-            throw new SpeculaException("--logits-out " + file + ": cannot write (" + e.getMessage() + ")");
+            throw new UsageException("--logits-out " + file + ": cannot write (" + e.getMessage() + ")");
         }
     }
 }

@@ -2,7 +2,6 @@ package org.specula.cli;
 
 import org.apache.commons.cli.Options;
 import org.specula.loader.tokenizer.Tokenizer;
-import org.specula.tensor.SpeculaException;
 
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -29,11 +28,11 @@ final class TokenizeCommand extends Main.Command {
     @Override
     int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         if (a.has("model") && a.has("tokenizer")) {
-            throw new SpeculaException("give one of --model DIR or --tokenizer FILE, not both");
+            throw new UsageException("give one of --model DIR or --tokenizer FILE, not both");
         }
-        Path source = a.has("tokenizer") ? Path.of(a.required("tokenizer")) : a.modelOrDefault(err).dir();
+        Path source = a.has("tokenizer") ? a.path("tokenizer") : a.modelOrDefault(err).dir();
         if (!Files.exists(source)) {
-            throw new SpeculaException("--tokenizer " + source + ": file not found");
+            throw new UsageException("--tokenizer " + source + ": file not found");
         }
         Tokenizer tokenizer = Tokenizer.load(source);
         int[] ids = tokenizer.encode(a.required("text"), !a.has("no-special"), a.has("parse-special"));

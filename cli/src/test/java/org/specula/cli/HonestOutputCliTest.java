@@ -231,4 +231,41 @@ class HonestOutputCliTest {
             assertEquals(2, r.code());
         }
     }
+
+    /**
+     * Issue 18, item 4: a flag the user got wrong exits 2 naming the flag; an exception no check anticipated (here an
+     * IllegalArgumentException, the JDK's type for bad arguments between methods) is a bug, reported as an internal
+     * error with exit 1 rather than passed off as the user's mistake.
+     */
+    @Test
+    void userErrorsExitTwoAndBugsExitOne() {
+        CliTest.Result kernels = run("generate", "-m", model(), "-p", "hi", "--kernels", "gpu");
+        assertUserError(kernels, "--kernels gpu", "auto, simd, scalar");
+        assertEquals(2, kernels.code());
+        CliTest.Result path = run("tokenize", "--tokenizer", "bad\0path", "--text", "hi");
+        assertUserError(path, "--tokenizer", "not a valid path");
+        assertEquals(2, path.code());
+        CliTest.Result kv = run("generate", "-m", model(), "-p", "hi", "--kv-dtype", "q4");
+        assertUserError(kv, "--kv-dtype q4", "f32, bf16, f16");
+        assertEquals(2, kv.code());
+
+        Main.Command bug = new Main.Command("throws as a bug would") {
+            @Override
+            void declare(org.apache.commons.cli.Options o) {
+            }
+
+            @Override
+            int run(Args a, java.io.InputStream in, PrintStream out, PrintStream err) {
+                throw new IllegalArgumentException("index -1 out of range");
+            }
+        };
+        Main.COMMANDS.put("bug", bug);
+        try {
+            CliTest.Result r = run("bug");
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().contains("internal error") && r.err().contains("index -1 out of range"), r.err());
+        } finally {
+            Main.COMMANDS.remove("bug");
+        }
+    }
 }

@@ -72,7 +72,7 @@ public final class ForwardPass {
         this.c = model.config;
         this.kernels = model.kernels;
         if (context < 1) {
-            throw new SpeculaException("--context must be at least 1 (got " + context + ")");
+            throw new IllegalArgumentException("context must be at least 1 (got " + context + ")");
         }
         this.cache = new KvCache(c.numLayers(), context, c.numKvHeads(), c.headDim(), kvDType);
         this.fed = new int[context];
@@ -155,8 +155,8 @@ public final class ForwardPass {
         }
         if (cache.length() + count > cache.capacity()) {
             throw new SpeculaException((cache.length() + count) + " tokens exceed the context length "
-                    + cache.capacity() + "; raise --context (at most max_position_embeddings "
-                    + c.maxPositions() + ") or shorten the prompt");
+                    + cache.capacity() + " of this forward pass (a longer one holds at most max_position_embeddings "
+                    + c.maxPositions() + ")");
         }
         for (int i = 0; i < count; i++) {
             int id = tokens[from + i];

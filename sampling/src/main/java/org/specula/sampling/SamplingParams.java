@@ -15,16 +15,16 @@ public record SamplingParams(float temperature, int topK, float topP, float minP
     public SamplingParams {
         if (!(temperature >= 0) || Float.isInfinite(temperature)) {
             throw new IllegalArgumentException(
-                    "--temperature must be a finite number >= 0 (0 = greedy), got " + temperature);
+                    "temperature must be a finite number >= 0 (0 = greedy), got " + temperature);
         }
         if (topK < 0) {
-            throw new IllegalArgumentException("--top-k must be an integer >= 0 (0 = off), got " + topK);
+            throw new IllegalArgumentException("topK must be >= 0 (0 = off), got " + topK);
         }
         if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("--top-p must be in (0, 1] (1 = off), got " + topP);
+            throw new IllegalArgumentException("topP must be in (0, 1] (1 = off), got " + topP);
         }
         if (!(minP >= 0 && minP <= 1)) {
-            throw new IllegalArgumentException("--min-p must be in [0, 1] (0 = off), got " + minP);
+            throw new IllegalArgumentException("minP must be in [0, 1] (0 = off), got " + minP);
         }
     }
 

@@ -25,17 +25,17 @@ class SamplingParamsTest {
 
     @Test
     void invalidValuesNameTheFlagAndTheRange() {
-        rejects("--temperature must be a finite number >= 0 (0 = greedy), got -0.5", () -> params(-0.5f, 0, 1f, 0f));
-        rejects("--temperature must be a finite number >= 0 (0 = greedy), got NaN", () -> params(Float.NaN, 0, 1f, 0f));
-        rejects("--temperature must be a finite number >= 0 (0 = greedy), got Infinity",
+        rejects("temperature must be a finite number >= 0 (0 = greedy), got -0.5", () -> params(-0.5f, 0, 1f, 0f));
+        rejects("temperature must be a finite number >= 0 (0 = greedy), got NaN", () -> params(Float.NaN, 0, 1f, 0f));
+        rejects("temperature must be a finite number >= 0 (0 = greedy), got Infinity",
                 () -> params(Float.POSITIVE_INFINITY, 0, 1f, 0f));
-        rejects("--top-k must be an integer >= 0 (0 = off), got -1", () -> params(1f, -1, 1f, 0f));
-        rejects("--top-p must be in (0, 1] (1 = off), got 0.0", () -> params(1f, 0, 0f, 0f));
-        rejects("--top-p must be in (0, 1] (1 = off), got 1.5", () -> params(1f, 0, 1.5f, 0f));
-        rejects("--top-p must be in (0, 1] (1 = off), got NaN", () -> params(1f, 0, Float.NaN, 0f));
-        rejects("--min-p must be in [0, 1] (0 = off), got -0.1", () -> params(1f, 0, 1f, -0.1f));
-        rejects("--min-p must be in [0, 1] (0 = off), got 1.01", () -> params(1f, 0, 1f, 1.01f));
-        rejects("--min-p must be in [0, 1] (0 = off), got NaN", () -> params(1f, 0, 1f, Float.NaN));
+        rejects("topK must be >= 0 (0 = off), got -1", () -> params(1f, -1, 1f, 0f));
+        rejects("topP must be in (0, 1] (1 = off), got 0.0", () -> params(1f, 0, 0f, 0f));
+        rejects("topP must be in (0, 1] (1 = off), got 1.5", () -> params(1f, 0, 1.5f, 0f));
+        rejects("topP must be in (0, 1] (1 = off), got NaN", () -> params(1f, 0, Float.NaN, 0f));
+        rejects("minP must be in [0, 1] (0 = off), got -0.1", () -> params(1f, 0, 1f, -0.1f));
+        rejects("minP must be in [0, 1] (0 = off), got 1.01", () -> params(1f, 0, 1f, 1.01f));
+        rejects("minP must be in [0, 1] (0 = off), got NaN", () -> params(1f, 0, 1f, Float.NaN));
     }
 
     private static void params(float temperature, int topK, float topP, float minP) {

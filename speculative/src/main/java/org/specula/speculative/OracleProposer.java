@@ -18,7 +18,7 @@ public final class OracleProposer implements Proposer {
 
     public OracleProposer(int[] reference, double acceptance, int vocab, long seed) {
         if (!(acceptance >= 0 && acceptance <= 1)) {
-            throw new IllegalArgumentException("--oracle-acceptance must be in [0, 1] (got " + acceptance + ")");
+            throw new IllegalArgumentException("acceptance must be in [0, 1] (got " + acceptance + ")");
         }
         this.reference = reference.clone();
         this.acceptance = acceptance;

@@ -31,12 +31,12 @@ public record Prefill(int[] tokens, long nanos, int fed) {
      */
     public static void check(ForwardPass target, int[] prompt) {
         if (prompt.length == 0) {
-            throw new SpeculaException("the prompt is empty; give a prompt (or --prompt-ids) with at least one token");
+            throw new SpeculaException("the prompt is empty; it needs at least one token");
         }
         if (prompt.length > target.context()) {
             throw new SpeculaException("the prompt has " + prompt.length + " tokens but the context holds "
-                    + target.context() + "; raise --context (at most max_position_embeddings "
-                    + target.model().config().maxPositions() + ") or shorten the prompt");
+                    + target.context() + " (at most max_position_embeddings "
+                    + target.model().config().maxPositions() + ")");
         }
     }
 }

@@ -85,7 +85,7 @@ public final class SpeculativeDecoder {
     /** With the scorer the proposer works with (one that shares the target's work or hidden states with it). */
     public SpeculativeDecoder(Scorer scorer, Proposer proposer, int draftTokens, SamplingParams params, long seed) {
         if (draftTokens < 0) {
-            throw new IllegalArgumentException("--draft-tokens must be >= 0");
+            throw new IllegalArgumentException("draftTokens must be >= 0 (got " + draftTokens + ")");
         }
         this.target = scorer.target();
         this.scorer = scorer;

@@ -21,14 +21,14 @@ public final class KernelsFactory {
      */
     public static Kernels create(String name, int threads) {
         if (threads < 1) {
-            throw new SpeculaException("--threads must be at least 1 (got " + threads + ")");
+            throw new IllegalArgumentException("threads must be at least 1 (got " + threads + ")");
         }
         return switch (name) {
             case "scalar" -> new ScalarKernels();
             case "simd" -> loadSimd(threads, true);
             case "auto" -> "scalar".equals(System.getProperty("specula.kernels")) ? new ScalarKernels()
                     : loadSimd(threads, false);
-            default -> throw new SpeculaException("unknown kernels '" + name + "'; use auto, simd or scalar");
+            default -> throw new IllegalArgumentException("unknown kernels '" + name + "'; use auto, simd or scalar");
         };
     }
 
@@ -47,13 +47,13 @@ public final class KernelsFactory {
                 Throwable cause = e.getCause();
                 throw new SpeculaException("the SIMD backend failed to start with " + threads + " threads ("
                         + (cause instanceof SpeculaException ? cause.getMessage() : String.valueOf(cause))
-                        + "); lower --threads or use --kernels scalar");
+                        + "); use fewer threads or the scalar kernels");
             } catch (ReflectiveOperationException | LinkageError e) {
                 why = "SIMD backend could not be loaded: " + e;
             }
         }
         if (required) {
-            throw new SpeculaException("--kernels simd: " + why);
+            throw new SpeculaException("SIMD kernels unavailable: " + why);
         }
         System.err.println("specula: using scalar kernels: " + why);
         return new ScalarKernels();

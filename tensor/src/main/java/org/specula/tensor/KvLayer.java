@@ -3,7 +3,6 @@ package org.specula.tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Locale;
 
 /**
  * One layer's keys and values for positions 0 .. capacity-1, in F32, BF16 or F16, off the heap in two 64-byte
@@ -61,16 +60,6 @@ public final class KvLayer {
         Arena arena = Arena.ofAuto();
         this.keys = arena.allocate(bytes, 64);
         this.values = arena.allocate(bytes, 64);
-    }
-
-    /** Parses a --kv-dtype value: f32, bf16 or f16 (any case). */
-    public static DType parseDType(String name) {
-        return switch (name.trim().toLowerCase(Locale.ROOT)) {
-            case "f32" -> DType.F32;
-            case "bf16" -> DType.BF16;
-            case "f16" -> DType.F16;
-            default -> throw new SpeculaException("--kv-dtype " + name + " is not one of f32, bf16, f16");
-        };
     }
 
     /** Bytes of keys and values one position takes in one layer. */
