@@ -1,0 +1,18 @@
+/**
+ * Speculative decoding in vLLM's roles (propose, score, verify), the loop that runs them and plain decoding as its
+ * baseline. Every emitted token has the target's law; greedy output equals plain greedy output token for token.
+ * <p>API, the only public types (ArchitectureTest holds the list):
+ * <ul>
+ * <li>{@link SpeculativeDecoder}: the loop: propose, score, verify, commit, roll back; {@link PlainDecoder} the
+ * baseline with the same uniform keys.</li>
+ * <li>{@link Proposer} (its javadoc is the contract a drafter keeps), {@link Draft}; {@link DraftModelProposer} a
+ * smaller model, {@link OracleProposer} a benchmark proposer with a set acceptance rate.</li>
+ * <li>{@link Scorer}: the target's pass over the committed tail and the draft; {@link ChainScorer} scores a chain in
+ * one block.</li>
+ * <li>{@link SpeculativeSampling}: accept, residual or bonus token: the maths, no models; {@link Residual} its
+ * caller-owned buffers.</li>
+ * <li>{@link Prefill}, {@link StopCondition}, {@link Generation} and {@link SpecStats}: a run's start, end, result
+ * and figures.</li>
+ * </ul>
+ */
+package org.specula.speculative;
