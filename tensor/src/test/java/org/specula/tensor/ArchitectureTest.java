@@ -100,9 +100,12 @@ class ArchitectureTest {
         }
     }
 
-    /** No main source file over 800 lines (issue 17): a kernel family per file, generated variants split by dtype. */
+    /**
+     * No main source file over 500 lines (issue 18), 800 in the kernel layer (issue 17: a kernel family per file,
+     * generated variants split by dtype).
+     */
     @Test
-    void noMainSourceFileIsLongerThan800Lines() throws IOException {
+    void noMainSourceFileIsLongerThanItsLimit() throws IOException {
         Path root = projectRoot();
         List<String> tooLong = new ArrayList<>();
         try (Stream<Path> modules = Files.list(root)) {
@@ -110,7 +113,10 @@ class ArchitectureTest {
                 try (Stream<Path> walk = Files.walk(sourceRoot)) {
                     for (Path f : walk.filter(f -> f.toString().endsWith(".java")).toList()) {
                         long lines = read(f).lines().count();
-                        if (lines > 800) {
+                        // issue 18: 500 outside the kernel layer (the simd packages), whose generated tiles may
+                        // take 800
+                        long limit = f.toString().replace('\\', '/').contains("/simd/") ? 800 : 500;
+                        if (lines > limit) {
                             tooLong.add(root.relativize(f) + " (" + lines + " lines)");
                         }
                     }
