@@ -19,8 +19,9 @@ import java.util.stream.Stream;
 
 /**
  * A Hugging Face model folder: config.json plus weights in model.safetensors, in shards listed by
- * model.safetensors.index.json, or in the folder's *.safetensors files. Every file is mapped once into one arena;
- * closing the folder unmaps them, so tensors must not be used after {@link #close()}.
+ * model.safetensors.index.json, or in the folder's *.safetensors files. Every file is mapped or copied
+ * ({@link Weights}) once into one arena; closing the folder releases them, so tensors must not be used after
+ * {@link #close()}. A folder inside an archive (a built-in model in the jar) is always copied.
  */
 public final class ModelFolder implements AutoCloseable {
     private final Path dir;

@@ -11,7 +11,7 @@ import java.util.Arrays;
 
 /**
  * A Llama-architecture model bound to its weights by Hugging Face (LlamaForCausalLM) tensor names, with shapes
- * checked against config.json. Weights stay where the loader put them (mapped file slices); only the small norm
+ * checked against config.json. Weights stay where the loader put them (mapped file slices or aligned copies); only the small norm
  * vectors are copied to float arrays. Run it through a {@link ForwardPass}.
  */
 public final class Llama {

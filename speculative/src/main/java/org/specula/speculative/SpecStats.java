@@ -124,7 +124,10 @@ public final class SpecStats implements SpeculativeDecoder.StepObserver {
         return steps() == 0 ? 0 : (double) emitted / steps();
     }
 
-    /** Acceptance rate at draft index i (0-based), given that index was reached. */
+    /**
+     * At draft index i (0-based): the fraction of the steps that drafted a token there in which it was accepted, and
+     * so were drafts 0..i-1 (about α^(i+1) for a constant per-token rate α); not a rate conditional on reaching i.
+     */
     public double[] acceptanceByPosition() {
         double[] out = new double[draftedAtPosition.length];
         for (int i = 0; i < out.length; i++) {

@@ -19,8 +19,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Only the simd packages (the kernels', the sampler's row exp, bench's FMA probe) may use jdk.incubator.vector, and their classes
- * that do are loaded by name, so a JVM without the module never links against it.
+ * Only the simd packages (the kernels', the sampler's row kernels, bench's FMA probe) may use jdk.incubator.vector,
+ * and their classes that do are loaded by name, so a JVM without the module never links against it; every module's
+ * public types are the API its package-info states; main files stay short.
  */
 class ArchitectureTest {
     private static final Pattern INCUBATOR = Pattern.compile(

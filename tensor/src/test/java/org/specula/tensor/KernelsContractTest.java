@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * Every {@link Kernels} backend against the {@link ScalarKernels} oracle at awkward sizes, unaligned weight offsets,
- * every weight dtype and block sizes 1..9 and 16; plus the contract's bitwise invariance: an output element is the
+ * every weight dtype and block sizes 1..9, 16, 32..35 and 64; plus the contract's bitwise invariance: an output element is the
  * same bits whether its row is computed alone or inside a block. One subclass per backend.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
