@@ -36,6 +36,8 @@ final class Attention {
     static final int QUERIES = 4;
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final java.lang.foreign.ValueLayout.OfInt INT_LE =
+            java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     private static final int HALF = KvLayer.HALF;
 
     // Loads are written out in the loops and the conversions are methods under 35 bytes of bytecode, which C2
@@ -68,6 +70,66 @@ final class Attention {
 
     private static IntVector f16Scaled(IntVector mag) {
         return mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+    }
+
+    /**
+     * F16 keys of {@code tiles} tiles from element index tileRow, widened exactly into out in the F32 tile layout (a
+     * tile row holds positions 0..31 in order). The attention job widens an F16 chunk once per work item and runs the
+     * F32 loops on it: converting inside {@link #scores4} made it too large for C2 to inline the conversion, which
+     * then boxed every vector.
+     */
+    static void widenF16Keys(Lanes w, MemorySegment keys, long tileRow, int tiles, int headDim, MemorySegment out) {
+        long rows = (long) tiles * headDim;
+        for (long r = 0; r < rows; r++) { // 16 ints: positions j (low halves) and j + 16 (high)
+            long o = r * 4L * KvLayer.TILE;
+            widenInts(w, keys, (tileRow + r * KvLayer.TILE) * 2, HALF, out, o, o + 4L * HALF);
+        }
+    }
+
+    /**
+     * F16 values of {@code positions} positions from element index row, widened exactly into out as F32 rows of
+     * headDim (dimension c then c + headDim/2 from one stored int); see {@link #widenF16Keys}.
+     */
+    static void widenF16Values(Lanes w, MemorySegment values, long row, int positions, int headDim,
+                               MemorySegment out) {
+        int half = headDim / 2;
+        int bound = half / w.ints().length() * w.ints().length();
+        for (int p = 0; p < positions; p++) {
+            long in = (row + (long) p * headDim) * 2;
+            long o = (long) p * headDim * 4;
+            widenInts(w, values, in, bound, out, o, o + 4L * half);
+            for (int c = bound; c < half; c++) {
+                int bits = values.get(INT_LE, in + 4L * c);
+                out.set(org.specula.tensor.Tensor.F32_LE, o + 4L * c, Float.float16ToFloat((short) bits));
+                out.set(org.specula.tensor.Tensor.F32_LE, o + 4L * (half + c),
+                        Float.float16ToFloat((short) (bits >>> 16)));
+            }
+        }
+    }
+
+    /**
+     * {@code ints} stored ints (a multiple of the lane count) from byte in, each two F16 words: the low ones widened to
+     * floats at byte outLo, the high ones at outHi. The conversion is {@link #f16}'s, written out: no vector crosses a
+     * call here, since C2 would not inline the helpers this deep in the Vector API ("callee uses too much stack").
+     */
+    private static void widenInts(Lanes w, MemorySegment src, long in, int ints, MemorySegment out, long outLo,
+                                  long outHi) {
+        VectorSpecies<Integer> ip = w.ints();
+        for (int i = 0; i < ints; i += ip.length()) {
+            IntVector v = IntVector.fromMemorySegment(ip, src, in + 4L * i, LE);
+            IntVector lo = v.and(0xFFFF);
+            IntVector loMag = lo.and(0x7FFF);
+            loMag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .lanewise(VectorOperators.OR, 0x7F800000, loMag.compare(VectorOperators.GE, 0x7C00))
+                    .or(lo.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .reinterpretAsFloats().intoMemorySegment(out, outLo + 4L * i, LE);
+            IntVector hi = v.lanewise(VectorOperators.LSHR, 16);
+            IntVector hiMag = hi.and(0x7FFF);
+            hiMag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts()
+                    .lanewise(VectorOperators.OR, 0x7F800000, hiMag.compare(VectorOperators.GE, 0x7C00))
+                    .or(hi.and(0x8000).lanewise(VectorOperators.LSHL, 16))
+                    .reinterpretAsFloats().intoMemorySegment(out, outHi + 4L * i, LE);
+        }
     }
 
     /** One stored element at byte offset off, widened: the scalar twin of {@link #lo} and {@link #hi}. */

@@ -51,6 +51,8 @@ public final class SimdKernels implements Kernels {
     private final float[][] wide;
     /** One array per chunk for attention scores, allocated by the first attention call that runs the chunk. */
     private final float[][] attScores;
+    /** One pair of F32 key and value buffers per chunk for F16 caches; see {@link #f16Chunk}. */
+    private final MemorySegment[][] f16Chunks;
     /** Activations in pair order for BF16 matmuls; grown to the largest block seen, never per token. */
     private float[] pairs = new float[0];
     private final MatmulJob matmulJob = new MatmulJob();
@@ -82,6 +84,7 @@ public final class SimdKernels implements Kernels {
         this.scratch = new float[CHUNKS_PER_THREAD * threads][SCRATCH_VECTORS * lanes.floats().length()];
         this.wide = new float[CHUNKS_PER_THREAD * threads][0];
         this.attScores = new float[CHUNKS_PER_THREAD * threads][];
+        this.f16Chunks = new MemorySegment[CHUNKS_PER_THREAD * threads][];
         this.pool = threads > 1 ? new WorkerPool(threads, "specula-simd") : null;
     }
 
@@ -457,10 +460,24 @@ public final class SimdKernels implements Kernels {
             float[] sums = scratch[scratchIndex];
             long tileRow = kv.keyIndex(h, cs, 0);
             long valueRow = kv.valueIndex(h, cs, 0);
+            MemorySegment keys = kv.keys();
+            MemorySegment values = kv.values();
+            int kind = this.kind;
+            if (kind == Lanes.F16 && queries > 0) { // widened once here, read as F32 by every query of the item
+                int seen = valid(queries - 1, t0, group, cs); // the last query sees the most positions
+                MemorySegment[] f32 = f16Chunk(scratchIndex, headDim);
+                Attention.widenF16Keys(lanes, keys, tileRow, Math.ceilDiv(seen, KvLayer.TILE), headDim, f32[0]);
+                Attention.widenF16Values(lanes, values, valueRow, seen, headDim, f32[1]);
+                keys = f32[0];
+                values = f32[1];
+                tileRow = 0;
+                valueRow = 0;
+                kind = Lanes.F32;
+            }
             for (int b = 0; b < queries; b += Attention.QUERIES) {
                 int last = Math.min(b + Attention.QUERIES, queries) - 1;
                 int tiles = Math.ceilDiv(valid(last, t0, group, cs), KvLayer.TILE);
-                Attention.scores4(lanes, kind, kv.keys(), tileRow, tiles, headDim, q, qOffset(b, t0, group, h),
+                Attention.scores4(lanes, kind, keys, tileRow, tiles, headDim, q, qOffset(b, t0, group, h),
                         qOffset(Math.min(b + 1, last), t0, group, h), qOffset(Math.min(b + 2, last), t0, group, h),
                         qOffset(last, t0, group, h), s, scale);
                 for (int u = b; u <= last; u++) {
@@ -474,7 +491,7 @@ public final class SimdKernels implements Kernels {
                 }
                 for (int u = b; u <= last; u += 2) {
                     int v = Math.min(u + 1, last);
-                    Attention.weightedSum2(lanes, kind, kv.values(), valueRow, headDim, s, (u - b) * Attention.CHUNK,
+                    Attention.weightedSum2(lanes, kind, values, valueRow, headDim, s, (u - b) * Attention.CHUNK,
                             valid(u, t0, group, cs), s, (v - b) * Attention.CHUNK, valid(v, t0, group, cs), po,
                             partial(u, t0, group, h, c) * headDim, partial(v, t0, group, h, c) * headDim);
                 }
@@ -494,6 +511,22 @@ public final class SimdKernels implements Kernels {
         private int partial(int u, int t0, int group, int h, int c) {
             return ((t0 + u / group) * nHeads + h * group + u % group) * chunks + c;
         }
+    }
+
+    /**
+     * The chunk's F32 copies of one F16 chunk's keys and values ({@link Attention#CHUNK} positions of one KV head),
+     * off-heap and 64-byte aligned like the cache; allocated by the first F16 attention that runs the chunk, and again
+     * only for a larger head_dim.
+     */
+    private MemorySegment[] f16Chunk(int chunk, int headDim) {
+        MemorySegment[] m = f16Chunks[chunk];
+        long bytes = 4L * Attention.CHUNK * headDim;
+        if (m == null || m[0].byteSize() < bytes) {
+            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofAuto();
+            m = new MemorySegment[]{arena.allocate(bytes, 64), arena.allocate(bytes, 64)};
+            f16Chunks[chunk] = m;
+        }
+        return m;
     }
 
     /** The chunk's score array: {@link Attention#QUERIES} rows of {@link Attention#CHUNK} positions. */
