@@ -7,6 +7,7 @@ import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.Generation;
+import org.specula.speculative.NgramProposer;
 import org.specula.speculative.OracleProposer;
 import org.specula.speculative.PlainDecoder;
 import org.specula.speculative.Proposer;
@@ -32,7 +33,7 @@ import java.util.stream.Stream;
 
 /**
  * {@code specula bench}: prompt and decode tokens/s, the cost of a block forward of T tokens relative to one
- * (verify(T)/decode(1)), and with --draft or --oracle-acceptance plain vs speculative tokens/s measured in the
+ * (verify(T)/decode(1)), and with --draft, --ngram or --oracle-acceptance plain vs speculative tokens/s measured in the
  * same run. Prompts are seeded random token ids, so any model folder works, tokenizer or not. Beside them, what the
  * machine offers: memory read bandwidth ({@link Bandwidth}, for decode) and the FMA peak at the kernels' vector width
  * ({@code org.specula.cli.simd.FmaPeak}, for the prompt), with the CPU's name and the vector width, so every figure
@@ -72,9 +73,10 @@ final class BenchCommand extends Main.Command {
         int repeats = a.integer("repeats", 3, 1);
         int k = a.integer("draft-tokens", 4, 0);
         double oracle = a.has("oracle-acceptance") ? a.number("oracle-acceptance", 1, 0, 1) : -1;
-        if (oracle >= 0 && a.has("draft")) {
-            throw new UsageException("give either --draft or --oracle-acceptance, not both");
+        if (oracle >= 0 && (a.has("draft") || a.has("ngram"))) {
+            throw new UsageException("give one of --draft, --ngram or --oracle-acceptance, not several");
         }
+        CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         SamplingParams params = a.has("temperature") ? CommonOptions.sampling(a) : SamplingParams.GREEDY;
         if (oracle >= 0 && !params.isGreedy()) {
             throw new UsageException("--oracle-acceptance needs greedy decoding (--temperature 0)");
@@ -120,7 +122,7 @@ final class BenchCommand extends Main.Command {
                     draftPass.forward(prompt, 0, depth, ForwardPass.Logits.NONE, null);
                 }
             }
-            boolean speculative = draft != null || oracle >= 0;
+            boolean speculative = draft != null || ngram != null || oracle >= 0;
             Generation plain = null;
             Generation spec = null;
             int[] reference = null; // the plain continuation, which the oracle proposer perturbs
@@ -138,6 +140,7 @@ final class BenchCommand extends Main.Command {
                 Generation g = new PlainDecoder(pass, params, seed).generate(prompt, warmupStop, t -> { });
                 if (speculative) {
                     Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
+                            : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
                             : new OracleProposer(concat(prompt, g.generated()), oracle, vocab, seed);
                     if (draftPass != null) {
                         draftPass.truncate(depth);
@@ -163,6 +166,7 @@ final class BenchCommand extends Main.Command {
                 }
                 // one seed for all repeats: best-of picks timing, not a lucky draw
                 Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
+                        : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
                         : new OracleProposer(reference, oracle, vocab, seed);
                 if (draftPass != null) {
                     draftPass.truncate(depth);
@@ -246,6 +250,9 @@ final class BenchCommand extends Main.Command {
                     if (oracle >= 0) {
                         j.put("oracle_acceptance", oracle);
                     }
+                    if (ngram != null) {
+                        j.put("ngram_max", ngram.max()).put("ngram_min", ngram.min());
+                    }
                 }
                 out.println(j);
             } else {
@@ -277,7 +284,8 @@ final class BenchCommand extends Main.Command {
                     SpecStats s = spec.stats();
                     out.printf(Locale.ROOT, "speculative (%s, k=%d): %.1f tok/s vs plain %.1f tok/s = %.2fx | "
                                     + "acceptance %.3f, %.2f accepted and %.2f tokens per target pass%n",
-                            draft != null ? "draft " + draft.label : "oracle a=" + oracle, k,
+                            draft != null ? "draft " + draft.label : ngram != null ? ngram.label()
+                                    : "oracle a=" + oracle, k,
                             spec.decodeTokensPerSecond(), plain.decodeTokensPerSecond(),
                             spec.decodeTokensPerSecond() / plain.decodeTokensPerSecond(), s.acceptanceRate(),
                             s.meanAcceptedPerStep(), s.tokensPerStep());

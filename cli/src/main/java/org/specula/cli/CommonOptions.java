@@ -23,10 +23,45 @@ final class CommonOptions {
                 + BuiltinModels.PREFIX + BuiltinModels.DEFAULT + ")"));
     }
 
-    /** --draft and --draft-tokens, declared once, for the commands that decode speculatively. */
+    /** --draft DIR or --ngram, and --draft-tokens: declared once, for the commands that decode speculatively. */
     static void addDraft(Options o, String what) {
         o.addOption(Args.value(null, "draft", "DIR", "draft model folder or builtin:NAME: " + what));
+        o.addOption(Args.flag(null, "ngram", "draft by n-gram prompt lookup instead, no second model: " + what));
+        o.addOption(Args.value(null, "ngram-max", "N", "--ngram matches the last N tokens first (default 3)"));
+        o.addOption(Args.value(null, "ngram-min", "N", "--ngram matches down to the last N tokens (default 1)"));
         o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
+    }
+
+    /** --ngram's lengths: the last max tokens are looked up first, then shorter suffixes down to min. */
+    record Ngram(int min, int max) {
+        String label() {
+            return "n-gram lookup, n " + max + " down to " + min;
+        }
+    }
+
+    /**
+     * --ngram, --ngram-max and --ngram-min checked before anything loads (null without --ngram): it is refused beside
+     * --draft, as are its lengths without it or out of 1 &lt;= min &lt;= max.
+     */
+    static Ngram ngram(Args a) {
+        if (!a.has("ngram")) {
+            for (String flag : new String[]{"ngram-max", "ngram-min"}) {
+                if (a.has(flag)) {
+                    throw new UsageException("--" + flag + " sets the n-gram drafter's lengths; add --ngram");
+                }
+            }
+            return null;
+        }
+        if (a.has("draft")) {
+            throw new UsageException("--ngram and --draft each choose the drafter; give one of them");
+        }
+        int max = a.integer("ngram-max", 3, 1);
+        int min = a.integer("ngram-min", 1, 1);
+        if (min > max) {
+            throw new UsageException("--ngram-min " + min + " exceeds --ngram-max " + max + "; give --ngram-min "
+                    + max + " or less, or raise --ngram-max");
+        }
+        return new Ngram(min, max);
     }
 
     /** --system and --chat-template, declared once for chat and generate --chat. */

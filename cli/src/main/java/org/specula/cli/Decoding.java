@@ -5,8 +5,10 @@ import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.Generation;
+import org.specula.speculative.NgramProposer;
 import org.specula.speculative.PlainDecoder;
 import org.specula.speculative.Prefill;
+import org.specula.speculative.Proposer;
 import org.specula.speculative.SpeculativeDecoder;
 import org.specula.speculative.StopCondition;
 import org.specula.tensor.DType;
@@ -16,12 +18,16 @@ import org.specula.tensor.simd.WarmUp;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
-/** Plain or speculative generation over a target (and optional draft) session, as generate and chat use it. */
+/**
+ * Plain or speculative generation over a target session, drafted by a draft model's session or by n-gram lookup, as
+ * generate and chat use it.
+ */
 final class Decoding {
     private final ForwardPass target;
-    private final ForwardPass draft; // null: plain decoding
+    private final ForwardPass draft; // null: no draft model
     private final ModelSession targetSession;
-    private final ModelSession draftSession; // null: plain decoding
+    private final ModelSession draftSession; // null: no draft model
+    private final NgramProposer ngram; // null without --ngram; one index for every call, rolled back to what it shares
     private final int draftTokens;
     private final SamplingParams params;
     private final int vocab;
@@ -29,8 +35,8 @@ final class Decoding {
     static final int SAMPLER_WARMUP_VOCAB = 8192;
     static final long SAMPLER_WAIT_NANOS = 3_000_000_000L;
 
-    Decoding(ModelSession target, ModelSession draft, int context, int draftTokens, SamplingParams params,
-             DType kvDType) {
+    Decoding(ModelSession target, ModelSession draft, CommonOptions.Ngram ngram, int context, int draftTokens,
+             SamplingParams params, DType kvDType) {
         if (draft != null && draft.model.config().vocabSize() != target.model.config().vocabSize()) {
             throw new UsageException("--draft " + draft.label + " has a vocabulary of "
                     + draft.model.config().vocabSize() + " tokens but the target has "
@@ -44,10 +50,11 @@ final class Decoding {
         this.draftTokens = draftTokens;
         this.params = params;
         this.vocab = target.model.config().vocabSize();
+        this.ngram = ngram == null ? null : new NgramProposer(vocab, ngram.min(), ngram.max());
     }
 
     boolean speculative() {
-        return draft != null;
+        return draft != null || ngram != null;
     }
 
     int draftTokens() {
@@ -74,11 +81,11 @@ final class Decoding {
     Generation generate(int[] prompt, StopCondition stop, long seed, IntConsumer sink) {
         warmUp(prompt.length);
         try {
-            if (draft == null) {
+            if (!speculative()) {
                 return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
             }
-            return new SpeculativeDecoder(target, new DraftModelProposer(draft, params, seed), draftTokens, params,
-                    seed).generate(prompt, stop, sink);
+            Proposer proposer = draft != null ? new DraftModelProposer(draft, params, seed) : ngram;
+            return new SpeculativeDecoder(target, proposer, draftTokens, params, seed).generate(prompt, stop, sink);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             if (m == null || !(m.contains("NaN") || m.contains("Infinity") || m.contains("finite"))) {
@@ -113,7 +120,8 @@ final class Decoding {
     /**
      * Compiles the kernels for the blocks this prompt will run before the decoders start their clocks
      * ({@link ForwardPass#warmUp}): the prefill (all but the last prompt token), then one token per step, or k + 1
-     * per verification and the draft's catch-up blocks when speculative. With a large vocabulary the sampler's own
+     * per verification and the draft's catch-up blocks with a draft model, or every block of 1 to k + 1 with n-gram
+     * lookup, which drafts as many tokens as its match has left. With a large vocabulary the sampler's own
      * warm-ups ({@link Sampler#warmUp}: threads that race its vector code against the scalar twin until C2 has
      * compiled it) start first, beside the kernels', and are given until {@link #SAMPLER_WAIT_NANOS} after them to
      * finish: left to the first tokens, their races took the cores from the decode steps (the 360M shape decoded its
@@ -125,11 +133,18 @@ final class Decoding {
         if (!params.isGreedy()) {
             Sampler.warmUp(); // the sampler's races run beside the kernels' warm-up; small vocabularies do not wait
         }
-        if (draft == null) {
-            target.warmUp(promptLength - 1, 1);
-        } else {
+        if (draft != null) {
             target.warmUp(promptLength - 1, draftTokens + 1);
             draft.warmUp(promptLength, 1, 2);
+        } else if (ngram != null) {
+            int[] counts = new int[draftTokens + 2];
+            counts[0] = promptLength - 1;
+            for (int i = 1; i < counts.length; i++) {
+                counts[i] = i;
+            }
+            target.warmUp(counts);
+        } else {
+            target.warmUp(promptLength - 1, 1);
         }
         long start = System.nanoTime();
         while (sampler && !Sampler.warm() && System.nanoTime() - start < SAMPLER_WAIT_NANOS) {

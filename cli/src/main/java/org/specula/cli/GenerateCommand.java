@@ -18,11 +18,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.IntConsumer;
 
-/** {@code specula generate}: plain or speculative (--draft) generation, streaming text or one JSON object. */
+/** {@code specula generate}: plain or speculative (--draft, --ngram) generation, streaming text or one JSON object. */
 final class GenerateCommand extends Main.Command {
 
     GenerateCommand() {
-        super("generate text from a prompt (speculative with --draft DIR)");
+        super("generate text from a prompt (speculative with --draft DIR or --ngram)");
     }
 
     @Override
@@ -48,6 +48,7 @@ final class GenerateCommand extends Main.Command {
         }
         int maxTokens = a.integer("max-tokens", 256, 0);
         int draftTokens = a.integer("draft-tokens", 4, 0);
+        CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int samples = a.integer("num-samples", 1, 1);
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
@@ -57,7 +58,7 @@ final class GenerateCommand extends Main.Command {
              ModelSession target = ModelSession.target(a, kernels, err);
              ModelSession draft = ModelSession.draft(a, kernels)) {
             Tokenizer tokenizer = target.tokenizer();
-            Decoding decoding = new Decoding(target, draft, target.context(a), draftTokens, params, kvDType);
+            Decoding decoding = new Decoding(target, draft, ngram, target.context(a), draftTokens, params, kvDType);
             int[] stopIds = target.model.config().eosIds();
             int[] prompt;
             if (a.has("chat")) {
@@ -90,7 +91,7 @@ final class GenerateCommand extends Main.Command {
                 Generation g = decoding.generate(prompt, stop, sampleSeed, sink);
                 if (json) {
                     String text = continuationText(tokenizer, g.generated());
-                    out.println(json(prompt, g, text, sampleSeed, kernels, draftTokens));
+                    out.println(json(prompt, g, text, sampleSeed, kernels, draftTokens, ngram));
                 } else {
                     sink.accept(-1);
                     out.println();
@@ -127,7 +128,8 @@ final class GenerateCommand extends Main.Command {
         return sb.append(decoder.finish()).toString();
     }
 
-    private static String json(int[] prompt, Generation g, String text, long seed, Kernels kernels, int k) {
+    private static String json(int[] prompt, Generation g, String text, long seed, Kernels kernels, int k,
+                               CommonOptions.Ngram ngram) {
         JsonOut stats = new JsonOut()
                 .put("prompt_tokens", prompt.length)
                 .put("prefilled_tokens", g.prefilledTokens())
@@ -156,6 +158,9 @@ final class GenerateCommand extends Main.Command {
                     .put("verify_ms", s.verifyNanos() / 1e6)
                     .put("overhead_fraction", s.overheadFraction())
                     .put("speedup_estimate", Double.NaN); // null: not measured by generate, see NO_SPEEDUP
+            if (ngram != null) {
+                stats.put("ngram_max", ngram.max()).put("ngram_min", ngram.min());
+            }
             root.put("accepted_per_step", s.acceptedPerStep());
         }
         return root.put("stats", stats).toString();

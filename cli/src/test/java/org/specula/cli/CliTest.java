@@ -91,6 +91,79 @@ class CliTest {
         }
     }
 
+    /**
+     * --ngram drafts by prompt lookup: generate's JSON has the draft model's statistics and keys, and its greedy text
+     * is plain decoding's; chat and bench take it too. Its flags are refused, exit 2 with one line naming them, beside
+     * --draft (or bench's --oracle-acceptance), without --ngram, and out of 1 <= --ngram-min <= --ngram-max.
+     */
+    @Test
+    void ngramDraftsWithoutASecondModel() {
+        String prompt = "Once upon a time, there was a little girl. Once upon a time";
+        Result plain = run("generate", "-m", model(), "-p", prompt, "--temperature", "0", "-n", "40", "--json");
+        Result r = run("generate", "-m", model(), "-p", prompt, "--temperature", "0", "-n", "40", "--json",
+                "--ngram", "--ngram-max", "4");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> json = Json.parseObject(r.out().strip(), "stdout");
+        assertEquals(Json.parseObject(plain.out().strip(), "plain").get("generated_ids"), json.get("generated_ids"));
+        assertFalse(((List<?>) json.get("accepted_per_step")).isEmpty());
+        Map<?, ?> stats = (Map<?, ?>) json.get("stats");
+        for (String key : new String[]{"draft_tokens", "target_passes", "drafted", "accepted", "acceptance_rate",
+                "mean_drafted_per_step", "mean_accepted_per_step", "tokens_per_target_pass", "acceptance_by_position",
+                "speedup_estimate"}) {
+            assertTrue(stats.containsKey(key), key + " in " + stats.keySet());
+        }
+        assertTrue((Long) stats.get("accepted") > 0, "the repeated passage is drafted and accepted: " + stats);
+        assertEquals(4L, stats.get("ngram_max"));
+        assertEquals(1L, stats.get("ngram_min"));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new String[]{"chat", "-m", model(), "--ngram", "--temperature", "0", "-n", "12",
+                        "--chat-template", "plain"},
+                new java.io.ByteArrayInputStream("Once upon a time\n/stats\n".getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("speculative with k=4 by n-gram lookup, n 3 down "
+                + "to 1"), err.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("acceptance"), out.toString(StandardCharsets.UTF_8));
+
+        Result bench = run("bench", "-m", model(), "--ngram", "--tokens", "32", "-p", prompt, "--repeats", "1",
+                "--json", "--no-bandwidth");
+        assertEquals(0, bench.code(), bench.err());
+        Map<String, Object> b = Json.parseObject(bench.out().strip(), "bench");
+        assertEquals(true, b.get("identical_output"));
+        for (String key : new String[]{"speedup", "acceptance_rate", "mean_accepted_per_step", "ngram_max"}) {
+            assertTrue(b.containsKey(key), key + " in " + b.keySet());
+        }
+
+        String draft = Samples.path("models/stories260K-draft").toString();
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--ngram", "--draft", draft),
+                "--ngram", "--draft");
+        assertOneLineUsageError(run("chat", "-m", model(), "--ngram", "--draft", draft), "--ngram", "--draft");
+        assertOneLineUsageError(run("bench", "-m", model(), "--ngram", "--draft", draft), "--ngram", "--draft");
+        assertOneLineUsageError(run("bench", "-m", model(), "--ngram", "--oracle-acceptance", "1"), "--ngram",
+                "--oracle-acceptance");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--ngram", "--ngram-min", "0"),
+                "--ngram-min", "0");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--ngram", "--ngram-max", "0"),
+                "--ngram-max", "0");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--ngram", "--ngram-max", "two"),
+                "--ngram-max", "two");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--ngram", "--ngram-min", "3",
+                "--ngram-max", "2"), "--ngram-min 3", "--ngram-max 2");
+        assertOneLineUsageError(run("chat", "-m", model(), "--ngram", "--ngram-min", "4"), "--ngram-min 4",
+                "--ngram-max 3");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--ngram-max", "5"), "--ngram-max",
+                "--ngram");
+    }
+
+    /** A user error as the contract has it: exit 2 and one line on stderr, naming each fragment. */
+    static void assertOneLineUsageError(Result r, String... fragments) {
+        assertUserError(r, fragments);
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+    }
+
     @Test
     void numSamplesPrintsOneJsonLineEach() {
         Result r = run("generate", "-m", model(), "-p", "Once", "-n", "8", "--json", "--num-samples", "3",

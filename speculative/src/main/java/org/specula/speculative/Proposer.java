@@ -7,7 +7,8 @@ package org.specula.speculative;
  * in here, and through its {@link Scorer}, without touching the loop. The contract:
  * <ul>
  * <li>committed[0..length) is the truth: drafts the target rejected are gone. The array is the loop's, to read during
- *     the call only.</li>
+ *     the call only. Within one generate the loop passes one array whose committed prefix only grows; a new generate
+ *     passes a new array, whose tokens may share only a prefix with the last (a chat turn, another prompt).</li>
  * <li>Each draft token comes with q, the distribution it was actually drawn from, over the target's vocabulary and
  *     processed with the target's sampling parameters (so it is the law that the acceptance rule divides by).
  *     A deterministic drafter (n-gram prompt lookup, argmax heads, greedy early exit) gives a one-hot row, q a point

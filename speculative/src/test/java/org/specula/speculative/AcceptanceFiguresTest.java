@@ -23,6 +23,19 @@ class AcceptanceFiguresTest {
     static final double[] REFERENCE_GREEDY = {0.53, 0.88, 1.02, 1.17, 1.23, 1.26}; // k = 1..6
     static final double[] REFERENCE_TEMPERATURE_1 = {0.43, 0.59, 0.74, 0.74, 0.80, 0.76};
 
+    /** The 20 ordinary prompts: BOS and 7 tokens sampled from the target at temperature 1, seeds 100..119. */
+    static int[][] prompts(ForwardPass targetPass) {
+        int[][] prompts = new int[20][];
+        for (int i = 0; i < prompts.length; i++) {
+            int[] sampled = new PlainDecoder(targetPass, new SamplingParams(1f, 0, 1f, 0f), 100 + i)
+                    .generate(new int[]{1}, new StopCondition(7, new int[0]), t -> { }).generated();
+            prompts[i] = new int[8];
+            prompts[i][0] = 1;
+            System.arraycopy(sampled, 0, prompts[i], 1, 7);
+        }
+        return prompts;
+    }
+
     @Test
     void meanAcceptedPerPassMatchesReference() {
         try (Kernels kernels = KernelsFactory.create("auto", 1);
@@ -32,14 +45,7 @@ class AcceptanceFiguresTest {
             Llama draft = Llama.load(draftFolder, kernels);
             ForwardPass targetPass = target.newForwardPass(256);
             ForwardPass draftPass = draft.newForwardPass(256);
-            int[][] prompts = new int[20][];
-            for (int i = 0; i < prompts.length; i++) {
-                int[] sampled = new PlainDecoder(targetPass, new SamplingParams(1f, 0, 1f, 0f), 100 + i)
-                        .generate(new int[]{1}, new StopCondition(7, new int[0]), t -> { }).generated();
-                prompts[i] = new int[8];
-                prompts[i][0] = 1;
-                System.arraycopy(sampled, 0, prompts[i], 1, 7);
-            }
+            int[][] prompts = prompts(targetPass);
             StringBuilder table = new StringBuilder("temperature k  mean accepted per pass (reference)\n");
             SamplingParams temperature1 = new SamplingParams(1f, 0, 1f, 0f);
             for (SamplingParams params : new SamplingParams[]{SamplingParams.GREEDY, temperature1}) {
@@ -63,6 +69,46 @@ class AcceptanceFiguresTest {
                 }
             }
             System.out.print(table);
+        }
+    }
+
+    /**
+     * The n-gram drafter on the same prompts (greedy, k = 4, n from 3 down to 1, 128 tokens): a figure printed, not
+     * asserted, per target pass and per pass that drafted (a pass without a match drafts nothing). The prompts hold
+     * little to look up, so the drafts come from the model repeating its own text.
+     */
+    @Test
+    void ngramMeanAcceptedPerPass() {
+        try (Kernels kernels = KernelsFactory.create("auto", 1);
+             ModelFolder targetFolder = ModelFolder.open(Samples.path("models/stories260K"))) {
+            Llama target = Llama.load(targetFolder, kernels);
+            ForwardPass targetPass = target.newForwardPass(256);
+            long accepted = 0;
+            long drafted = 0;
+            long passes = 0;
+            long[] draftingPasses = {0};
+            for (int[] prompt : prompts(targetPass)) {
+                SpeculativeDecoder decoder = new SpeculativeDecoder(targetPass,
+                        new NgramProposer(target.config().vocabSize(), 1, 3), 4, SamplingParams.GREEDY, 0);
+                decoder.setStepObserver(new SpeculativeDecoder.StepObserver() {
+                    @Override
+                    public void proposed(Draft draft) {
+                        draftingPasses[0] += draft.count() > 0 ? 1 : 0;
+                    }
+
+                    @Override
+                    public void committed(int[] tokens, int length) {
+                    }
+                });
+                SpecStats s = decoder.generate(prompt, new StopCondition(128, new int[0]), t -> { }).stats();
+                accepted += s.accepted();
+                drafted += s.drafted();
+                passes += s.steps();
+            }
+            System.out.printf(Locale.ROOT, "n-gram lookup (n 3..1), greedy, k = 4: %.3f accepted per target pass, "
+                            + "%.3f per pass that drafted (%d passes, %d drafting, %d drafts proposed, %d accepted)%n",
+                    (double) accepted / passes, (double) accepted / draftingPasses[0], passes, draftingPasses[0],
+                    drafted, accepted);
         }
     }
 }

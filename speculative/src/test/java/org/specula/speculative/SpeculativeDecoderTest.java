@@ -151,7 +151,7 @@ class SpeculativeDecoderTest {
         }
     }
 
-    private static void assertCacheIsPrefill(Llama model, KvCache cache, int[] tokens, int length) {
+    static void assertCacheIsPrefill(Llama model, KvCache cache, int[] tokens, int length) {
         ForwardPass fresh = model.newForwardPass(512, cache.dtype());
         fresh.forward(tokens, 0, length, ForwardPass.Logits.NONE, null);
         for (int layer = 0; layer < model.config().numLayers(); layer++) {

@@ -16,6 +16,7 @@ import org.specula.speculative.SpeculativeSampling.Verdict;
  * token, bonus token). Each is checked against its exact law by chi-square at α = 1e-4 over the bins of nonzero
  * probability (7 dof → 29.88; fewer bins, fewer dof), total variation < 0.007, and no zero-probability token ever.
  * A deliberately wrong verifier (resampling from the target row instead of the residual) must fail the same check.
+ * One-hot draft rows (a deterministic drafter's) are checked the same way.
  */
 class SpeculativeSamplingChiSquareTest {
     private static final int VOCAB = 8, K = 2, N = 100_000;
@@ -32,6 +33,11 @@ class SpeculativeSamplingChiSquareTest {
     private static final double[][] DRAFT_PROBS = {DRAFT_1, DRAFT_2};
     // norm(max(0, TARGET_1 − DRAFT_1)) = (0.15, 0, 0.05, 0, 0.20, 0, 0.05, 0) / 0.45.
     private static final double[] RESIDUAL_1 = {0.15 / 0.45, 0, 0.05 / 0.45, 0, 0.20 / 0.45, 0, 0.05 / 0.45, 0};
+    // A deterministic drafter's rows (n-gram lookup): q one-hot at token 4, then at token 1; both accepted w.p. 0.05.
+    private static final double[][] ONE_HOT_DRAFT_PROBS = {Rows.oneHot(VOCAB, 4), Rows.oneHot(VOCAB, 1)};
+    // norm(max(0, TARGET_1 − onehot(4))): TARGET_1 without token 4's 0.25, over 0.75.
+    private static final double[] ONE_HOT_RESIDUAL_1 = {0.20 / 0.75, 0.05 / 0.75, 0.15 / 0.75, 0, 0, 0.10 / 0.75,
+            0.15 / 0.75, 0.10 / 0.75};
 
     @FunctionalInterface
     interface Verifier {
@@ -76,6 +82,22 @@ class SpeculativeSamplingChiSquareTest {
         assertTrue(first.totalVariation() > 0.1, first.toString());
     }
 
+    /**
+     * One-hot draft rows take verify's own path (y = sample(p), accept iff y is the draft): the first token has law p,
+     * the token after a rejection p without the draft token, the bonus its row's law; the wrong verifier fails.
+     */
+    @Test
+    void oneHotDraftsMatchTheExactLawAtEveryOutputPosition() {
+        check(SpeculativeSamplingChiSquareTest::real, Position.FIRST, 21, TARGET_1, ONE_HOT_DRAFT_PROBS)
+                .assertPasses();
+        check(SpeculativeSamplingChiSquareTest::real, Position.RESIDUAL, 22, ONE_HOT_RESIDUAL_1, ONE_HOT_DRAFT_PROBS)
+                .assertPasses();
+        check(SpeculativeSamplingChiSquareTest::real, Position.BONUS, 23, BONUS, ONE_HOT_DRAFT_PROBS).assertPasses();
+        Check wrong = check(SpeculativeSamplingChiSquareTest::resampleFromTarget, Position.RESIDUAL, 22,
+                ONE_HOT_RESIDUAL_1, ONE_HOT_DRAFT_PROBS);
+        assertFalse(wrong.passes(), "the check must catch the bug with one-hot drafts too: " + wrong);
+    }
+
     @Test
     void criticalValuesMatchTheTable() {
         assertEquals(29.88, criticalValue(7, ALPHA), 0.005);
@@ -84,8 +106,13 @@ class SpeculativeSamplingChiSquareTest {
         assertEquals(15.14, criticalValue(1, ALPHA), 0.005);
     }
 
-    /** Draws blocks until N tokens have been observed at {@code position}; block b uses positions 3b .. 3b + 2. */
     private static Check check(Verifier verifier, Position position, long seed, double[] exactLaw) {
+        return check(verifier, position, seed, exactLaw, DRAFT_PROBS);
+    }
+
+    /** Draws blocks until N tokens have been observed at {@code position}; block b uses positions 3b .. 3b + 2. */
+    private static Check check(Verifier verifier, Position position, long seed, double[] exactLaw,
+                               double[][] draftProbs) {
         long[] counts = new long[VOCAB];
         int[] draftTokens = new int[K];
         double[] acceptU = new double[K], sampleU = new double[K + 1];
@@ -95,12 +122,12 @@ class SpeculativeSamplingChiSquareTest {
             long base = 3 * block;
             for (int i = 0; i <= K; i++) {
                 if (i < K) {
-                    draftTokens[i] = Sampler.sample(DRAFT_PROBS[i], Uniforms.at(seed, base + i, Uniforms.DRAFT));
+                    draftTokens[i] = Sampler.sample(draftProbs[i], Uniforms.at(seed, base + i, Uniforms.DRAFT));
                     acceptU[i] = Uniforms.at(seed, base + i, Uniforms.ACCEPT);
                 }
                 sampleU[i] = Uniforms.at(seed, base + i, Uniforms.SAMPLE);
             }
-            Verdict verdict = verifier.verify(draftTokens, DRAFT_PROBS, TARGET_PROBS, K, acceptU, sampleU, scratch);
+            Verdict verdict = verifier.verify(draftTokens, draftProbs, TARGET_PROBS, K, acceptU, sampleU, scratch);
             int token = switch (position) {
                 case FIRST -> verdict.acceptedCount() > 0 ? draftTokens[0] : verdict.emittedToken();
                 case RESIDUAL -> verdict.acceptedCount() == 0 ? verdict.emittedToken() : -1;

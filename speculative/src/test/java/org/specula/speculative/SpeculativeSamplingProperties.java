@@ -237,19 +237,46 @@ class SpeculativeSamplingProperties {
     }
 
     /**
+     * A deterministic drafter's block, every draft row one-hot (n-gram lookup, argmax heads): the drafted token is a
+     * function of the prefix, half the time one the target may emit, so long accepted runs occur. k = 0..4; the same
+     * law as any other block.
+     */
+    @Test
+    void wholeBlockOfOneHotDraftsEmitsTheTargetsAutoregressiveLaw() {
+        qt().withFixedSeed(SEED).withExamples(500)
+                .forAll(VOCAB, integers().between(0, 4), longs().all(), KIND)
+                .checkAssert((vocab, k, seed, kind) -> {
+                    PrefixModel model = new PrefixModel(seed, kind, vocab, true);
+                    Map<List<Integer>, Double> law = exactBlockLaw(model, k);
+                    for (int m = 1; m <= k + 1; m++) {
+                        assertLawsEqual(targetLaw(model, m), completedLaw(model, law, m),
+                                "one-hot drafts, target rows " + kind + ", vocab " + vocab + ", k " + k
+                                        + ", length " + m);
+                    }
+                });
+    }
+
+    /**
      * Target and draft rows as a function of the prefix drafted so far (a seeded function, memoised): the pair at each
-     * prefix is of the dominant kind half the time and of a random kind otherwise.
+     * prefix is of the dominant kind half the time and of a random kind otherwise; with oneHotDrafts every draft row
+     * is a point mass instead.
      */
     static final class PrefixModel {
         final int vocab;
         private final long seed;
         private final Kind dominant;
+        private final boolean oneHotDrafts;
         private final Map<List<Integer>, Pair> pairs = new HashMap<>();
 
         PrefixModel(long seed, Kind dominant, int vocab) {
+            this(seed, dominant, vocab, false);
+        }
+
+        PrefixModel(long seed, Kind dominant, int vocab, boolean oneHotDrafts) {
             this.seed = seed;
             this.dominant = dominant;
             this.vocab = vocab;
+            this.oneHotDrafts = oneHotDrafts;
         }
 
         Pair at(List<Integer> prefix) {
@@ -257,7 +284,13 @@ class SpeculativeSamplingProperties {
                 SplittableRandom random = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (key.hashCode() + 1L));
                 Kind[] kinds = Kind.values();
                 Kind kind = key.isEmpty() || random.nextBoolean() ? dominant : kinds[random.nextInt(kinds.length)];
-                return Rows.pair(kind, random, vocab);
+                Pair pair = Rows.pair(kind, random, vocab);
+                if (!oneHotDrafts) {
+                    return pair;
+                }
+                int token = random.nextBoolean() ? drawn(pair.targetRow(), random.nextDouble())
+                        : random.nextInt(vocab);
+                return new Pair(pair.targetRow(), Rows.oneHot(vocab, token));
             });
         }
     }

@@ -46,7 +46,7 @@ class ArchitectureTest {
             Map.entry("org.specula.sampling", List.of("Sampler", "SamplingParams", "Uniforms")),
             Map.entry("org.specula.sampling.simd", List.of("RowKernels")),
             Map.entry("org.specula.speculative", List.of("ChainScorer", "Draft", "DraftModelProposer", "Generation",
-                    "OracleProposer", "PlainDecoder", "Prefill", "Proposer", "Residual", "Scorer", "SpecStats",
+                    "NgramProposer", "OracleProposer", "PlainDecoder", "Prefill", "Proposer", "Residual", "Scorer", "SpecStats",
                     "SpeculativeDecoder", "SpeculativeSampling", "StopCondition")),
             Map.entry("org.specula.cli", List.of("Main")),
             Map.entry("org.specula.cli.simd", List.of("FmaPeak")));
