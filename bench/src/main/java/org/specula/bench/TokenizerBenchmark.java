@@ -24,8 +24,8 @@ import org.specula.testdata.Samples;
 
 /**
  * Tokenizer speed on one core: {@code encode} of English prose (the shared docs, repeated to about 256 kB; MB/s =
- * text MB printed at setup / (ms per op) · 1000) and {@code load} of the tokenizer.json (128k-vocab Llama 3, 50k GPT-2,
- * 32k Llama 2). Run: {@code java -jar bench/target/benchmarks.jar TokenizerBenchmark}.
+ * text MB printed at setup / (ms per op) · 1000) and {@code load} of the tokenizer.json (128k-vocab Llama 3,
+ * 50k GPT-2, 32k Llama 2). Run: {@code java -jar bench/target/benchmarks.jar TokenizerBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -166,7 +166,9 @@ final class GenerateCommand extends Main.Command {
         return root.put("stats", stats).toString();
     }
 
-    /** Whether the prefill fed any tokens, so its tok/s is a measurement (a 1-token or fully cached prompt has none). */
+    /**
+     * Whether the prefill fed any tokens, so its tok/s is a measurement (a 1-token or fully cached prompt has none).
+     */
     static boolean prefillTimed(Generation g) {
         return g.prefilledTokens() > 0 && g.prefillNanos() > 0;
     }

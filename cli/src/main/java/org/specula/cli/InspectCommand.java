@@ -29,8 +29,8 @@ final class InspectCommand extends Main.Command {
     @Override
     void declare(Options o) {
         CommonOptions.addModel(o, "the model to show");
-        o.addOption(Args.value(null, "context", "N", "context for the KV cache size (default: min(max_position_embeddings, "
-                + "4096))"));
+        o.addOption(Args.value(null, "context", "N", "context for the KV cache size (default: "
+                + "min(max_position_embeddings, 4096))"));
         o.addOption(Args.value(null, "kv-dtype", "TYPE", "KV cache element type for its size: f32, bf16 or f16 "
                 + "(default: the model's weight dtype)"));
         o.addOption(Args.flag(null, "builtin", "list the built-in models (builtin:NAME) with their files and sizes"));

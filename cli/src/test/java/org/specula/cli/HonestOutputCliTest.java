@@ -88,7 +88,8 @@ class HonestOutputCliTest {
         Map<?, ?> stats = (Map<?, ?>) Json.parseObject(j.out().strip(), "stdout").get("stats");
         long drafted = (Long) stats.get("drafted");
         long passes = (Long) stats.get("target_passes");
-        // 8 tokens with k = 4: a pass can emit 5, so the last drafts at most 2, so proposed < 4 per pass, and the output says so
+        // 8 tokens with k = 4: a pass can emit 5, so the last drafts at most 2, so proposed < 4 per pass, and the
+        // output says so
         assertTrue(drafted < 4 * passes, stats.toString());
         assertEquals((double) drafted / passes, ((Number) stats.get("mean_drafted_per_step")).doubleValue(), 1e-9);
         // a run's time includes compiling: no fair plain baseline exists here, so the contract key stays, null

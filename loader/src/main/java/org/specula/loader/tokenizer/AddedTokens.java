@@ -53,7 +53,8 @@ final class AddedTokens {
             Integer j = firstWithId.putIfAbsent(tokens.get(i).id(), i);
             if (j != null) {
                 throw JsonFields.bad(file, "added_tokens[" + i + "].id", "is " + tokens.get(i).id() + ", the id of"
-                        + " added_tokens[" + j + "] \"" + tokens.get(j).content() + "\" too; each id must be one token");
+                        + " added_tokens[" + j + "] \"" + tokens.get(j).content()
+                        + "\" too; each id must be one token");
             }
         }
         return new AddedTokens(List.copyOf(tokens));
