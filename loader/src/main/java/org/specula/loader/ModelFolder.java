@@ -123,6 +123,12 @@ public final class ModelFolder implements AutoCloseable {
                 }
                 names.add(s);
             }
+            for (String name : names) { // the index is what is wrong when a shard it lists is missing
+                if (!Files.isRegularFile(dir.resolve(name))) {
+                    throw new SpeculaException(index + ": weight_map lists \"" + name + "\", which is not a file in "
+                            + dir + "; the download is incomplete or the index is damaged");
+                }
+            }
             return names.stream().map(dir::resolve).toList();
         }
         Path single = dir.resolve("model.safetensors");

@@ -59,6 +59,7 @@ class LoaderFuzzProperties {
 
     static byte[] config;
     static byte[] tokenizer;
+    static byte[] tokenizerConfig;
     static byte[] weights;
     static ExecutorService worker;
 
@@ -70,6 +71,7 @@ class LoaderFuzzProperties {
         Path model = Samples.path("models/stories260K");
         config = Files.readAllBytes(model.resolve("config.json"));
         tokenizer = Files.readAllBytes(model.resolve("tokenizer.json"));
+        tokenizerConfig = Files.readAllBytes(model.resolve("tokenizer_config.json"));
         weights = Files.readAllBytes(model.resolve("model.safetensors"));
         worker = newWorker();
     }
@@ -111,6 +113,51 @@ class LoaderFuzzProperties {
                     byte[] mutated = mutateJson(tokenizer, kind, seed, List.of("added_tokens", "model", "decoder"));
                     write(file, mutated);
                     check(file.toString(), mutated, TOKENIZER_ALLOCATION, () -> Tokenizer.load(dir, 512));
+                });
+    }
+
+    /** tokenizer_config.json beside an intact tokenizer.json (issue 19: the file the first corpus left out). */
+    @Test
+    void tokenizerConfigJson() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("tokenizer-config"));
+        Files.write(dir.resolve("tokenizer.json"), tokenizer);
+        Path file = dir.resolve("tokenizer_config.json");
+        qt().withExamples(3000).withFixedSeed(19).withShrinkCycles(20)
+                .forAll(integers().between(0, 6), longs().all())
+                .checkAssert((kind, seed) -> {
+                    byte[] mutated = mutateJson(tokenizerConfig, kind, seed,
+                            List.of("chat_template", "add_bos_token", "add_eos_token", "bos_token", "eos_token"));
+                    write(file, mutated);
+                    check(file.toString(), mutated, TOKENIZER_ALLOCATION, () -> Tokenizer.load(dir, 512));
+                });
+    }
+
+    /**
+     * model.safetensors.index.json of a sharded folder (issue 19): stories260K's weights listed by a generated index,
+     * mutated, then the whole folder opened.
+     */
+    @Test
+    void safetensorsIndexJson() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("sharded"));
+        Files.write(dir.resolve("config.json"), config);
+        Files.write(dir.resolve("model.safetensors"), weights);
+        StringBuilder index = new StringBuilder("{\"metadata\": {\"total_size\": " + (weights.length - 8) + "}, "
+                + "\"weight_map\": {");
+        try (ModelFolder folder = ModelFolder.open(dir)) {
+            String sep = "";
+            for (String name : folder.tensors().keySet()) {
+                index.append(sep).append(Json.quote(name)).append(": \"model.safetensors\"");
+                sep = ", ";
+            }
+        }
+        byte[] original = index.append("}}").toString().getBytes(StandardCharsets.UTF_8);
+        Path file = dir.resolve("model.safetensors.index.json");
+        qt().withExamples(2000).withFixedSeed(19).withShrinkCycles(20)
+                .forAll(integers().between(0, 6), longs().all())
+                .checkAssert((kind, seed) -> {
+                    byte[] mutated = mutateJson(original, kind, seed, List.of("weight_map", "metadata"));
+                    write(file, mutated);
+                    check(file.toString(), mutated, SMALL_ALLOCATION, () -> ModelFolder.open(dir).close());
                 });
     }
 
