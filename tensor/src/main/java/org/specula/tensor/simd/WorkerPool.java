@@ -47,6 +47,11 @@ final class WorkerPool implements AutoCloseable {
     private volatile Throwable failure;
 
     WorkerPool(int threads, String name) {
+        this(threads, Thread.ofPlatform().daemon().name(name + "-", 1).factory());
+    }
+
+    /** With the factory that makes the worker threads (tests give one that fails, to check the cleanup). */
+    WorkerPool(int threads, java.util.concurrent.ThreadFactory factory) {
         workers = new Thread[threads - 1];
         sleeping = new AtomicIntegerArray(workers.length);
         claims = new AtomicLongArray(threads);
@@ -56,7 +61,10 @@ final class WorkerPool implements AutoCloseable {
         try {
             for (int i = 0; i < workers.length; i++) {
                 int index = i;
-                workers[i] = Thread.ofPlatform().daemon().name(name + "-" + (i + 1)).unstarted(() -> work(index));
+                workers[i] = factory.newThread(() -> work(index));
+                if (workers[i] == null) {
+                    throw new IllegalStateException("the thread factory refused worker " + (i + 1));
+                }
                 workers[i].start();
                 started++;
             }

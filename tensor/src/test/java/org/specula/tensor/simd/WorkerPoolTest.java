@@ -125,4 +125,31 @@ class WorkerPoolTest {
             }
         }
     }
+
+    /**
+     * Issue 19: a pool whose third worker cannot start (the OS refuses a thread) throws that failure and leaves none of
+     * the two it started running.
+     */
+    @Test
+    void aFailedStartLeavesNoThreadBehind() throws InterruptedException {
+        java.util.List<Thread> made = new java.util.ArrayList<>();
+        java.util.concurrent.ThreadFactory failsThird = r -> {
+            if (made.size() == 2) {
+                throw new OutOfMemoryError("unable to create native thread (test)");
+            }
+            Thread t = Thread.ofPlatform().daemon().name("pool-fails-" + made.size()).unstarted(r);
+            made.add(t);
+            return t;
+        };
+        OutOfMemoryError e = org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class,
+                () -> new WorkerPool(4, failsThird));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("(test)"));
+        org.junit.jupiter.api.Assertions.assertEquals(2, made.size());
+        for (Thread t : made) {
+            t.join(5_000);
+            org.junit.jupiter.api.Assertions.assertFalse(t.isAlive(), t.getName() + " still runs");
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> new WorkerPool(2, r -> null), "a factory that refuses is an error, not a missing worker");
+    }
 }
