@@ -31,6 +31,11 @@ import org.specula.tensor.Tensor;
  */
 abstract sealed class Lanes permits Widths.W128, Widths.W256, Widths.W512 {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    /*
+     * The element types the tiles read, as int codes rather than DType: they are compared in the innermost loops,
+     * where an int constant folds away in C2 and an enum switch would add a lookup (javac's ordinal map). kind()
+     * is the one place DType becomes a code.
+     */
     static final int F32 = 0;
     static final int BF16 = 1;
     static final int F16 = 2;
@@ -96,12 +101,18 @@ abstract sealed class Lanes permits Widths.W128, Widths.W256, Widths.W512 {
         return floats().vectorBitSize();
     }
 
+    /** Whether the tiles read {@code dtype}. */
+    static boolean reads(DType dtype) {
+        return dtype == DType.F32 || dtype == DType.BF16 || dtype == DType.F16;
+    }
+
+    /** The code of a dtype the tiles read ({@link #reads}); any other is the caller's bug. */
     static int kind(DType dtype) {
         return switch (dtype) {
             case F32 -> F32;
             case BF16 -> BF16;
             case F16 -> F16;
-            default -> -1;
+            default -> throw new IllegalArgumentException("no SIMD kernels read " + dtype);
         };
     }
 

@@ -133,10 +133,10 @@ public final class SimdKernels implements Kernels {
         long weights = 0;
         int stacked = 0;
         for (int i = 0; i < w.length; i++) {
-            int k = Lanes.kind(w[i].dtype());
-            if (k < 0 || w[i].rank() != 2) {
+            if (!Lanes.reads(w[i].dtype()) || w[i].rank() != 2) {
                 throw new SpeculaException("matmul: tensor " + w[i] + " must be a 2-D F32, F16 or BF16 matrix");
             }
+            int k = Lanes.kind(w[i].dtype());
             int outDim = w[i].dim(0);
             int in = w[i].dim(1);
             if (x.length < rows * in || out[i].length < rows * outDim) {
