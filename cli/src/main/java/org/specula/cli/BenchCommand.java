@@ -6,6 +6,7 @@ import org.specula.model.KvCache;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.speculative.DraftModelProposer;
+import org.specula.speculative.EarlyExitProposer;
 import org.specula.speculative.Generation;
 import org.specula.speculative.NgramProposer;
 import org.specula.speculative.OracleProposer;
@@ -33,11 +34,11 @@ import java.util.stream.Stream;
 
 /**
  * {@code specula bench}: prompt and decode tokens/s, the cost of a block forward of T tokens relative to one
- * (verify(T)/decode(1)), and with --draft, --ngram or --oracle-acceptance plain vs speculative tokens/s measured in the
- * same run. Prompts are seeded random token ids, so any model folder works, tokenizer or not. Beside them, what the
- * machine offers: memory read bandwidth ({@link Bandwidth}, for decode) and the FMA peak at the kernels' vector width
- * ({@code org.specula.cli.simd.FmaPeak}, for the prompt), with the CPU's name and the vector width, so every figure
- * says where it came from.
+ * (verify(T)/decode(1)), and with --draft, --ngram, --early-exit or --oracle-acceptance plain vs speculative
+ * tokens/s measured in the same run. Prompts are seeded random token ids, so any model folder works, tokenizer or
+ * not. Beside them, what the machine offers: memory read bandwidth ({@link Bandwidth}, for decode) and the FMA peak
+ * at the kernels' vector width ({@code org.specula.cli.simd.FmaPeak}, for the prompt), with the CPU's name and the
+ * vector width, so every figure says where it came from.
  */
 final class BenchCommand extends Main.Command {
     static final int[] VERIFY_SIZES = {1, 2, 3, 5, 8, 16};
@@ -73,10 +74,11 @@ final class BenchCommand extends Main.Command {
         int repeats = a.integer("repeats", 3, 1);
         int k = a.integer("draft-tokens", 4, 0);
         double oracle = a.has("oracle-acceptance") ? a.number("oracle-acceptance", 1, 0, 1) : -1;
-        if (oracle >= 0 && (a.has("draft") || a.has("ngram"))) {
-            throw new UsageException("give one of --draft, --ngram or --oracle-acceptance, not several");
+        if (oracle >= 0 && (a.has("draft") || a.has("ngram") || a.has("early-exit"))) {
+            throw new UsageException("give one of --draft, --ngram, --early-exit or --oracle-acceptance, not several");
         }
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
+        int earlyExit = CommonOptions.earlyExit(a);
         SamplingParams params = a.has("temperature") ? CommonOptions.sampling(a) : SamplingParams.GREEDY;
         if (oracle >= 0 && !params.isGreedy()) {
             throw new UsageException("--oracle-acceptance needs greedy decoding (--temperature 0)");
@@ -86,6 +88,9 @@ final class BenchCommand extends Main.Command {
              ModelSession target = ModelSession.target(a, kernels, err);
              ModelSession draft = ModelSession.draft(a, kernels)) {
             int vocab = target.model.config().vocabSize();
+            if (earlyExit > 0) {
+                CommonOptions.checkEarlyExit(earlyExit, target.model);
+            }
             int[] prompt = a.has("prompt") ? target.tokenizer().encode(a.required("prompt"), true)
                     : a.has("prompt-ids") ? a.ids("prompt-ids")
                     : new SplittableRandom(seed).ints(promptTokens, 3, vocab).toArray();
@@ -122,7 +127,7 @@ final class BenchCommand extends Main.Command {
                     draftPass.forward(prompt, 0, depth, ForwardPass.Logits.NONE, null);
                 }
             }
-            boolean speculative = draft != null || ngram != null || oracle >= 0;
+            boolean speculative = draft != null || ngram != null || earlyExit > 0 || oracle >= 0;
             Generation plain = null;
             Generation spec = null;
             int[] reference = null; // the plain continuation, which the oracle proposer perturbs
@@ -141,6 +146,7 @@ final class BenchCommand extends Main.Command {
                 if (speculative) {
                     Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
                             : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
+                            : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed)
                             : new OracleProposer(concat(prompt, g.generated()), oracle, vocab, seed);
                     if (draftPass != null) {
                         draftPass.truncate(depth);
@@ -167,6 +173,7 @@ final class BenchCommand extends Main.Command {
                 // one seed for all repeats: best-of picks timing, not a lucky draw
                 Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
                         : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
+                        : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed)
                         : new OracleProposer(reference, oracle, vocab, seed);
                 if (draftPass != null) {
                     draftPass.truncate(depth);
@@ -253,6 +260,9 @@ final class BenchCommand extends Main.Command {
                     if (ngram != null) {
                         j.put("ngram_max", ngram.max()).put("ngram_min", ngram.min());
                     }
+                    if (earlyExit > 0) {
+                        j.put("early_exit_layers", earlyExit);
+                    }
                 }
                 out.println(j);
             } else {
@@ -285,6 +295,7 @@ final class BenchCommand extends Main.Command {
                     out.printf(Locale.ROOT, "speculative (%s, k=%d): %.1f tok/s vs plain %.1f tok/s = %.2fx | "
                                     + "acceptance %.3f, %.2f accepted and %.2f tokens per target pass%n",
                             draft != null ? "draft " + draft.label : ngram != null ? ngram.label()
+                                    : earlyExit > 0 ? CommonOptions.earlyExitLabel(earlyExit)
                                     : "oracle a=" + oracle, k,
                             spec.decodeTokensPerSecond(), plain.decodeTokensPerSecond(),
                             spec.decodeTokensPerSecond() / plain.decodeTokensPerSecond(), s.acceptanceRate(),

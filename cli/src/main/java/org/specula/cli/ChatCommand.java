@@ -22,9 +22,10 @@ import java.util.Set;
 
 /**
  * {@code specula chat}: an interactive conversation in the model's chat format, streaming each reply, plain or
- * speculative (a draft model, or n-gram lookup over the conversation). Lines starting with / are commands: /reset,
- * /stats, /quit. Each turn re-encodes the whole conversation; the decoders keep the KV-cache prefix it shares with the
- * previous turn, so only new text is fed, and the n-gram index likewise rolls back only what the turn changed.
+ * speculative (a draft model, n-gram lookup over the conversation, or the target's first layers). Lines starting
+ * with / are commands: /reset, /stats, /quit. Each turn re-encodes the whole conversation; the decoders keep the
+ * KV-cache prefix it shares with the previous turn, so only new text is fed, and the n-gram index likewise rolls
+ * back only what the turn changed.
  */
 final class ChatCommand extends Main.Command {
 
@@ -47,6 +48,7 @@ final class ChatCommand extends Main.Command {
         int maxTokens = a.integer("max-tokens", 512, 1);
         int draftTokens = a.integer("draft-tokens", 4, 0);
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
+        int earlyExit = CommonOptions.earlyExit(a);
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
         DType kvDType = CommonOptions.kvDType(a);
@@ -55,7 +57,8 @@ final class ChatCommand extends Main.Command {
              ModelSession draft = ModelSession.draft(a, kernels)) {
             Tokenizer tokenizer = target.tokenizer();
             ChatTemplate template = template(a, tokenizer);
-            Decoding decoding = new Decoding(target, draft, ngram, target.context(a), draftTokens, params, kvDType);
+            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, target.context(a), draftTokens, params,
+                    kvDType);
             StopCondition stop = new StopCondition(maxTokens,
                     union(target.model.config().eosIds(), template.stopIds(tokenizer)));
             List<Message> history = new ArrayList<>();
@@ -66,6 +69,7 @@ final class ChatCommand extends Main.Command {
             err.println("specula chat: " + target.folder.dir().getFileName() + ", " + template.name() + " format"
                     + (decoding.speculative() ? ", speculative with k=" + draftTokens : "")
                     + (ngram != null ? " by " + ngram.label() : "")
+                    + (earlyExit > 0 ? " by " + CommonOptions.earlyExitLabel(earlyExit) : "")
                     + "; /reset clears the conversation, /stats shows the last reply's figures, /quit ends");
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             Generation last = null; // the last reply's figures, for /stats; null after /reset

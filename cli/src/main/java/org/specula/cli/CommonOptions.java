@@ -23,10 +23,15 @@ final class CommonOptions {
                 + BuiltinModels.PREFIX + BuiltinModels.DEFAULT + ")"));
     }
 
-    /** --draft DIR or --ngram, and --draft-tokens: declared once, for the commands that decode speculatively. */
+    /**
+     * --draft DIR, --ngram or --early-exit L, and --draft-tokens: declared once, for the commands that decode
+     * speculatively.
+     */
     static void addDraft(Options o, String what) {
         o.addOption(Args.value(null, "draft", "DIR", "draft model folder or builtin:NAME: " + what));
         o.addOption(Args.flag(null, "ngram", "draft by n-gram prompt lookup instead, no second model: " + what));
+        o.addOption(Args.value(null, "early-exit", "L", "draft with the target's first L layers and its head "
+                + "instead (self-speculation), no second model: " + what));
         o.addOption(Args.value(null, "ngram-max", "N", "--ngram matches the last N tokens first (default 3)"));
         o.addOption(Args.value(null, "ngram-min", "N", "--ngram matches down to the last N tokens (default 1)"));
         o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
@@ -62,6 +67,36 @@ final class CommonOptions {
                     + max + " or less, or raise --ngram-max");
         }
         return new Ngram(min, max);
+    }
+
+    /**
+     * --early-exit's layer count checked before anything loads (0 without --early-exit): it is refused beside --draft
+     * and --ngram, and below 1; {@link #checkEarlyExit} holds it below the model's layer count once that is loaded.
+     */
+    static int earlyExit(Args a) {
+        if (!a.has("early-exit")) {
+            return 0;
+        }
+        for (String flag : new String[]{"draft", "ngram"}) {
+            if (a.has(flag)) {
+                throw new UsageException("--early-exit and --" + flag + " each choose the drafter; give one of them");
+            }
+        }
+        return a.integer("early-exit", 1, 1);
+    }
+
+    /** Refuses --early-exit L unless 1 &lt;= L &lt; the target's layers (the exit must skip at least one). */
+    static void checkEarlyExit(int layers, Llama target) {
+        int numLayers = target.config().numLayers();
+        if (layers >= numLayers) {
+            throw new UsageException("--early-exit " + layers + " must leave layers to skip: the model has "
+                    + numLayers + ", give --early-exit 1.." + (numLayers - 1));
+        }
+    }
+
+    /** What --early-exit drafts with, for the statistics lines. */
+    static String earlyExitLabel(int layers) {
+        return "early exit after " + layers + " layers";
     }
 
     /** --system and --chat-template, declared once for chat and generate --chat. */

@@ -4,6 +4,7 @@ import org.specula.model.ForwardPass;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
 import org.specula.speculative.DraftModelProposer;
+import org.specula.speculative.EarlyExitProposer;
 import org.specula.speculative.Generation;
 import org.specula.speculative.NgramProposer;
 import org.specula.speculative.PlainDecoder;
@@ -19,8 +20,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * Plain or speculative generation over a target session, drafted by a draft model's session or by n-gram lookup, as
- * generate and chat use it.
+ * Plain or speculative generation over a target session, drafted by a draft model's session, by n-gram lookup or by
+ * the target's first layers (early exit), as generate and chat use it.
  */
 final class Decoding {
     private final ForwardPass target;
@@ -28,6 +29,7 @@ final class Decoding {
     private final ModelSession targetSession;
     private final ModelSession draftSession; // null: no draft model
     private final NgramProposer ngram; // null without --ngram; one index for every call, rolled back to what it shares
+    private final int earlyExit; // layers the target drafts with; 0 without --early-exit
     private final int draftTokens;
     private final SamplingParams params;
     private final int vocab;
@@ -35,8 +37,11 @@ final class Decoding {
     static final int SAMPLER_WARMUP_VOCAB = 8192;
     static final long SAMPLER_WAIT_NANOS = 3_000_000_000L;
 
-    Decoding(ModelSession target, ModelSession draft, CommonOptions.Ngram ngram, int context, int draftTokens,
-             SamplingParams params, DType kvDType) {
+    Decoding(ModelSession target, ModelSession draft, CommonOptions.Ngram ngram, int earlyExit, int context,
+             int draftTokens, SamplingParams params, DType kvDType) {
+        if (earlyExit > 0) {
+            CommonOptions.checkEarlyExit(earlyExit, target.model);
+        }
         if (draft != null && draft.model.config().vocabSize() != target.model.config().vocabSize()) {
             throw new UsageException("--draft " + draft.label + " has a vocabulary of "
                     + draft.model.config().vocabSize() + " tokens but the target has "
@@ -51,10 +56,11 @@ final class Decoding {
         this.params = params;
         this.vocab = target.model.config().vocabSize();
         this.ngram = ngram == null ? null : new NgramProposer(vocab, ngram.min(), ngram.max());
+        this.earlyExit = earlyExit;
     }
 
     boolean speculative() {
-        return draft != null || ngram != null;
+        return draft != null || ngram != null || earlyExit > 0;
     }
 
     int draftTokens() {
@@ -84,7 +90,8 @@ final class Decoding {
             if (!speculative()) {
                 return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
             }
-            Proposer proposer = draft != null ? new DraftModelProposer(draft, params, seed) : ngram;
+            Proposer proposer = draft != null ? new DraftModelProposer(draft, params, seed)
+                    : earlyExit > 0 ? new EarlyExitProposer(target, earlyExit, params, seed) : ngram;
             return new SpeculativeDecoder(target, proposer, draftTokens, params, seed).generate(prompt, stop, sink);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
@@ -121,7 +128,8 @@ final class Decoding {
      * Compiles the kernels for the blocks this prompt will run before the decoders start their clocks
      * ({@link ForwardPass#warmUp}): the prefill (all but the last prompt token), then one token per step, or k + 1
      * per verification and the draft's catch-up blocks with a draft model, or every block of 1 to k + 1 with n-gram
-     * lookup, which drafts as many tokens as its match has left. With a large vocabulary the sampler's own
+     * lookup, which drafts as many tokens as its match has left (early exit drafts one token at a time, then verifies
+     * k + 1). With a large vocabulary the sampler's own
      * warm-ups ({@link Sampler#warmUp}: threads that race its vector code against the scalar twin until C2 has
      * compiled it) start first, beside the kernels', and are given until {@link #SAMPLER_WAIT_NANOS} after them to
      * finish: left to the first tokens, their races took the cores from the decode steps (the 360M shape decoded its
@@ -143,6 +151,8 @@ final class Decoding {
                 counts[i] = i;
             }
             target.warmUp(counts);
+        } else if (earlyExit > 0) {
+            target.warmUp(promptLength - 1, 1, draftTokens + 1);
         } else {
             target.warmUp(promptLength - 1, 1);
         }

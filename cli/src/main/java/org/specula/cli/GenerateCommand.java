@@ -18,11 +18,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.IntConsumer;
 
-/** {@code specula generate}: plain or speculative (--draft, --ngram) generation, streaming text or one JSON object. */
+/**
+ * {@code specula generate}: plain or speculative (--draft, --ngram, --early-exit) generation, streaming text or one
+ * JSON object.
+ */
 final class GenerateCommand extends Main.Command {
 
     GenerateCommand() {
-        super("generate text from a prompt (speculative with --draft DIR or --ngram)");
+        super("generate text from a prompt (speculative with --draft DIR, --ngram or --early-exit L)");
     }
 
     @Override
@@ -49,6 +52,7 @@ final class GenerateCommand extends Main.Command {
         int maxTokens = a.integer("max-tokens", 256, 0);
         int draftTokens = a.integer("draft-tokens", 4, 0);
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
+        int earlyExit = CommonOptions.earlyExit(a);
         int samples = a.integer("num-samples", 1, 1);
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
@@ -58,7 +62,8 @@ final class GenerateCommand extends Main.Command {
              ModelSession target = ModelSession.target(a, kernels, err);
              ModelSession draft = ModelSession.draft(a, kernels)) {
             Tokenizer tokenizer = target.tokenizer();
-            Decoding decoding = new Decoding(target, draft, ngram, target.context(a), draftTokens, params, kvDType);
+            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, target.context(a), draftTokens, params,
+                    kvDType);
             int[] stopIds = target.model.config().eosIds();
             int[] prompt;
             if (a.has("chat")) {
@@ -91,7 +96,7 @@ final class GenerateCommand extends Main.Command {
                 Generation g = decoding.generate(prompt, stop, sampleSeed, sink);
                 if (json) {
                     String text = continuationText(tokenizer, g.generated());
-                    out.println(json(prompt, g, text, sampleSeed, kernels, draftTokens, ngram));
+                    out.println(json(prompt, g, text, sampleSeed, kernels, draftTokens, ngram, earlyExit));
                 } else {
                     sink.accept(-1);
                     out.println();
@@ -129,7 +134,7 @@ final class GenerateCommand extends Main.Command {
     }
 
     private static String json(int[] prompt, Generation g, String text, long seed, Kernels kernels, int k,
-                               CommonOptions.Ngram ngram) {
+                               CommonOptions.Ngram ngram, int earlyExit) {
         JsonOut stats = new JsonOut()
                 .put("prompt_tokens", prompt.length)
                 .put("prefilled_tokens", g.prefilledTokens())
@@ -160,6 +165,9 @@ final class GenerateCommand extends Main.Command {
                     .put("speedup_estimate", Double.NaN); // null: not measured by generate, see NO_SPEEDUP
             if (ngram != null) {
                 stats.put("ngram_max", ngram.max()).put("ngram_min", ngram.min());
+            }
+            if (earlyExit > 0) {
+                stats.put("early_exit_layers", earlyExit);
             }
             root.put("accepted_per_step", s.acceptedPerStep());
         }

@@ -157,6 +157,67 @@ class CliTest {
                 "--ngram");
     }
 
+    /**
+     * --early-exit L drafts with the target's first L layers: generate's JSON has the other drafters' statistics and
+     * keys, and its greedy text is plain decoding's; chat and bench take it too. It is refused, exit 2 with one line
+     * naming the flags, beside --draft, --ngram or --oracle-acceptance, and outside 1..4 for stories260K's 5 layers.
+     */
+    @Test
+    void earlyExitDraftsWithTheTargetsFirstLayers() {
+        String prompt = "Once upon a time";
+        Result plain = run("generate", "-m", model(), "-p", prompt, "--temperature", "0", "-n", "40", "--json");
+        Result r = run("generate", "-m", model(), "-p", prompt, "--temperature", "0", "-n", "40", "--json",
+                "--early-exit", "4");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> json = Json.parseObject(r.out().strip(), "stdout");
+        assertEquals(Json.parseObject(plain.out().strip(), "plain").get("generated_ids"), json.get("generated_ids"));
+        assertFalse(((List<?>) json.get("accepted_per_step")).isEmpty());
+        Map<?, ?> stats = (Map<?, ?>) json.get("stats");
+        for (String key : new String[]{"draft_tokens", "target_passes", "drafted", "accepted", "acceptance_rate",
+                "mean_drafted_per_step", "mean_accepted_per_step", "tokens_per_target_pass", "acceptance_by_position",
+                "draft_ms", "verify_ms", "overhead_fraction", "speedup_estimate"}) {
+            assertTrue(stats.containsKey(key), key + " in " + stats.keySet());
+        }
+        assertTrue((Long) stats.get("accepted") > 0, "4 of 5 layers draft what the target takes: " + stats);
+        assertEquals(4L, stats.get("early_exit_layers"));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        byte[] turns = "Once upon a time\nThe end\n/stats\n".getBytes(StandardCharsets.UTF_8);
+        int code = Main.run(new String[]{"chat", "-m", model(), "--early-exit", "3", "--temperature", "0", "-n",
+                        "12", "--chat-template", "plain"}, new java.io.ByteArrayInputStream(turns),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("speculative with k=4 by early exit after 3 layers"),
+                err.toString(StandardCharsets.UTF_8));
+
+        Result bench = run("bench", "-m", model(), "--early-exit", "4", "--tokens", "32", "-p", prompt, "--repeats",
+                "1", "--json", "--no-bandwidth");
+        assertEquals(0, bench.code(), bench.err());
+        Map<String, Object> b = Json.parseObject(bench.out().strip(), "bench");
+        assertEquals(true, b.get("identical_output"));
+        for (String key : new String[]{"speedup", "acceptance_rate", "mean_accepted_per_step", "early_exit_layers"}) {
+            assertTrue(b.containsKey(key), key + " in " + b.keySet());
+        }
+
+        String draft = Samples.path("models/stories260K-draft").toString();
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--early-exit", "2", "--draft", draft),
+                "--early-exit", "--draft");
+        assertOneLineUsageError(run("chat", "-m", model(), "--early-exit", "2", "--ngram"), "--early-exit",
+                "--ngram");
+        assertOneLineUsageError(run("bench", "-m", model(), "--early-exit", "2", "--oracle-acceptance", "1"),
+                "--early-exit", "--oracle-acceptance");
+        for (String bad : new String[]{"0", "two"}) {
+            assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--early-exit", bad), "--early-exit",
+                    bad);
+        }
+        for (String command : new String[]{"generate", "bench"}) {
+            assertOneLineUsageError(run(command, "-m", model(), "-p", "x", "--early-exit", "5"), "--early-exit 5",
+                    "1..4");
+        }
+        assertOneLineUsageError(run("chat", "-m", model(), "--early-exit", "9"), "--early-exit 9", "1..4");
+    }
+
     /** A user error as the contract has it: exit 2 and one line on stderr, naming each fragment. */
     static void assertOneLineUsageError(Result r, String... fragments) {
         assertUserError(r, fragments);

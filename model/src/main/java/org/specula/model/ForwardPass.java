@@ -44,6 +44,10 @@ public final class ForwardPass {
     private final KvCache cache;
     private final int blockRows;   // rows per chunk: MAX_BLOCK, fewer for long rows
     private final int[] fed;       // [context] the token at each cached position
+    // Positions [0, complete) hold every layer's keys and values; [complete, length) only layers [0, partialLayers)
+    // (early-exit drafts, see forwardLayers). forward never appends after partial positions; truncate drops them.
+    private int complete;
+    private int partialLayers;
     private final float[] ropeCos; // [context][headDim/2]
     private final float[] ropeSin; // [context][headDim/2]
 
@@ -128,9 +132,10 @@ public final class ForwardPass {
         return cache.capacity();
     }
 
-    /** Forgets positions ≥ n. */
+    /** Forgets positions ≥ n (partial ones included). */
     public void truncate(int n) {
         cache.truncate(n);
+        complete = Math.min(complete, n);
     }
 
     /**
@@ -138,7 +143,8 @@ public final class ForwardPass {
      * truncate(prefix) leaves the cache exactly as a fresh prefill would (the same tokens at the same positions).
      */
     public int commonPrefix(int[] tokens, int n) {
-        int limit = Math.min(n, cache.length());
+        // a partial position never counts: its upper layers are missing (cache().truncate may have cut below both)
+        int limit = Math.min(n, Math.min(complete, cache.length()));
         // a vectorised compare: the drafter asks twice per speculative step, over the whole sequence so far
         int mismatch = Arrays.mismatch(fed, 0, limit, tokens, 0, limit);
         return mismatch < 0 ? limit : mismatch;
@@ -149,6 +155,36 @@ public final class ForwardPass {
      * logitsOut receives [count][vocab] (ALL), [vocab] (LAST) or nothing (NONE; may be null).
      */
     public void forward(int[] tokens, int from, int count, Logits mode, float[] logitsOut) {
+        if (complete < cache.length()) {
+            throw new IllegalStateException("positions " + complete + ".." + (cache.length() - 1) + " hold only "
+                    + partialLayers + " layers; truncate(" + complete + ") before a full forward");
+        }
+        feed(tokens, from, count, c.numLayers(), mode, logitsOut);
+        complete = cache.length();
+    }
+
+    /**
+     * Early exit (self-speculative drafting): feeds tokens[from .. from+count) at positions length() .. through the
+     * first {@code layers} layers only, appending those layers' keys and values, and writes the final norm and LM
+     * head of the last row into logitsOut [vocab]. The positions are partial until truncate drops them: forward
+     * refuses to append after them and commonPrefix never counts them. Layers below {@code layers} of the complete
+     * positions are exactly what they attend to, so nothing is recomputed.
+     */
+    public void forwardLayers(int[] tokens, int from, int count, int layers, float[] logitsOut) {
+        if (layers < 1 || layers >= c.numLayers()) {
+            throw new IllegalArgumentException("early exit after " + layers + " layers: give 1.."
+                    + (c.numLayers() - 1) + " of the model's " + c.numLayers());
+        }
+        if (complete < cache.length() && layers != partialLayers) {
+            throw new IllegalStateException("positions " + complete + ".." + (cache.length() - 1) + " hold "
+                    + partialLayers + " layers, not " + layers);
+        }
+        partialLayers = layers;
+        feed(tokens, from, count, layers, Logits.LAST, logitsOut);
+    }
+
+    /** forward's body for the first {@code layers} layers: checks, records the tokens, runs the chunks. */
+    private void feed(int[] tokens, int from, int count, int layers, Logits mode, float[] logitsOut) {
         int vocab = c.vocabSize();
         if (count < 1) {
             throw new IllegalArgumentException("forward needs at least one token");
@@ -168,7 +204,7 @@ public final class ForwardPass {
         for (int done = 0; done < count; ) {
             int rows = Math.min(blockRows, count - done);
             boolean lastChunk = done + rows == count;
-            block(tokens, from + done, rows);
+            block(tokens, from + done, rows, layers);
             if (mode == Logits.ALL) {
                 head(rows, false);
                 System.arraycopy(logits, 0, logitsOut, done * vocab, rows * vocab);
@@ -242,8 +278,8 @@ public final class ForwardPass {
         }
     }
 
-    /** One chunk of at most blockRows rows through every layer; leaves the residual stream in x. */
-    private void block(int[] tokens, int from, int rows) {
+    /** One chunk of at most blockRows rows through layers [0, layers); leaves the residual stream in x. */
+    private void block(int[] tokens, int from, int rows, int layers) {
         int dim = c.hiddenSize();
         int hidden = c.intermediateSize();
         int pos = cache.length();
@@ -251,7 +287,7 @@ public final class ForwardPass {
         for (int t = 0; t < rows; t++) {
             model.embed.readRow(tokens[from + t], x, t * dim);
         }
-        for (int l = 0; l < model.layers.length; l++) {
+        for (int l = 0; l < layers; l++) {
             Llama.Layer layer = model.layers[l];
             // attention: xb = rmsnorm(x); q, k, v = xb · Wq,k,vᵀ; RoPE; append k, v; attend; x += attOut · Woᵀ
             kernels.rmsnorm(xb, x, layer.attnNorm(), rows, dim, eps);

@@ -6,7 +6,8 @@
  * <li>{@link SpeculativeDecoder}: the loop: propose, score, verify, commit, roll back; {@link PlainDecoder} the
  * baseline with the same uniform keys.</li>
  * <li>{@link Proposer} (its javadoc is the contract a drafter keeps), {@link Draft}; {@link DraftModelProposer} a
- * smaller model, {@link NgramProposer} prompt lookup (no model), {@link OracleProposer} a benchmark proposer with a
+ * smaller model, {@link NgramProposer} prompt lookup (no model), {@link EarlyExitProposer} the target's first layers
+ * (self-speculation, sharing its cache), {@link OracleProposer} a benchmark proposer with a
  * set acceptance rate.</li>
  * <li>{@link Scorer}: the target's pass over the committed tail and the draft; {@link ChainScorer} scores a chain in
  * one block.</li>

@@ -45,9 +45,10 @@ class ArchitectureTest {
             Map.entry("org.specula.model", List.of("ForwardPass", "KvCache", "Llama")),
             Map.entry("org.specula.sampling", List.of("Sampler", "SamplingParams", "Uniforms")),
             Map.entry("org.specula.sampling.simd", List.of("RowKernels")),
-            Map.entry("org.specula.speculative", List.of("ChainScorer", "Draft", "DraftModelProposer", "Generation",
-                    "NgramProposer", "OracleProposer", "PlainDecoder", "Prefill", "Proposer", "Residual", "Scorer", "SpecStats",
-                    "SpeculativeDecoder", "SpeculativeSampling", "StopCondition")),
+            Map.entry("org.specula.speculative", List.of("ChainScorer", "Draft", "DraftModelProposer",
+                    "EarlyExitProposer", "Generation", "NgramProposer", "OracleProposer", "PlainDecoder", "Prefill",
+                    "Proposer", "Residual", "Scorer", "SpecStats", "SpeculativeDecoder", "SpeculativeSampling",
+                    "StopCondition")),
             Map.entry("org.specula.cli", List.of("Main")),
             Map.entry("org.specula.cli.simd", List.of("FmaPeak")));
     private static final List<String> API_CHECKED_MODULES = List.of("tensor", "loader", "model", "sampling",
