@@ -127,14 +127,7 @@ class CliTest {
                 + "to 1"), err.toString(StandardCharsets.UTF_8));
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("acceptance"), out.toString(StandardCharsets.UTF_8));
 
-        Result bench = run("bench", "-m", model(), "--ngram", "--tokens", "32", "-p", prompt, "--repeats", "1",
-                "--json", "--no-bandwidth");
-        assertEquals(0, bench.code(), bench.err());
-        Map<String, Object> b = Json.parseObject(bench.out().strip(), "bench");
-        assertEquals(true, b.get("identical_output"));
-        for (String key : new String[]{"speedup", "acceptance_rate", "mean_accepted_per_step", "ngram_max"}) {
-            assertTrue(b.containsKey(key), key + " in " + b.keySet());
-        }
+        assertBenchDrafts(prompt, "ngram_max", "--ngram");
 
         String draft = Samples.path("models/stories260K-draft").toString();
         assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--ngram", "--draft", draft),
@@ -191,14 +184,7 @@ class CliTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("speculative with k=4 by early exit after 3 layers"),
                 err.toString(StandardCharsets.UTF_8));
 
-        Result bench = run("bench", "-m", model(), "--early-exit", "4", "--tokens", "32", "-p", prompt, "--repeats",
-                "1", "--json", "--no-bandwidth");
-        assertEquals(0, bench.code(), bench.err());
-        Map<String, Object> b = Json.parseObject(bench.out().strip(), "bench");
-        assertEquals(true, b.get("identical_output"));
-        for (String key : new String[]{"speedup", "acceptance_rate", "mean_accepted_per_step", "early_exit_layers"}) {
-            assertTrue(b.containsKey(key), key + " in " + b.keySet());
-        }
+        assertBenchDrafts(prompt, "early_exit_layers", "--early-exit", "4");
 
         String draft = Samples.path("models/stories260K-draft").toString();
         assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--early-exit", "2", "--draft", draft),
@@ -505,5 +491,19 @@ class CliTest {
         byte[] bytes = Files.readAllBytes(src.resolve("model.safetensors"));
         Files.write(broken.resolve("model.safetensors"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
         assertUserError(run("inspect", "-m", broken.toString()), "model.safetensors");
+    }
+
+    /** bench with a drafter's flags: plain and speculative output identical, the speculative keys and its own. */
+    private static void assertBenchDrafts(String prompt, String ownKey, String... drafter) {
+        List<String> args = new java.util.ArrayList<>(List.of("bench", "-m", model(), "--tokens", "32", "-p", prompt,
+                "--repeats", "1", "--json", "--no-bandwidth"));
+        args.addAll(List.of(drafter));
+        Result bench = run(args.toArray(new String[0]));
+        assertEquals(0, bench.code(), bench.err());
+        Map<String, Object> b = Json.parseObject(bench.out().strip(), "bench");
+        assertEquals(true, b.get("identical_output"));
+        for (String key : new String[]{"speedup", "acceptance_rate", "mean_accepted_per_step", ownKey}) {
+            assertTrue(b.containsKey(key), key + " in " + b.keySet());
+        }
     }
 }
