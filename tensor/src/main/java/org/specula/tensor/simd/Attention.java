@@ -19,8 +19,9 @@ import org.specula.tensor.KvLayer;
  * block, the thread or the other queries, and every score, sum and output element is one chain of float operations
  * in a fixed order, so a query's output has the same bits alone or inside a block.
  *
- * <p>Keys and values are read as {@link KvLayer} stores them: a 16-bit word pair per int, one int load giving two
- * float vectors (BF16: shift up / mask; F16: the same halves, then widened arithmetically), F32 as two float loads.
+ * <p>Keys and values are read as {@link KvLayer} stores them: BF16 as a 16-bit word pair per int, one int load giving
+ * two float vectors (shift up / mask), F32 as two float loads. The loops read those two kinds only: an F16 chunk is
+ * widened to F32 first ({@link #widenF16Keys}, {@link #widenF16Values}).
  */
 final class Attention {
     private Attention() {
@@ -44,32 +45,14 @@ final class Attention {
     // always inlines: a vector passed to or returned from a call C2 did not inline is boxed on the heap, and larger
     // helpers were inlined in some compilations and not in others.
 
-    /** The low 16-bit halves of v as floats: BF16 by a shift, F16 by {@link #f16}. */
-    private static FloatVector lo16(int kind, IntVector v) {
-        return kind == Lanes.BF16 ? v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats() : f16(v.and(0xFFFF));
+    /** The low 16-bit halves of v, BF16, as floats. */
+    private static FloatVector lo16(IntVector v) {
+        return v.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
-    /** The high 16-bit halves of v as floats. */
-    private static FloatVector hi16(int kind, IntVector v) {
-        return kind == Lanes.BF16 ? v.and(0xFFFF0000).reinterpretAsFloats()
-                : f16(v.lanewise(VectorOperators.LSHR, 16));
-    }
-
-    /**
-     * F16 bits (the low 16 bits of each lane) to float, exactly: {@link Lanes#f16}'s arithmetic, kept apart because
-     * routing the F16 weight tiles through these helpers made them slower at 512 bits (bench/LOG.md, session 12).
-     */
-    private static FloatVector f16(IntVector h) {
-        return f16Magnitude(h.and(0x7FFF)).or(h.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats();
-    }
-
-    /** |x| as float bits: the magnitude shifted into place times 2^112, inf/NaN given the all-ones exponent. */
-    private static IntVector f16Magnitude(IntVector mag) {
-        return f16Scaled(mag).lanewise(VectorOperators.OR, 0x7F800000, mag.compare(VectorOperators.GE, 0x7C00));
-    }
-
-    private static IntVector f16Scaled(IntVector mag) {
-        return mag.lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+    /** The high 16-bit halves of v, BF16, as floats. */
+    private static FloatVector hi16(IntVector v) {
+        return v.and(0xFFFF0000).reinterpretAsFloats();
     }
 
     /**
@@ -109,8 +92,9 @@ final class Attention {
 
     /**
      * {@code ints} stored ints (a multiple of the lane count) from byte in, each two F16 words: the low ones widened to
-     * floats at byte outLo, the high ones at outHi. The conversion is {@link #f16}'s, written out: no vector crosses a
-     * call here, since C2 would not inline the helpers this deep in the Vector API ("callee uses too much stack").
+     * floats at byte outLo, the high ones at outHi, exactly ({@link Lanes#f16}'s arithmetic: the magnitude shifted into
+     * place times 2^112, inf/NaN given the all-ones exponent). Written out with no helper: a vector crossing a call C2
+     * does not inline is boxed, and it would not inline helpers this deep in the Vector API.
      */
     private static void widenInts(Lanes w, MemorySegment src, long in, int ints, MemorySegment out, long outLo,
                                   long outHi) {
@@ -132,13 +116,10 @@ final class Attention {
         }
     }
 
-    /** One stored element at byte offset off, widened: the scalar twin of {@link #lo} and {@link #hi}. */
+    /** One stored F32 or BF16 element at byte offset off, as a float: the scalar twin of lo16 and hi16. */
     private static float element(int kind, MemorySegment m, long off) {
-        return switch (kind) {
-            case Lanes.F32 -> m.get(org.specula.tensor.Tensor.F32_LE, off);
-            case Lanes.BF16 -> org.specula.tensor.DType.bf16ToFloat(m.get(org.specula.tensor.Tensor.I16_LE, off));
-            default -> Float.float16ToFloat(m.get(org.specula.tensor.Tensor.I16_LE, off));
-        };
+        return kind == Lanes.F32 ? m.get(org.specula.tensor.Tensor.F32_LE, off)
+                : org.specula.tensor.DType.bf16ToFloat(m.get(org.specula.tensor.Tensor.I16_LE, off));
     }
 
     /**
@@ -176,8 +157,8 @@ final class Attention {
                         k1 = FloatVector.fromMemorySegment(sp, keys, off + f32Delta, LE);
                     } else {
                         IntVector v = IntVector.fromMemorySegment(ip, keys, off, LE);
-                        k0 = lo16(kind, v);
-                        k1 = hi16(kind, v);
+                        k0 = lo16(v);
+                        k1 = hi16(v);
                     }
                     FloatVector x = FloatVector.broadcast(sp, q[qa + i]);
                     a0 = x.fma(k0, a0);
@@ -267,10 +248,10 @@ final class Attention {
                 } else {
                     IntVector u0 = IntVector.fromMemorySegment(ip, values, off, LE);
                     IntVector u1 = IntVector.fromMemorySegment(ip, values, off + 4L * n, LE);
-                    v0 = lo16(kind, u0);
-                    v1 = lo16(kind, u1);
-                    v2 = hi16(kind, u0);
-                    v3 = hi16(kind, u1);
+                    v0 = lo16(u0);
+                    v1 = lo16(u1);
+                    v2 = hi16(u0);
+                    v3 = hi16(u1);
                 }
                 if (j < na) {
                     FloatVector x = FloatVector.broadcast(sp, pa[paOff + j]);
@@ -309,8 +290,8 @@ final class Attention {
                     v2 = FloatVector.fromMemorySegment(sp, values, off + f32Delta, LE);
                 } else {
                     IntVector u0 = IntVector.fromMemorySegment(ip, values, off, LE);
-                    v0 = lo16(kind, u0);
-                    v2 = hi16(kind, u0);
+                    v0 = lo16(u0);
+                    v2 = hi16(u0);
                 }
                 if (j < na) {
                     FloatVector x = FloatVector.broadcast(sp, pa[paOff + j]);

@@ -514,8 +514,8 @@ public final class SimdKernels implements Kernels {
     }
 
     /**
-     * The chunk's F32 copies of one F16 chunk's keys and values ({@link Attention#CHUNK} positions of one KV head),
-     * off-heap and 64-byte aligned like the cache; allocated by the first F16 attention that runs the chunk, and again
+     * The chunk's F32 copies of one F16 chunk's keys and values ({@link Attention#CHUNK} positions of one KV head):
+     * keys [CHUNK / TILE][headDim][TILE], values [CHUNK][headDim], off-heap and 64-byte aligned like the cache; allocated by the first F16 attention that runs the chunk, and again
      * only for a larger head_dim.
      */
     private MemorySegment[] f16Chunk(int chunk, int headDim) {
