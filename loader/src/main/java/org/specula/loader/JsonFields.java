@@ -10,13 +10,15 @@ import java.util.Map;
  * file and the field. The static reads take the field's path in a nested file (tokenizer.json:
  * {@code model.vocab["a"] must be a token id ... (found ...)}); an instance reads the flat keys of one object
  * (config.json: {@code field "hidden_size" must be an integer (got 1.5)}). The two wordings stay as they were, since
- * users and tests know them. Public only because {@code org.specula.loader.tokenizer} reads with the static methods.
+ * users and tests know them. Public for {@code org.specula.loader.tokenizer} (the static reads) and for the model
+ * module's drafter configurations (an instance: {@link #has}, {@link #positiveInt}).
  */
 public final class JsonFields {
     private final Map<String, Object> object;
     private final String source;
 
-    JsonFields(Map<String, Object> object, String source) {
+    /** Reads the flat keys of object, naming source (the file) in every error. */
+    public JsonFields(Map<String, Object> object, String source) {
         this.object = object;
         this.source = source;
     }
@@ -132,7 +134,8 @@ public final class JsonFields {
         return value.toString();
     }
 
-    boolean has(String key) {
+    /** Whether the key is present and not null. */
+    public boolean has(String key) {
         return object.get(key) != null;
     }
 
@@ -155,7 +158,8 @@ public final class JsonFields {
         return (int) (long) l;
     }
 
-    int positiveInt(String key) {
+    /** The key's value, which must be a positive integer, or an error naming the file and the key. */
+    public int positiveInt(String key) {
         int v = requiredInt(key);
         if (v <= 0) {
             throw badKey(key, "must be positive (got " + v + ")");

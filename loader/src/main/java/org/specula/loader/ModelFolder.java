@@ -76,13 +76,27 @@ public final class ModelFolder implements AutoCloseable {
             throw new SpeculaException(dir + ": model folder not found (expected a Hugging Face folder with "
                     + "config.json and *.safetensors)");
         }
+        return open(dir, weights, LlamaConfig.load(dir.resolve("config.json")));
+    }
+
+    /**
+     * Opens a folder of weights that is not a Llama model itself (a drafter's heads: Medusa, MTP), whose caller reads
+     * its own JSON files with {@link #json}; {@link #config()} is then refused.
+     */
+    public static ModelFolder openTensors(Path dir, Weights weights) {
+        if (!Files.isDirectory(dir)) {
+            throw new SpeculaException(dir + ": folder not found");
+        }
+        return open(dir, weights, null);
+    }
+
+    private static ModelFolder open(Path dir, Weights weights, LlamaConfig config) {
         // A folder inside a jar (a built-in model on the zip file system) cannot be mapped: its files are copied.
         boolean local = dir.getFileSystem() == FileSystems.getDefault();
         if (!local && weights == Weights.MAP) {
             throw new SpeculaException(dir + ": a folder inside an archive cannot be memory-mapped; open it with "
                     + "copied weights");
         }
-        LlamaConfig config = LlamaConfig.load(dir.resolve("config.json"));
         List<Path> paths = weightFiles(dir);
         Arena arena = Arena.ofShared();
         try {
@@ -164,8 +178,26 @@ public final class ModelFolder implements AutoCloseable {
         return dir;
     }
 
+    /** config.json as a Llama configuration; refused for a folder opened with {@link #openTensors}. */
     public LlamaConfig config() {
+        if (config == null) {
+            throw new IllegalStateException(dir + " was opened as tensors only; it has no Llama configuration");
+        }
         return config;
+    }
+
+    /** Whether the folder holds the file {@code name}. */
+    public boolean hasFile(String name) {
+        return Files.isRegularFile(dir.resolve(name));
+    }
+
+    /** The folder's JSON file {@code name} as an object, or a one-line error naming the file. */
+    public Map<String, Object> json(String name) {
+        Path p = dir.resolve(name);
+        if (!Files.isRegularFile(p)) {
+            throw new SpeculaException(p + ": not found");
+        }
+        return Json.parseObject(read(p), p.toString());
     }
 
     public List<SafetensorsFile> files() {
@@ -185,8 +217,10 @@ public final class ModelFolder implements AutoCloseable {
     public Tensor tensor(String name) {
         Tensor t = tensors.get(name);
         if (t == null) {
-            throw new SpeculaException(dir + ": missing tensor \"" + name + "\"; the weights do not match a "
-                    + "Llama model with " + config.numLayers() + " layers (check the folder is complete)");
+            throw new SpeculaException(dir + ": missing tensor \"" + name + "\"; " + (config == null
+                    ? "the weights are not in the format expected here (check the folder is complete)"
+                    : "the weights do not match a Llama model with " + config.numLayers() + " layers (check the "
+                    + "folder is complete)"));
         }
         return t;
     }

@@ -48,28 +48,11 @@ public final class ForwardPass {
     // (early-exit drafts, see forwardLayers). forward never appends after partial positions; truncate drops them.
     private int complete;
     private int partialLayers;
-    private final float[] ropeCos; // [context][headDim/2]
-    private final float[] ropeSin; // [context][headDim/2]
-
-    // Activations for up to blockRows rows, row-major.
-    private final float[] x;       // [B][dim] residual stream
-    private final float[] xb;      // [B][dim] normed input
-    private final float[] q;       // [B][nHeads * headDim]
-    private final float[] kNew;    // [B][kvDim]
-    private final float[] vNew;    // [B][kvDim]
-    private final float[] attOut;  // [B][nHeads * headDim]
-    private final float[] proj;    // [B][dim]
-    private final float[] gate;    // [B][hidden]
-    private final float[] up;      // [B][hidden]
-    private final float[] logits;  // [B][vocab]
-    // Matrices that read the same input, as one kernel call each: per layer {wq, wk, wv} and {wGate, wUp}.
+    private final DecoderLayers stack; // the layers, with the activations of up to blockRows rows
+    private final float[] logits;      // [B][vocab]
     private final TreeSet<Integer> warmed = new TreeSet<>(); // block sizes warmUp has run
     private boolean checking; // firstNonFinite's replay: scan the residual stream after every sublayer
     private String nonFinite; // where the replay first saw a NaN or infinity
-    private final Tensor[][] qkv;
-    private final Tensor[][] gateUp;
-    private final float[][] qkvOut;
-    private final float[][] gateUpOut;
 
     ForwardPass(Llama model, int context, DType kvDType) {
         this.model = model;
@@ -80,39 +63,10 @@ public final class ForwardPass {
         }
         this.cache = new KvCache(c.numLayers(), context, c.numKvHeads(), c.headDim(), kvDType);
         this.fed = new int[context];
-        int half = c.headDim() / 2;
-        double[] inv = c.ropeInverseFrequencies();
-        ropeCos = new float[context * half];
-        ropeSin = new float[context * half];
-        for (int p = 0; p < context; p++) {
-            for (int i = 0; i < half; i++) {
-                double angle = p * inv[i];
-                ropeCos[p * half + i] = (float) Math.cos(angle);
-                ropeSin[p * half + i] = (float) Math.sin(angle);
-            }
-        }
         long rowBytes = (long) Float.BYTES * Math.max(c.hiddenSize(), c.intermediateSize());
         this.blockRows = (int) Math.max(MIN_BLOCK, Math.min(MAX_BLOCK, BLOCK_BYTES / rowBytes));
-        int b = blockRows;
-        x = new float[b * c.hiddenSize()];
-        xb = new float[b * c.hiddenSize()];
-        q = new float[b * c.qDim()];
-        kNew = new float[b * c.kvDim()];
-        vNew = new float[b * c.kvDim()];
-        attOut = new float[b * c.qDim()];
-        proj = new float[b * c.hiddenSize()];
-        gate = new float[b * c.intermediateSize()];
-        up = new float[b * c.intermediateSize()];
-        logits = new float[b * c.vocabSize()];
-        qkv = new Tensor[model.layers.length][];
-        gateUp = new Tensor[model.layers.length][];
-        for (int l = 0; l < model.layers.length; l++) {
-            Llama.Layer layer = model.layers[l];
-            qkv[l] = new Tensor[]{layer.wq(), layer.wk(), layer.wv()};
-            gateUp[l] = new Tensor[]{layer.wGate(), layer.wUp()};
-        }
-        qkvOut = new float[][]{q, kNew, vNew};
-        gateUpOut = new float[][]{gate, up};
+        this.stack = new DecoderLayers(c, kernels, model.layers, cache, blockRows);
+        this.logits = new float[blockRows * c.vocabSize()];
     }
 
     public Llama model() {
@@ -155,11 +109,21 @@ public final class ForwardPass {
      * logitsOut receives [count][vocab] (ALL), [vocab] (LAST) or nothing (NONE; may be null).
      */
     public void forward(int[] tokens, int from, int count, Logits mode, float[] logitsOut) {
+        forward(tokens, from, count, mode, logitsOut, null, 0);
+    }
+
+    /**
+     * {@link #forward(int[], int, int, Logits, float[])} that also writes each row's last hidden state after the
+     * final norm (the LM head's input, the feature Medusa, EAGLE and MTP drafters read) into
+     * hiddenOut[hiddenOffset ..] as [count][hiddenSize]; hiddenOut null writes none. The same pass computes both.
+     */
+    public void forward(int[] tokens, int from, int count, Logits mode, float[] logitsOut, float[] hiddenOut,
+                        int hiddenOffset) {
         if (complete < cache.length()) {
             throw new IllegalStateException("positions " + complete + ".." + (cache.length() - 1) + " hold only "
                     + partialLayers + " layers; truncate(" + complete + ") before a full forward");
         }
-        feed(tokens, from, count, c.numLayers(), mode, logitsOut);
+        feed(tokens, from, count, c.numLayers(), mode, logitsOut, hiddenOut, hiddenOffset);
         complete = cache.length();
     }
 
@@ -180,11 +144,12 @@ public final class ForwardPass {
                     + partialLayers + " layers, not " + layers);
         }
         partialLayers = layers;
-        feed(tokens, from, count, layers, Logits.LAST, logitsOut);
+        feed(tokens, from, count, layers, Logits.LAST, logitsOut, null, 0);
     }
 
     /** forward's body for the first {@code layers} layers: checks, records the tokens, runs the chunks. */
-    private void feed(int[] tokens, int from, int count, int layers, Logits mode, float[] logitsOut) {
+    private void feed(int[] tokens, int from, int count, int layers, Logits mode, float[] logitsOut,
+                      float[] hiddenOut, int hiddenOffset) {
         int vocab = c.vocabSize();
         if (count < 1) {
             throw new IllegalArgumentException("forward needs at least one token");
@@ -205,11 +170,15 @@ public final class ForwardPass {
             int rows = Math.min(blockRows, count - done);
             boolean lastChunk = done + rows == count;
             block(tokens, from + done, rows, layers);
+            if (hiddenOut != null) {
+                finalNorm(rows);
+                System.arraycopy(stack.xb, 0, hiddenOut, hiddenOffset + done * c.hiddenSize(), rows * c.hiddenSize());
+            }
             if (mode == Logits.ALL) {
-                head(rows, false);
+                head(rows, false, hiddenOut != null);
                 System.arraycopy(logits, 0, logitsOut, done * vocab, rows * vocab);
             } else if (mode == Logits.LAST && lastChunk) {
-                head(rows, true);
+                head(rows, true, hiddenOut != null);
                 System.arraycopy(logits, 0, logitsOut, 0, vocab);
             }
             done += rows;
@@ -278,53 +247,51 @@ public final class ForwardPass {
         }
     }
 
-    /** One chunk of at most blockRows rows through layers [0, layers); leaves the residual stream in x. */
+    /** One chunk of at most blockRows rows through layers [0, layers); leaves the residual stream in stack.x. */
     private void block(int[] tokens, int from, int rows, int layers) {
         int dim = c.hiddenSize();
-        int hidden = c.intermediateSize();
         int pos = cache.length();
-        float eps = (float) c.rmsNormEps();
         for (int t = 0; t < rows; t++) {
-            model.embed.readRow(tokens[from + t], x, t * dim);
+            model.embed.readRow(tokens[from + t], stack.x, t * dim);
         }
         for (int l = 0; l < layers; l++) {
-            Llama.Layer layer = model.layers[l];
-            // attention: xb = rmsnorm(x); q, k, v = xb · Wq,k,vᵀ; RoPE; append k, v; attend; x += attOut · Woᵀ
-            kernels.rmsnorm(xb, x, layer.attnNorm(), rows, dim, eps);
-            kernels.matmul(qkvOut, qkv[l], xb, rows); // q, kNew, vNew
-            kernels.ropeInPlace(q, rows, c.numHeads(), c.headDim(), pos, ropeCos, ropeSin);
-            kernels.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), pos, ropeCos, ropeSin);
-            cache.put(l, pos, kNew, vNew, rows);
-            kernels.attention(attOut, q, cache.layers[l], rows, pos, c.numHeads());
-            kernels.matmul(proj, layer.wo(), attOut, rows);
-            kernels.addInPlace(x, proj, rows * dim);
+            stack.attention(l, rows, pos);
             if (checking) {
-                check(x, rows, dim, pos, "layer " + l + " attention");
+                check(stack.x, rows, dim, pos, "layer " + l + " attention");
             }
-            // feed-forward: xb = rmsnorm(x); x += (silu(xb · Wgateᵀ) ⊙ (xb · Wupᵀ)) · Wdownᵀ
-            kernels.rmsnorm(xb, x, layer.ffnNorm(), rows, dim, eps);
-            kernels.matmul(gateUpOut, gateUp[l], xb, rows); // gate, up
-            kernels.swigluInPlace(gate, up, rows * hidden);
-            kernels.matmul(proj, layer.wDown(), gate, rows);
-            kernels.addInPlace(x, proj, rows * dim);
+            stack.mlp(l, rows);
             if (checking) {
-                check(x, rows, dim, pos, "layer " + l + " MLP");
+                check(stack.x, rows, dim, pos, "layer " + l + " MLP");
             }
         }
         cache.setLength(pos + rows);
     }
 
-    /** logits[rows or 1][vocab] = rmsnorm(x) · lmHeadᵀ, for all rows or only the last. */
-    private void head(int rows, boolean lastOnly) {
+    /** stack.xb[rows][dim] = rmsnorm(stack.x) with the final norm: the LM head's input. */
+    private void finalNorm(int rows) {
+        kernels.rmsnorm(stack.xb, stack.x, model.finalNorm, rows, c.hiddenSize(), (float) c.rmsNormEps());
+    }
+
+    /**
+     * logits[rows or 1][vocab] = rmsnorm(x) · lmHeadᵀ, for all rows or only the last; normed says stack.xb already
+     * holds rmsnorm(x) of every row.
+     */
+    private void head(int rows, boolean lastOnly, boolean normed) {
         int dim = c.hiddenSize();
-        float eps = (float) c.rmsNormEps();
         if (lastOnly) {
-            System.arraycopy(x, (rows - 1) * dim, proj, 0, dim);
-            kernels.rmsnorm(xb, proj, model.finalNorm, 1, dim, eps);
-            kernels.matmul(logits, model.lmHead, xb, 1);
+            if (normed) {
+                System.arraycopy(stack.xb, (rows - 1) * dim, stack.proj, 0, dim);
+                kernels.matmul(logits, model.lmHead, stack.proj, 1);
+            } else {
+                System.arraycopy(stack.x, (rows - 1) * dim, stack.proj, 0, dim);
+                kernels.rmsnorm(stack.xb, stack.proj, model.finalNorm, 1, dim, (float) c.rmsNormEps());
+                kernels.matmul(logits, model.lmHead, stack.xb, 1);
+            }
         } else {
-            kernels.rmsnorm(xb, x, model.finalNorm, rows, dim, eps);
-            kernels.matmul(logits, model.lmHead, xb, rows);
+            if (!normed) {
+                finalNorm(rows);
+            }
+            kernels.matmul(logits, model.lmHead, stack.xb, rows);
         }
     }
 }

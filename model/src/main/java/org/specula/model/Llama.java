@@ -47,7 +47,7 @@ public final class Llama {
     /** Binds the folder's tensors; the folder must stay open while the model is used. */
     public static Llama load(ModelFolder folder, Kernels kernels) {
         LlamaConfig c = folder.config();
-        Binder b = new Binder(folder);
+        Binder b = new Binder(folder, "config.json", "config.json and the weights disagree");
         int dim = c.hiddenSize();
         Tensor embed = b.matrix("model.embed_tokens.weight", c.vocabSize(), dim);
         Layer[] layers = new Layer[c.numLayers()];
@@ -109,8 +109,11 @@ public final class Llama {
         return folder.tensors().containsKey(q) ? folder.tensor(q).dtype() : DType.F32;
     }
 
-    /** Checks tensor names, shapes and dtypes against the config. */
-    private record Binder(ModelFolder folder) {
+    /**
+     * Checks tensor names, shapes and dtypes against what {@code implier} (config.json, or the target a drafter must
+     * fit) implies; a wrong shape's one-line error ends with {@code advice}.
+     */
+    record Binder(ModelFolder folder, String implier, String advice) {
         Tensor matrix(String name, int rows, int cols) {
             Tensor t = folder.tensor(name);
             check(t, new long[]{rows, cols});
@@ -130,8 +133,8 @@ public final class Llama {
         private void check(Tensor t, long[] expected) {
             if (!Arrays.equals(t.shape(), expected)) {
                 throw new SpeculaException(folder.dir() + ": tensor \"" + t.name() + "\" has shape "
-                        + t.shapeString() + " but config.json implies " + Arrays.toString(expected)
-                        + "; config.json and the weights disagree");
+                        + t.shapeString() + " but " + implier + " implies " + Arrays.toString(expected)
+                        + "; " + advice);
             }
         }
     }

@@ -12,15 +12,21 @@ import org.specula.tensor.SpeculaException;
 public record Prefill(int[] tokens, long nanos, int fed) {
 
     static Prefill run(ForwardPass target, int[] prompt) {
+        return run(new ChainScorer(target), prompt);
+    }
+
+    /** Through the scorer, which may keep what the prefill computes (the features head drafters read). */
+    static Prefill run(Scorer scorer, int[] prompt) {
+        ForwardPass target = scorer.target();
         check(target, prompt);
         int[] tokens = new int[target.context()];
         System.arraycopy(prompt, 0, tokens, 0, prompt.length);
-        int keep = target.commonPrefix(prompt, prompt.length - 1);
+        int keep = Math.min(target.commonPrefix(prompt, prompt.length - 1), scorer.reusable());
         target.truncate(keep);
         int fed = prompt.length - 1 - keep;
         long start = System.nanoTime();
         if (fed > 0) {
-            target.forward(tokens, keep, fed, ForwardPass.Logits.NONE, null);
+            scorer.prefill(tokens, keep, fed);
         }
         return new Prefill(tokens, System.nanoTime() - start, fed);
     }

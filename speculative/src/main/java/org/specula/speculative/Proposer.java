@@ -35,6 +35,15 @@ public interface Proposer extends AutoCloseable {
     default void onCommit(int[] committed, int length, int accepted) {
     }
 
+    /**
+     * Whether the first step after the prompt is a plain target pass (no draft), not counted as a speculative step:
+     * a drafter that reads the target's hidden states (Medusa, EAGLE, MTP) drafts from the features of that pass,
+     * which also gives the first token.
+     */
+    default boolean needsFirstPass() {
+        return false;
+    }
+
     /** Nanoseconds spent inside the proposer's model forwards so far (0 for model-free proposers). */
     default long forwardNanos() {
         return 0;

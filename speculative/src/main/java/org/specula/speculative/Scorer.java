@@ -25,4 +25,14 @@ public interface Scorer {
      * emitted token; the cache keeps the committed prefix of what was scored (all but that last token).
      */
     void rollBack(int[] committed, int length, int accepted);
+
+    /** Feeds the prompt but its last token, tokens[from .. from + count), with no logits. */
+    default void prefill(int[] tokens, int from, int count) {
+        target().forward(tokens, from, count, ForwardPass.Logits.NONE, null);
+    }
+
+    /** How many leading cached positions a prefill may keep (those it shares with the prompt, at most). */
+    default int reusable() {
+        return target().length();
+    }
 }

@@ -26,19 +26,26 @@ public final class SpecStats implements SpeculativeDecoder.StepObserver {
     private long draftNanos;
     private long verifyNanos;
     private long totalNanos;
+    private boolean skipStep; // the next verified step is not counted
 
     SpecStats(LongSupplier draftForwardNanos) {
-        this(true, draftForwardNanos);
+        this(true, draftForwardNanos, false);
     }
 
-    private SpecStats(boolean speculative, LongSupplier draftForwardNanos) {
+    /** uncountedFirstStep: the first step is the plain pass a head drafter needs, in no figure but the times. */
+    SpecStats(LongSupplier draftForwardNanos, boolean uncountedFirstStep) {
+        this(true, draftForwardNanos, uncountedFirstStep);
+    }
+
+    private SpecStats(boolean speculative, LongSupplier draftForwardNanos, boolean uncountedFirstStep) {
         this.speculative = speculative;
         this.draftForwardNanos = draftForwardNanos;
+        this.skipStep = uncountedFirstStep;
     }
 
     /** A plain run's figures: nothing drafted, every figure zero, {@link #speculative()} false. */
     public static SpecStats plain() {
-        return new SpecStats(false, () -> 0);
+        return new SpecStats(false, () -> 0, false);
     }
 
     /** Whether the run was speculative decoding (with any k, 0 included) rather than plain decoding. */
@@ -64,6 +71,10 @@ public final class SpecStats implements SpeculativeDecoder.StepObserver {
 
     @Override
     public void verified(Draft draft, Verdict verdict) {
+        if (skipStep) {
+            skipStep = false;
+            return;
+        }
         int draftedCount = draft.count();
         int acceptedCount = verdict.acceptedCount();
         if (draftedAtPosition.length < draftedCount) {

@@ -102,15 +102,17 @@ public final class SpeculativeDecoder {
 
     /** Generates after prompt, streaming each committed token to sink. Reuses the target's cached prefix it shares. */
     public Generation generate(int[] prompt, StopCondition stop, IntConsumer sink) {
-        Prefill prefill = Prefill.run(target, prompt);
+        Prefill prefill = Prefill.run(scorer, prompt);
         int[] tokens = prefill.tokens(); // [context] the prompt, then what each step commits
         int length = prompt.length;
-        SpecStats stats = new SpecStats(proposer::forwardNanos);
+        boolean firstPass = proposer.needsFirstPass(); // a plain pass first, not counted: see Proposer
+        SpecStats stats = new SpecStats(proposer::forwardNanos, firstPass);
         StepObserver observers = new Both(stats, observer);
         observers.started();
         StopReason reason;
         while ((reason = stopReason(tokens, prompt.length, length, stop)) == null) {
-            Draft draft = propose(tokens, length, draftLength(length - prompt.length, length, stop));
+            Draft draft = propose(tokens, length, firstPass ? 0 : draftLength(length - prompt.length, length, stop));
+            firstPass = false;
             observers.proposed(draft);
             float[] logits = scorer.score(tokens, length, draft);
             observers.scored();

@@ -7,10 +7,11 @@
  * baseline with the same uniform keys.</li>
  * <li>{@link Proposer} (its javadoc is the contract a drafter keeps), {@link Draft}; {@link DraftModelProposer} a
  * smaller model, {@link NgramProposer} prompt lookup (no model), {@link EarlyExitProposer} the target's first layers
- * (self-speculation, sharing its cache), {@link OracleProposer} a benchmark proposer with a
- * set acceptance rate.</li>
+ * (self-speculation, sharing its cache), {@link MedusaProposer}, {@link EagleProposer} and {@link MtpProposer}
+ * heads that read the target's hidden states, {@link OracleProposer} a benchmark proposer with a set acceptance
+ * rate.</li>
  * <li>{@link Scorer}: the target's pass over the committed tail and the draft; {@link ChainScorer} scores a chain in
- * one block.</li>
+ * one block, and keeps the target's hidden states for the head drafters.</li>
  * <li>{@link SpeculativeSampling}: accept, residual or bonus token: the maths, no models; {@link Residual} its
  * caller-owned buffers.</li>
  * <li>{@link Prefill}, {@link StopCondition}, {@link Generation} and {@link SpecStats}: a run's start, end, result

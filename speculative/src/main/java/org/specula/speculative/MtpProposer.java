@@ -1,0 +1,15 @@
+package org.specula.speculative;
+
+import org.specula.model.ChainHead;
+import org.specula.sampling.SamplingParams;
+
+/**
+ * DeepSeek-V3-style multi-token prediction ({@link ChainHead.Kind#MTP}): {@code eh_proj(concat(enorm(embed(t_{i+1})),
+ * hnorm(h_i)))} through one decoder layer, then shared_head's norm and head; chaining feeds the layer's output back
+ * as h. See {@link ChainHeadProposer} for the positions and the cache.
+ */
+public final class MtpProposer extends ChainHeadProposer {
+    public MtpProposer(ChainScorer scorer, ChainHead head, SamplingParams params, long seed) {
+        super(scorer, head, ChainHead.Kind.MTP, params, seed);
+    }
+}
