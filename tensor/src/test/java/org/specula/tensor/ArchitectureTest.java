@@ -45,7 +45,7 @@ class ArchitectureTest {
             Map.entry("org.specula.model", List.of("ForwardPass", "KvCache", "Llama")),
             Map.entry("org.specula.sampling", List.of("Sampler", "SamplingParams", "Uniforms")),
             Map.entry("org.specula.sampling.simd", List.of("RowKernels")),
-            Map.entry("org.specula.speculative", List.of("ChainScorer", "Draft", "DraftModelProposer",
+            Map.entry("org.specula.speculative", List.of("ChainScorer", "Draft", "DraftLength", "DraftModelProposer",
                     "EarlyExitProposer", "Generation", "NgramProposer", "OracleProposer", "PlainDecoder", "Prefill",
                     "Proposer", "Residual", "Scorer", "SpecStats", "SpeculativeDecoder", "SpeculativeSampling",
                     "StopCondition")),
