@@ -71,14 +71,18 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
      *
      * <p>Estimates: α_j is an exponentially weighted mean (weight {@link #RATE} per observation) starting from the
      * prior {@link #PRIOR_ACCEPTANCE}, updated only at positions a step drafted and reached (a position after a
-     * rejection says nothing about α there). A step that drafts nothing moves every α_j {@link #EXPLORE} of the way
-     * back to the prior, so a policy that settled on k = 0 after a run of rejections tries drafting again. Costs are
-     * exponentially weighted means of measured wall time (the first measurement taken as it is); a step's draft time
-     * is divided by the drafts it produced (at least one), so a drafter that stops early still pays for the step
-     * that stopped it. c_verify(j) for a j never measured is interpolated linearly between the nearest measured
-     * sizes, continued with the slope of the two nearest beyond them (never below the smaller of those two), and
-     * held flat where only one is measured. Until a draft token has been timed the policy asks for one
-     * draft, the cheapest step that measures both costs.
+     * rejection says nothing about α there). Each step for which the policy asked no draft moves every α_j
+     * {@link #EXPLORE} of the way back to the prior, and after {@link #PROBE_INTERVAL} such steps in a row the next
+     * asks for one draft, so a policy that settled on k = 0 keeps checking that it should. Costs are measured wall
+     * time tracking a low quantile rather than the mean: a measurement below the estimate moves it
+     * {@link #COST_RATE_DOWN} of the way, one above only {@link #COST_RATE_UP}, since noise from a shared machine,
+     * a collector pause or a drafter catching up on tokens it missed only ever adds time (the first measurement is
+     * taken as it is). A step's draft time is divided by the drafts it produced (at least one, so a drafter that
+     * stops early pays for the step that stopped it); the first step of each run is left out of it, as a draft
+     * model feeds the whole prompt there. c_verify(j) for a j never measured is interpolated linearly between the
+     * nearest measured sizes, continued with the slope of the two nearest beyond them (never below the smaller of
+     * those two), and held flat where only one is measured. Until a draft token has been timed the policy asks for
+     * one draft, the cheapest step that measures both costs.
      *
      * <p>Deterministic given its inputs: the clock is an argument, and {@link #update} takes a step's figures
      * directly, so tests drive it with synthetic timings. Because k depends on timing, a sampled run with a seed is
@@ -87,12 +91,15 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
     final class Adaptive implements DraftLength {
         static final double PRIOR_ACCEPTANCE = 0.6;
         static final double RATE = 0.1;
-        static final double COST_RATE = 0.2;
+        static final double COST_RATE_DOWN = 0.3;
+        static final double COST_RATE_UP = 0.05;
         static final double EXPLORE = 0.02;
+        static final int PROBE_INTERVAL = 16;
         private final int max;
         private final double[] acceptance; // [max] α_j, conditional on drafts 0..j−1 accepted
         private final double[] verifyNanos; // [max + 2] c_verify(j) for j = 1..max+1, NaN: never measured
         private double draftNanos = Double.NaN; // c_draft, per draft token
+        private int undrafted; // steps in a row for which the policy asked no draft
         private final LongSupplier clock;
         private final StepObserver observer;
 
@@ -122,7 +129,7 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
 
         @Override
         public int next() {
-            if (Double.isNaN(draftNanos)) {
+            if (Double.isNaN(draftNanos) || undrafted >= PROBE_INTERVAL) {
                 return 1;
             }
             int best = 0;
@@ -144,21 +151,22 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
         }
 
         /**
-         * One step's figures: drafted tokens (of the k asked), accepted drafts, and the nanoseconds spent drafting
-         * and verifying (the verification scored drafted + 1 positions).
+         * One step's figures: drafts asked for and drafted, accepted drafts, and the nanoseconds spent drafting
+         * (negative: not timed) and verifying (the verification scored drafted + 1 positions).
          */
         public void update(int asked, int drafted, int accepted, long draftTime, long verifyTime) {
-            if (asked > 0) {
-                draftNanos = mean(draftNanos, (double) draftTime / Math.max(drafted, 1), COST_RATE);
+            if (asked > 0 && draftTime >= 0) {
+                draftNanos = cost(draftNanos, (double) draftTime / Math.max(drafted, 1));
             }
-            verifyNanos[drafted + 1] = mean(verifyNanos[drafted + 1], verifyTime, COST_RATE);
-            if (drafted == 0) {
+            verifyNanos[drafted + 1] = cost(verifyNanos[drafted + 1], verifyTime);
+            undrafted = asked == 0 ? undrafted + 1 : 0;
+            if (asked == 0) {
                 for (int j = 0; j < max; j++) {
                     acceptance[j] += EXPLORE * (PRIOR_ACCEPTANCE - acceptance[j]);
                 }
             }
             for (int j = 0; j < Math.min(drafted, accepted + 1); j++) {
-                acceptance[j] = mean(acceptance[j], j < accepted ? 1 : 0, RATE);
+                acceptance[j] += RATE * ((j < accepted ? 1 : 0) - acceptance[j]);
             }
         }
 
@@ -203,17 +211,24 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             return verifyNanos[a] + (verifyNanos[b] - verifyNanos[a]) * (j - a) / (b - a);
         }
 
-        private static double mean(double current, double x, double rate) {
-            return Double.isNaN(current) ? x : current + rate * (x - current);
+        /** The running cost after a measurement x: quick to fall, slow to rise (a low quantile, not the mean). */
+        private static double cost(double current, double x) {
+            return Double.isNaN(current) ? x : current + (x < current ? COST_RATE_DOWN : COST_RATE_UP) * (x - current);
         }
 
         /** Times each step: drafting from the loop's ask to the draft, verification from the draft to the commit. */
         private final class Timer implements StepObserver {
+            private boolean first; // the run's first step: a draft model catches up on the prompt
             private int asked;
             private long askedAt;
             private long proposedAt;
             private int drafted;
             private int accepted;
+
+            @Override
+            public void started() {
+                first = true;
+            }
 
             @Override
             public void drafting(int k) {
@@ -234,7 +249,8 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
 
             @Override
             public void committed(int[] tokens, int length) {
-                update(asked, drafted, accepted, proposedAt - askedAt, clock.getAsLong() - proposedAt);
+                update(asked, drafted, accepted, first ? -1 : proposedAt - askedAt, clock.getAsLong() - proposedAt);
+                first = false;
             }
         }
     }

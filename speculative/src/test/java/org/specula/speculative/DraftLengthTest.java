@@ -127,10 +127,54 @@ class DraftLengthTest {
         o.verified(draft, new Verdict(2, 7, true));
         now[0] += 100;
         o.committed(new int[0], 0);
+        assertEquals(300, policy.draftCost(), 1e-9);
         assertEquals(2100, policy.verifyCost(3), 1e-9);
         assertEquals(DraftLength.Adaptive.PRIOR_ACCEPTANCE + DraftLength.Adaptive.RATE
                 * (1 - DraftLength.Adaptive.PRIOR_ACCEPTANCE), policy.acceptance(1), 1e-12);
         assertTrue(policy.next() >= 0);
+    }
+
+    @Test
+    void afterAStretchWithoutDraftsItAsksForOne() {
+        DraftLength.Adaptive policy = new DraftLength.Adaptive(8, () -> 0);
+        run(policy, 50, 1, 0, 100, 1000, 300);
+        for (int s = 0; s < DraftLength.Adaptive.PROBE_INTERVAL; s++) {
+            assertEquals(0, policy.next(), "step " + s);
+            policy.update(0, 0, 0, 0, 1000);
+        }
+        assertEquals(1, policy.next());
+        policy.update(1, 1, 0, 100, 1300);
+        assertEquals(0, policy.next());
+    }
+
+    @Test
+    void costsFallQuicklyAndRiseSlowly() {
+        DraftLength.Adaptive policy = new DraftLength.Adaptive(8, () -> 0);
+        policy.update(1, 1, 1, 1000, 2000);
+        policy.update(1, 1, 1, 100, 1000);
+        assertEquals(1000 - DraftLength.Adaptive.COST_RATE_DOWN * 900, policy.draftCost(), 1e-9);
+        assertEquals(2000 - DraftLength.Adaptive.COST_RATE_DOWN * 1000, policy.verifyCost(2), 1e-9);
+        double before = policy.draftCost();
+        policy.update(1, 1, 1, 100_000, 1000); // a collector pause, say
+        assertEquals(before + DraftLength.Adaptive.COST_RATE_UP * (100_000 - before), policy.draftCost(), 1e-9);
+    }
+
+    @Test
+    void theFirstStepOfARunIsNotTimedForDrafting() {
+        long[] now = {0};
+        DraftLength.Adaptive policy = new DraftLength.Adaptive(4, () -> now[0]);
+        SpeculativeDecoder.StepObserver o = policy.observer();
+        Draft draft = new Draft(new int[]{5}, new double[1][1], 1);
+        o.started();
+        for (long draftTime : new long[]{1_000_000, 200}) { // a draft model feeds the whole prompt first
+            o.drafting(1);
+            now[0] += draftTime;
+            o.proposed(draft);
+            now[0] += 1000;
+            o.verified(draft, new Verdict(1, 7, true));
+            o.committed(new int[0], 0);
+        }
+        assertEquals(200, policy.draftCost(), 1e-9);
     }
 
     @Test
