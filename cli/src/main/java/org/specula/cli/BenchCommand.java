@@ -5,6 +5,7 @@ import org.specula.model.ForwardPass;
 import org.specula.model.KvCache;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
+import org.specula.speculative.DraftLength;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.EarlyExitProposer;
 import org.specula.speculative.Generation;
@@ -72,10 +73,14 @@ final class BenchCommand extends Main.Command {
         int depth = a.integer("depth", 0, 0);
         DType kvDType = CommonOptions.kvDType(a);
         int repeats = a.integer("repeats", 3, 1);
-        int k = a.integer("draft-tokens", 4, 0);
+        CommonOptions.Drafts drafts = CommonOptions.drafts(a);
         double oracle = a.has("oracle-acceptance") ? a.number("oracle-acceptance", 1, 0, 1) : -1;
         if (oracle >= 0 && (a.has("draft") || a.has("ngram") || a.has("early-exit"))) {
             throw new UsageException("give one of --draft, --ngram, --early-exit or --oracle-acceptance, not several");
+        }
+        if (oracle >= 0 && a.has("draft-p-min")) {
+            throw new UsageException("--draft-p-min applies to --draft and --early-exit; the oracle drafts without "
+                    + "probabilities: drop --draft-p-min");
         }
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
@@ -128,6 +133,9 @@ final class BenchCommand extends Main.Command {
                 }
             }
             boolean speculative = draft != null || ngram != null || earlyExit > 0 || oracle >= 0;
+            // one policy for the warm-up and every timed run, as a chat keeps it across turns: with auto, the timed
+            // runs measure the choice it settles on, not its first steps' guesses
+            DraftLength draftLength = drafts.policy();
             Generation plain = null;
             Generation spec = null;
             int[] reference = null; // the plain continuation, which the oracle proposer perturbs
@@ -144,15 +152,16 @@ final class BenchCommand extends Main.Command {
                 pass.truncate(depth);
                 Generation g = new PlainDecoder(pass, params, seed).generate(prompt, warmupStop, t -> { });
                 if (speculative) {
-                    Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
+                    Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed, drafts.pMin())
                             : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
-                            : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed)
+                            : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed, drafts.pMin())
                             : new OracleProposer(concat(prompt, g.generated()), oracle, vocab, seed);
                     if (draftPass != null) {
                         draftPass.truncate(depth);
                     }
                     pass.truncate(depth);
-                    new SpeculativeDecoder(pass, proposer, k, params, seed).generate(prompt, warmupStop, t -> { });
+                    new SpeculativeDecoder(pass, proposer, draftLength, params, seed).generate(prompt, warmupStop,
+                            t -> { });
                 }
             } while (System.nanoTime() - warmupStart < DECODE_WARMUP_NANOS
                     || !params.isGreedy() && !Sampler.warm() && System.nanoTime() - warmupStart < SAMPLER_WARMUP_CAP);
@@ -171,16 +180,16 @@ final class BenchCommand extends Main.Command {
                     reference = concat(prompt, g.generated());
                 }
                 // one seed for all repeats: best-of picks timing, not a lucky draw
-                Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed)
+                Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed, drafts.pMin())
                         : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
-                        : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed)
+                        : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed, drafts.pMin())
                         : new OracleProposer(reference, oracle, vocab, seed);
                 if (draftPass != null) {
                     draftPass.truncate(depth);
                 }
                 pass.truncate(depth);
-                Generation sg = new SpeculativeDecoder(pass, proposer, k, params, seed).generate(prompt, stop,
-                        t -> { });
+                Generation sg = new SpeculativeDecoder(pass, proposer, draftLength, params, seed).generate(prompt,
+                        stop, t -> { });
                 if (spec == null || sg.decodeNanos() < spec.decodeNanos()) {
                     spec = sg;
                 }
@@ -247,7 +256,11 @@ final class BenchCommand extends Main.Command {
                     j.put("plain_tokens_per_s", plain.decodeTokensPerSecond())
                             .put("spec_tokens_per_s", spec.decodeTokensPerSecond())
                             .put("speedup", spec.decodeTokensPerSecond() / plain.decodeTokensPerSecond())
-                            .put("draft_tokens", k)
+                            .put("draft_tokens", drafts.k()) // auto's max: scripts read it as a number
+                            .put("draft_tokens_auto", drafts.auto())
+                            .put("mean_draft_tokens", s.meanDraftTokens())
+                            .put("mean_drafted_per_step", s.steps() == 0 ? 0 : (double) s.drafted() / s.steps())
+                            .put("draft_p_min", drafts.pMin())
                             .put("acceptance_rate", s.acceptanceRate())
                             .put("mean_accepted_per_step", s.meanAcceptedPerStep())
                             .put("tokens_per_target_pass", s.tokensPerStep())
@@ -292,11 +305,13 @@ final class BenchCommand extends Main.Command {
                 out.println(sb);
                 if (spec != null) {
                     SpecStats s = spec.stats();
-                    out.printf(Locale.ROOT, "speculative (%s, k=%d): %.1f tok/s vs plain %.1f tok/s = %.2fx | "
+                    out.printf(Locale.ROOT, "speculative (%s, k=%s%s): %.1f tok/s vs plain %.1f tok/s = %.2fx | "
                                     + "acceptance %.3f, %.2f accepted and %.2f tokens per target pass%n",
                             draft != null ? "draft " + draft.label : ngram != null ? ngram.label()
                                     : earlyExit > 0 ? CommonOptions.earlyExitLabel(earlyExit)
-                                    : "oracle a=" + oracle, k,
+                                    : "oracle a=" + oracle, drafts.label(),
+                            drafts.auto() ? String.format(Locale.ROOT, ", %.2f asked and %.2f drafted per pass",
+                                    s.meanDraftTokens(), (double) s.drafted() / Math.max(1, s.steps())) : "",
                             spec.decodeTokensPerSecond(), plain.decodeTokensPerSecond(),
                             spec.decodeTokensPerSecond() / plain.decodeTokensPerSecond(), s.acceptanceRate(),
                             s.meanAcceptedPerStep(), s.tokensPerStep());

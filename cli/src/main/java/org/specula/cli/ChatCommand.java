@@ -46,7 +46,7 @@ final class ChatCommand extends Main.Command {
     @Override
     int run(Args a, InputStream in, PrintStream out, PrintStream err) throws Exception {
         int maxTokens = a.integer("max-tokens", 512, 1);
-        int draftTokens = a.integer("draft-tokens", 4, 0);
+        CommonOptions.Drafts drafts = CommonOptions.drafts(a);
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
         SamplingParams params = CommonOptions.sampling(a);
@@ -57,7 +57,7 @@ final class ChatCommand extends Main.Command {
              ModelSession draft = ModelSession.draft(a, kernels)) {
             Tokenizer tokenizer = target.tokenizer();
             ChatTemplate template = template(a, tokenizer);
-            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, target.context(a), draftTokens, params,
+            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, target.context(a), drafts, params,
                     kvDType);
             StopCondition stop = new StopCondition(maxTokens,
                     union(target.model.config().eosIds(), template.stopIds(tokenizer)));
@@ -67,7 +67,7 @@ final class ChatCommand extends Main.Command {
             }
             int systemMessages = history.size();
             err.println("specula chat: " + target.folder.dir().getFileName() + ", " + template.name() + " format"
-                    + (decoding.speculative() ? ", speculative with k=" + draftTokens : "")
+                    + (decoding.speculative() ? ", speculative with k=" + drafts.label() : "")
                     + (ngram != null ? " by " + ngram.label() : "")
                     + (earlyExit > 0 ? " by " + CommonOptions.earlyExitLabel(earlyExit) : "")
                     + "; /reset clears the conversation, /stats shows the last reply's figures, /quit ends");
@@ -96,7 +96,7 @@ final class ChatCommand extends Main.Command {
                     if (last == null) {
                         out.println("(no reply yet)");
                     } else {
-                        GenerateCommand.report(last, seed, kernels, draftTokens, out);
+                        GenerateCommand.report(last, seed, kernels, drafts, out);
                     }
                     continue;
                 }

@@ -5,6 +5,7 @@ import org.specula.loader.ModelFolder;
 import org.specula.model.ForwardPass;
 import org.specula.model.Llama;
 import org.specula.sampling.SamplingParams;
+import org.specula.speculative.DraftLength;
 import org.specula.tensor.DType;
 import org.specula.tensor.Kernels;
 import org.specula.tensor.KernelsFactory;
@@ -34,7 +35,58 @@ final class CommonOptions {
                 + "instead (self-speculation), no second model: " + what));
         o.addOption(Args.value(null, "ngram-max", "N", "--ngram matches the last N tokens first (default 3)"));
         o.addOption(Args.value(null, "ngram-min", "N", "--ngram matches down to the last N tokens (default 1)"));
-        o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass (default 4)"));
+        o.addOption(Args.value(null, "draft-tokens", "K", "tokens drafted per target pass, or auto: chosen each "
+                + "pass from the measured acceptance and costs (default 4)"));
+        o.addOption(Args.value(null, "draft-tokens-max", "N", "the most --draft-tokens auto drafts (default 8)"));
+        o.addOption(Args.value(null, "draft-p-min", "P", "--draft and --early-exit stop drafting before a token "
+                + "their softmax gives less than P, 0 = never (default 0)"));
+    }
+
+    /**
+     * How long each step's draft is: k tokens, or with auto chosen each step in 0..k ({@link DraftLength#adaptive});
+     * pMin stops a model drafter early. k is the JSON's draft_tokens either way, so scripts reading it as a number
+     * keep working.
+     */
+    record Drafts(int k, boolean auto, double pMin) {
+        /** A new policy: an adaptive one learns from its decoder's steps, so each decoder takes its own. */
+        DraftLength policy() {
+            return auto ? DraftLength.adaptive(k) : DraftLength.fixed(k);
+        }
+
+        /** As the statistics lines name k: "4", or "auto (max 8)". */
+        String label() {
+            return auto ? "auto (max " + k + ")" : Integer.toString(k);
+        }
+    }
+
+    /**
+     * --draft-tokens K or auto, --draft-tokens-max and --draft-p-min checked before anything loads:
+     * --draft-tokens-max only beside auto, --draft-p-min in [0, 1] and not with --ngram, whose drafts carry no
+     * probabilities (it stops where its match ends).
+     */
+    static Drafts drafts(Args a) {
+        boolean auto = a.string("draft-tokens", "").strip().equals("auto");
+        if (!auto && a.has("draft-tokens-max")) {
+            throw new UsageException("--draft-tokens-max bounds --draft-tokens auto; add --draft-tokens auto or drop "
+                    + "--draft-tokens-max");
+        }
+        int k;
+        if (auto) {
+            k = a.integer("draft-tokens-max", 8, 1);
+        } else {
+            try {
+                k = a.integer("draft-tokens", 4, 0);
+            } catch (UsageException e) {
+                throw new UsageException("--draft-tokens must be an integer >= 0 or auto (got '"
+                        + a.string("draft-tokens", "") + "')");
+            }
+        }
+        double pMin = a.number("draft-p-min", 0, 0, 1);
+        if (a.has("draft-p-min") && a.has("ngram")) {
+            throw new UsageException("--draft-p-min applies to --draft and --early-exit; --ngram stops where its match "
+                    + "ends: drop --draft-p-min");
+        }
+        return new Drafts(k, auto, pMin);
     }
 
     /** --ngram's lengths: the last max tokens are looked up first, then shorter suffixes down to min. */

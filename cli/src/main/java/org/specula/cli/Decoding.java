@@ -3,6 +3,7 @@ package org.specula.cli;
 import org.specula.model.ForwardPass;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
+import org.specula.speculative.DraftLength;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.EarlyExitProposer;
 import org.specula.speculative.Generation;
@@ -30,7 +31,9 @@ final class Decoding {
     private final ModelSession draftSession; // null: no draft model
     private final NgramProposer ngram; // null without --ngram; one index for every call, rolled back to what it shares
     private final int earlyExit; // layers the target drafts with; 0 without --early-exit
-    private final int draftTokens;
+    private final int draftTokens; // k, or auto's max
+    private final CommonOptions.Drafts drafts;
+    private final DraftLength draftLength; // one for every call: an adaptive one keeps learning across chat turns
     private final SamplingParams params;
     private final int vocab;
     /** Vocabularies from this size on have generation wait for the sampler's warm-up; see {@link #warmUp}. */
@@ -38,7 +41,7 @@ final class Decoding {
     static final long SAMPLER_WAIT_NANOS = 3_000_000_000L;
 
     Decoding(ModelSession target, ModelSession draft, CommonOptions.Ngram ngram, int earlyExit, int context,
-             int draftTokens, SamplingParams params, DType kvDType) {
+             CommonOptions.Drafts drafts, SamplingParams params, DType kvDType) {
         if (earlyExit > 0) {
             CommonOptions.checkEarlyExit(earlyExit, target.model);
         }
@@ -52,7 +55,9 @@ final class Decoding {
         this.target = CommonOptions.forwardPass(target.model, context, kvDType);
         this.draft = draft == null ? null : CommonOptions.forwardPass(draft.model,
                 Math.min(context, draft.model.config().maxPositions()), kvDType);
-        this.draftTokens = draftTokens;
+        this.draftTokens = drafts.k();
+        this.drafts = drafts;
+        this.draftLength = drafts.policy();
         this.params = params;
         this.vocab = target.model.config().vocabSize();
         this.ngram = ngram == null ? null : new NgramProposer(vocab, ngram.min(), ngram.max());
@@ -63,8 +68,8 @@ final class Decoding {
         return draft != null || ngram != null || earlyExit > 0;
     }
 
-    int draftTokens() {
-        return draftTokens;
+    CommonOptions.Drafts drafts() {
+        return drafts;
     }
 
     int context() {
@@ -90,9 +95,9 @@ final class Decoding {
             if (!speculative()) {
                 return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
             }
-            Proposer proposer = draft != null ? new DraftModelProposer(draft, params, seed)
-                    : earlyExit > 0 ? new EarlyExitProposer(target, earlyExit, params, seed) : ngram;
-            return new SpeculativeDecoder(target, proposer, draftTokens, params, seed).generate(prompt, stop, sink);
+            Proposer proposer = draft != null ? new DraftModelProposer(draft, params, seed, drafts.pMin())
+                    : earlyExit > 0 ? new EarlyExitProposer(target, earlyExit, params, seed, drafts.pMin()) : ngram;
+            return new SpeculativeDecoder(target, proposer, draftLength, params, seed).generate(prompt, stop, sink);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             if (m == null || !(m.contains("NaN") || m.contains("Infinity") || m.contains("finite"))) {
@@ -128,8 +133,8 @@ final class Decoding {
      * Compiles the kernels for the blocks this prompt will run before the decoders start their clocks
      * ({@link ForwardPass#warmUp}): the prefill (all but the last prompt token), then one token per step, or k + 1
      * per verification and the draft's catch-up blocks with a draft model, or every block of 1 to k + 1 with n-gram
-     * lookup, which drafts as many tokens as its match has left (early exit drafts one token at a time, then verifies
-     * k + 1). With a large vocabulary the sampler's own
+     * lookup, which drafts as many tokens as its match has left, and with --draft-tokens auto, whose k varies (early
+     * exit drafts one token at a time, then verifies k + 1). With a large vocabulary the sampler's own
      * warm-ups ({@link Sampler#warmUp}: threads that race its vector code against the scalar twin until C2 has
      * compiled it) start first, beside the kernels', and are given until {@link #SAMPLER_WAIT_NANOS} after them to
      * finish: left to the first tokens, their races took the cores from the decode steps (the 360M shape decoded its
@@ -141,18 +146,18 @@ final class Decoding {
         if (!params.isGreedy()) {
             Sampler.warmUp(); // the sampler's races run beside the kernels' warm-up; small vocabularies do not wait
         }
+        int[] counts = new int[draftTokens + 2]; // the prefill, then every block of 1 to k + 1
+        counts[0] = promptLength - 1;
+        for (int i = 1; i < counts.length; i++) {
+            counts[i] = i;
+        }
         if (draft != null) {
-            target.warmUp(promptLength - 1, draftTokens + 1);
+            target.warmUp(drafts.auto() ? counts : new int[]{promptLength - 1, draftTokens + 1});
             draft.warmUp(promptLength, 1, 2);
         } else if (ngram != null) {
-            int[] counts = new int[draftTokens + 2];
-            counts[0] = promptLength - 1;
-            for (int i = 1; i < counts.length; i++) {
-                counts[i] = i;
-            }
             target.warmUp(counts);
         } else if (earlyExit > 0) {
-            target.warmUp(promptLength - 1, 1, draftTokens + 1);
+            target.warmUp(drafts.auto() ? counts : new int[]{promptLength - 1, 1, draftTokens + 1});
         } else {
             target.warmUp(promptLength - 1, 1);
         }

@@ -50,7 +50,7 @@ final class GenerateCommand extends Main.Command {
             throw new UsageException("give exactly one of --prompt TEXT or --prompt-ids 1,2,3");
         }
         int maxTokens = a.integer("max-tokens", 256, 0);
-        int draftTokens = a.integer("draft-tokens", 4, 0);
+        CommonOptions.Drafts drafts = CommonOptions.drafts(a);
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
         int samples = a.integer("num-samples", 1, 1);
@@ -62,7 +62,7 @@ final class GenerateCommand extends Main.Command {
              ModelSession target = ModelSession.target(a, kernels, err);
              ModelSession draft = ModelSession.draft(a, kernels)) {
             Tokenizer tokenizer = target.tokenizer();
-            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, target.context(a), draftTokens, params,
+            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, target.context(a), drafts, params,
                     kvDType);
             int[] stopIds = target.model.config().eosIds();
             int[] prompt;
@@ -96,11 +96,11 @@ final class GenerateCommand extends Main.Command {
                 Generation g = decoding.generate(prompt, stop, sampleSeed, sink);
                 if (json) {
                     String text = continuationText(tokenizer, g.generated());
-                    out.println(json(prompt, g, text, sampleSeed, kernels, draftTokens, ngram, earlyExit));
+                    out.println(json(prompt, g, text, sampleSeed, kernels, drafts, ngram, earlyExit));
                 } else {
                     sink.accept(-1);
                     out.println();
-                    report(g, sampleSeed, kernels, draftTokens, err);
+                    report(g, sampleSeed, kernels, drafts, err);
                 }
             }
         }
@@ -133,8 +133,8 @@ final class GenerateCommand extends Main.Command {
         return sb.append(decoder.finish()).toString();
     }
 
-    private static String json(int[] prompt, Generation g, String text, long seed, Kernels kernels, int k,
-                               CommonOptions.Ngram ngram, int earlyExit) {
+    private static String json(int[] prompt, Generation g, String text, long seed, Kernels kernels,
+                               CommonOptions.Drafts drafts, CommonOptions.Ngram ngram, int earlyExit) {
         JsonOut stats = new JsonOut()
                 .put("prompt_tokens", prompt.length)
                 .put("prefilled_tokens", g.prefilledTokens())
@@ -150,7 +150,10 @@ final class GenerateCommand extends Main.Command {
         JsonOut root = new JsonOut().put("prompt_ids", prompt).put("generated_ids", g.generated()).put("text", text);
         SpecStats s = g.stats();
         if (s.speculative()) {
-            stats.put("draft_tokens", k)
+            stats.put("draft_tokens", drafts.k()) // auto's max: scripts read it as a number
+                    .put("draft_tokens_auto", drafts.auto())
+                    .put("mean_draft_tokens", s.meanDraftTokens())
+                    .put("draft_p_min", drafts.pMin())
                     .put("target_passes", s.steps())
                     .put("drafted", s.drafted())
                     .put("accepted", s.accepted())
@@ -193,7 +196,7 @@ final class GenerateCommand extends Main.Command {
      * The statistics line(s) of one reply: every figure is measured in this run; a rate with nothing timed under it
      * is said to be so rather than printed as 0.0, and no speedup is printed ({@link #NO_SPEEDUP}).
      */
-    static void report(Generation g, long seed, Kernels kernels, int k, PrintStream err) {
+    static void report(Generation g, long seed, Kernels kernels, CommonOptions.Drafts drafts, PrintStream err) {
         int cached = g.promptTokens() - 1 - g.prefilledTokens();
         String prompt = String.format(Locale.ROOT, "prompt: %d tokens (%d prefilled%s, the last fed by the first "
                         + "step), %s", g.promptTokens(), g.prefilledTokens(),
@@ -213,7 +216,9 @@ final class GenerateCommand extends Main.Command {
                 byPos.append(String.format(Locale.ROOT, " %.2f", v));
             }
             double drafted = s.steps() == 0 ? 0 : (double) s.drafted() / s.steps();
-            err.printf(Locale.ROOT, "speculative: k=%d, %d target passes, %d drafts proposed (%.2f per pass) and %d "
+            String k = drafts.auto() ? String.format(Locale.ROOT, "%s, %.2f asked per pass", drafts.label(),
+                    s.meanDraftTokens()) : drafts.label();
+            err.printf(Locale.ROOT, "speculative: k=%s, %d target passes, %d drafts proposed (%.2f per pass) and %d "
                             + "accepted (%.2f per pass): acceptance %.3f, %.2f tokens per pass, by position:%s | draft "
                             + "%.0f ms, verify %.0f ms, other %.1f%% | %s%n", k, s.steps(), s.drafted(), drafted,
                     s.accepted(), s.meanAcceptedPerStep(), s.acceptanceRate(), s.tokensPerStep(), byPos,

@@ -204,6 +204,76 @@ class CliTest {
         assertOneLineUsageError(run("chat", "-m", model(), "--early-exit", "9"), "--early-exit 9", "1..4");
     }
 
+    /**
+     * --draft-tokens auto chooses k each pass in 0..--draft-tokens-max for every drafter: greedy text is plain
+     * decoding's, the JSON keeps draft_tokens a number (the max) beside draft_tokens_auto and mean_draft_tokens, chat
+     * and bench take it. Bad values are refused, exit 2 with one line naming the flag, before any output.
+     */
+    @Test
+    void draftTokensAutoChoosesKEachPass() {
+        String prompt = "Once upon a time, there was a little girl. Once upon a time";
+        String draft = Samples.path("models/stories260K-draft").toString();
+        Result plain = run("generate", "-m", model(), "-p", prompt, "--temperature", "0", "-n", "60", "--json");
+        Object expected = Json.parseObject(plain.out().strip(), "plain").get("generated_ids");
+        String[][] drafters = {{"--draft", draft}, {"--ngram"}, {"--early-exit", "4"}, {"--draft", draft,
+                "--draft-p-min", "0.4"}};
+        for (String[] drafter : drafters) {
+            List<String> args = new java.util.ArrayList<>(List.of("generate", "-m", model(), "-p", prompt,
+                    "--temperature", "0", "-n", "60", "--json", "--draft-tokens", "auto", "--draft-tokens-max", "5"));
+            args.addAll(List.of(drafter));
+            Result r = run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), r.err());
+            Map<String, Object> json = Json.parseObject(r.out().strip(), "stdout");
+            assertEquals(expected, json.get("generated_ids"), String.join(" ", drafter));
+            Map<?, ?> stats = (Map<?, ?>) json.get("stats");
+            assertEquals(5L, stats.get("draft_tokens"));
+            assertEquals(true, stats.get("draft_tokens_auto"));
+            double mean = ((Number) stats.get("mean_draft_tokens")).doubleValue();
+            assertTrue(mean >= 0 && mean <= 5, "mean_draft_tokens " + mean);
+            assertTrue(((List<?>) stats.get("acceptance_by_position")).size() <= 5, stats.toString());
+        }
+        Result fixed = run("generate", "-m", model(), "-p", prompt, "--temperature", "0", "-n", "20", "--json",
+                "--ngram", "--draft-tokens", "3");
+        Map<?, ?> fixedStats = (Map<?, ?>) Json.parseObject(fixed.out().strip(), "fixed").get("stats");
+        assertEquals(3L, fixedStats.get("draft_tokens"));
+        assertEquals(false, fixedStats.get("draft_tokens_auto"));
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(new String[]{"chat", "-m", model(), "--early-exit", "4", "--draft-tokens", "auto",
+                        "--temperature", "0", "-n", "12", "--chat-template", "plain"},
+                new java.io.ByteArrayInputStream("Once upon a time\n/stats\n".getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("speculative with k=auto (max 8) by early exit"),
+                err.toString(StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("k=auto (max 8), "),
+                out.toString(StandardCharsets.UTF_8));
+
+        assertBenchDrafts(prompt, "draft_tokens_auto", "--ngram", "--draft-tokens", "auto");
+
+        for (String command : new String[]{"generate", "chat", "bench"}) {
+            String[][] bad = {{"--ngram", "--draft-tokens", "abc"}, {"--ngram", "--draft-tokens", "auto",
+                    "--draft-tokens-max", "0"}, {"--ngram", "--draft-tokens-max", "4"}, {"--early-exit", "4",
+                    "--draft-p-min", "2"}, {"--ngram", "--draft-p-min", "0.5"}};
+            String[][] named = {{"--draft-tokens", "auto", "abc"}, {"--draft-tokens-max", ">= 1"},
+                    {"--draft-tokens-max", "--draft-tokens auto"}, {"--draft-p-min", "[0.0, 1.0]"},
+                    {"--draft-p-min", "--ngram"}};
+            for (int i = 0; i < bad.length; i++) {
+                List<String> args = new java.util.ArrayList<>(List.of(command, "-m", model()));
+                if (!command.equals("chat")) {
+                    args.addAll(List.of("-p", "x"));
+                }
+                args.addAll(List.of(bad[i]));
+                Result r = run(args.toArray(new String[0]));
+                assertOneLineUsageError(r, named[i]);
+                assertEquals("", r.out(), "no output before the error: " + args);
+            }
+        }
+        assertOneLineUsageError(run("bench", "-m", model(), "--oracle-acceptance", "0.5", "--draft-p-min", "0.5"),
+                "--draft-p-min", "oracle");
+    }
+
     /** A user error as the contract has it: exit 2 and one line on stderr, naming each fragment. */
     static void assertOneLineUsageError(Result r, String... fragments) {
         assertUserError(r, fragments);

@@ -11,18 +11,31 @@ import org.specula.sampling.Uniforms;
  * (seed, absolute position, DRAFT). Its KV cache is rolled back to the longest prefix of what it was fed that is
  * still committed; when all k drafts were accepted it lacks the last draft and catches up on the next call
  * (the classic off-by-one), feeding that and the bonus token in one block.
+ *
+ * <p>With a threshold pMin &gt; 0 (llama.cpp's --draft-p-min) drafting stops before the first token whose
+ * probability in the drafter's softmax (its raw logits at temperature 1, whatever the sampling parameters, so the
+ * threshold also works greedily, where q is one-hot) is below pMin. Stopping early is exact: the decision reads the
+ * drafter's state only, and a shorter draft is verified like any other.
  */
 public final class DraftModelProposer implements Proposer {
     private final ForwardPass draft;
     private final SamplingParams params;
     private final long seed;
     private final int vocab;
+    private final double pMin;          // stop before a draft less likely than this; 0: never
     private final float[] logits;       // [vocab]
     private int[] draftTokens = new int[0];
     private double[][] draftProbs = new double[0][];
     private long forwardNanos;
 
     public DraftModelProposer(ForwardPass draft, SamplingParams params, long seed) {
+        this(draft, params, seed, 0);
+    }
+
+    /** Stops drafting before a token whose softmax probability is below pMin (0 ≤ pMin ≤ 1; 0: never). */
+    public DraftModelProposer(ForwardPass draft, SamplingParams params, long seed, double pMin) {
+        checkPMin(pMin);
+        this.pMin = pMin;
         this.draft = draft;
         this.params = params;
         this.seed = seed;
@@ -50,12 +63,35 @@ public final class DraftModelProposer implements Proposer {
             double[] probs = draftProbs[i];
             int token = Sampler.sampleDistribution(probs, logits, 0, vocab, params,
                     Uniforms.at(seed, length + i, Uniforms.DRAFT));
+            if (pMin > 0 && softmaxProbability(logits, vocab, token) < pMin) {
+                return new Draft(draftTokens, draftProbs, i);
+            }
             draftTokens[i] = token;
             if (i + 1 < k) {
                 feed(draftTokens, i, 1);
             }
         }
         return new Draft(draftTokens, draftProbs, k);
+    }
+
+    /** Refuses a threshold outside [0, 1]. */
+    static void checkPMin(double pMin) {
+        if (!(pMin >= 0 && pMin <= 1)) {
+            throw new IllegalArgumentException("pMin must be in [0, 1] (got " + pMin + ")");
+        }
+    }
+
+    /** softmax(logits[0..vocab))[token] at temperature 1: the drafter's own confidence in token. */
+    static double softmaxProbability(float[] logits, int vocab, int token) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int v = 0; v < vocab; v++) {
+            max = Math.max(max, logits[v]);
+        }
+        double sum = 0;
+        for (int v = 0; v < vocab; v++) {
+            sum += Math.exp(logits[v] - max);
+        }
+        return Math.exp(logits[token] - max) / sum;
     }
 
     @Override

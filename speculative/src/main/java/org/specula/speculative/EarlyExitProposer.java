@@ -17,6 +17,9 @@ import org.specula.sampling.Uniforms;
  * {@link ForwardPass#forwardLayers}, and truncates the cache back to length − 1 before returning. The scorer then
  * runs every layer at those positions, overwriting the partial entries. A draft step costs about layers / numLayers
  * of a target step, plus the head.
+ *
+ * <p>With pMin &gt; 0 drafting stops before the first token whose probability in the early exit's softmax (raw
+ * logits, temperature 1) is below pMin, as {@link DraftModelProposer} does; a shorter draft is just as exact.
  */
 public final class EarlyExitProposer implements Proposer {
     private final ForwardPass target;
@@ -24,6 +27,7 @@ public final class EarlyExitProposer implements Proposer {
     private final SamplingParams params;
     private final long seed;
     private final int vocab;
+    private final double pMin;          // stop before a draft less likely than this; 0: never
     private final float[] logits;       // [vocab] the early exit's, of the last fed position
     private int[] draftTokens = new int[0];
     private double[][] draftProbs = new double[0][];
@@ -31,6 +35,13 @@ public final class EarlyExitProposer implements Proposer {
 
     /** Drafts with target's first {@code layers} layers (1 ≤ layers &lt; numLayers), writing into its cache. */
     public EarlyExitProposer(ForwardPass target, int layers, SamplingParams params, long seed) {
+        this(target, layers, params, seed, 0);
+    }
+
+    /** Stops drafting before a token whose early-exit softmax probability is below pMin (0 ≤ pMin ≤ 1; 0: never). */
+    public EarlyExitProposer(ForwardPass target, int layers, SamplingParams params, long seed, double pMin) {
+        DraftModelProposer.checkPMin(pMin);
+        this.pMin = pMin;
         int numLayers = target.model().config().numLayers();
         if (layers < 1 || layers >= numLayers) {
             throw new IllegalArgumentException("early exit after " + layers + " layers: give 1.." + (numLayers - 1)
@@ -59,15 +70,20 @@ public final class EarlyExitProposer implements Proposer {
             draftProbs = new double[k][vocab];
         }
         feed(committed, length - 1);
+        int count = k;
         for (int i = 0; i < k; i++) {
             draftTokens[i] = Sampler.sampleDistribution(draftProbs[i], logits, 0, vocab, params,
                     Uniforms.at(seed, length + i, Uniforms.DRAFT));
+            if (pMin > 0 && DraftModelProposer.softmaxProbability(logits, vocab, draftTokens[i]) < pMin) {
+                count = i;
+                break;
+            }
             if (i + 1 < k) {
                 feed(draftTokens, i);
             }
         }
         target.truncate(length - 1); // the partial positions go; the scorer recomputes them with every layer
-        return new Draft(draftTokens, draftProbs, k);
+        return new Draft(draftTokens, draftProbs, count);
     }
 
     /** tokens[from] through the first layers at the cache's next position; its early-exit logits into logits. */

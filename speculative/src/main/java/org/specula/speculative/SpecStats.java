@@ -15,6 +15,7 @@ public final class SpecStats implements SpeculativeDecoder.StepObserver {
     private final List<Integer> acceptedPerStep = new ArrayList<>();
     private long[] acceptedAtPosition = new long[0]; // [k] drafts accepted at draft index i
     private long[] draftedAtPosition = new long[0];  // [k] drafts proposed at draft index i
+    private long asked;    // draft tokens the loop asked for, summed over the steps
     private long drafted;
     private long accepted;
     private long emitted;
@@ -57,6 +58,11 @@ public final class SpecStats implements SpeculativeDecoder.StepObserver {
     public void started() {
         startNanos = System.nanoTime();
         draftStartNanos = draftForwardNanos.getAsLong();
+    }
+
+    @Override
+    public void drafting(int k) {
+        asked += k;
     }
 
     @Override
@@ -118,6 +124,14 @@ public final class SpecStats implements SpeculativeDecoder.StepObserver {
 
     public long accepted() {
         return accepted;
+    }
+
+    /**
+     * Mean draft length the loop asked for per target pass (k, or the adaptive policy's choice, after the clamp to
+     * the context and the tokens left); a proposer may draft fewer ({@link #drafted}).
+     */
+    public double meanDraftTokens() {
+        return steps() == 0 ? 0 : (double) asked / steps();
     }
 
     /** Accepted drafts / proposed drafts. */

@@ -23,7 +23,7 @@ public final class SpeculativeDecoder {
     private final ForwardPass target;
     private final Scorer scorer;
     private final Proposer proposer;
-    private final int draftTokens;
+    private final DraftLength draftLength;
     private final SamplingParams params;
     private final long seed;
     private final int vocab;
@@ -55,6 +55,9 @@ public final class SpeculativeDecoder {
         /** After the prefill, before the first step. */
         default void started() {}
 
+        /** The loop asks the proposer for k drafts (0: none fit or the draft length chose none; it is not asked). */
+        default void drafting(int k) {}
+
         /** The proposer drafted ({@link Draft#EMPTY} when no draft fits); the target has not scored it yet. */
         default void proposed(Draft draft) {}
 
@@ -84,20 +87,29 @@ public final class SpeculativeDecoder {
 
     /** With the scorer the proposer works with (one that shares the target's work or hidden states with it). */
     public SpeculativeDecoder(Scorer scorer, Proposer proposer, int draftTokens, SamplingParams params, long seed) {
-        if (draftTokens < 0) {
-            throw new IllegalArgumentException("draftTokens must be >= 0 (got " + draftTokens + ")");
-        }
+        this(scorer, proposer, DraftLength.fixed(draftTokens), params, seed);
+    }
+
+    /** With k chosen each step by draftLength ({@link DraftLength#adaptive}), scored as a chain. */
+    public SpeculativeDecoder(ForwardPass target, Proposer proposer, DraftLength draftLength, SamplingParams params,
+                              long seed) {
+        this(new ChainScorer(target), proposer, draftLength, params, seed);
+    }
+
+    /** With the scorer the proposer works with and k chosen each step by draftLength. */
+    public SpeculativeDecoder(Scorer scorer, Proposer proposer, DraftLength draftLength, SamplingParams params,
+                              long seed) {
         this.target = scorer.target();
         this.scorer = scorer;
         this.proposer = proposer;
-        this.draftTokens = draftTokens;
+        this.draftLength = draftLength;
         this.params = params;
         this.seed = seed;
         this.vocab = target.model().config().vocabSize();
-        this.acceptU = new double[draftTokens + 1];
-        this.sampleU = new double[draftTokens + 1];
+        this.acceptU = new double[draftLength.max() + 1];
+        this.sampleU = new double[draftLength.max() + 1];
         this.residual = new Residual(vocab);
-        ensureRows(Math.min(draftTokens + 1, 8));
+        ensureRows(Math.min(draftLength.max() + 1, 8));
     }
 
     /** Generates after prompt, streaming each committed token to sink. Reuses the target's cached prefix it shares. */
@@ -107,12 +119,14 @@ public final class SpeculativeDecoder {
         int length = prompt.length;
         boolean firstPass = proposer.needsFirstPass(); // a plain pass first, not counted: see Proposer
         SpecStats stats = new SpecStats(proposer::forwardNanos, firstPass);
-        StepObserver observers = new Both(stats, observer);
+        StepObserver observers = new Both(stats, new Both(draftLength.observer(), observer));
         observers.started();
         StopReason reason;
         while ((reason = stopReason(tokens, prompt.length, length, stop)) == null) {
-            Draft draft = propose(tokens, length, firstPass ? 0 : draftLength(length - prompt.length, length, stop));
+            int k = firstPass ? 0 : draftLength(length - prompt.length, length, stop);
             firstPass = false;
+            observers.drafting(k);
+            Draft draft = propose(tokens, length, k);
             observers.proposed(draft);
             float[] logits = scorer.score(tokens, length, draft);
             observers.scored();
@@ -140,7 +154,8 @@ public final class SpeculativeDecoder {
 
     /** A step commits up to k + 1 tokens: never past the context or past what may still be generated. */
     private int draftLength(int generated, int length, StopCondition stop) {
-        return Math.min(draftTokens, Math.min(target.context() - length - 1, stop.maxTokens() - generated - 1));
+        int fits = Math.min(target.context() - length - 1, stop.maxTokens() - generated - 1);
+        return Math.min(draftLength.next(), fits);
     }
 
     /** The proposer's draft of at most k tokens; the proposer is not asked when none fits. */
@@ -202,6 +217,12 @@ public final class SpeculativeDecoder {
         public void started() {
             first.started();
             second.started();
+        }
+
+        @Override
+        public void drafting(int k) {
+            first.drafting(k);
+            second.drafting(k);
         }
 
         @Override

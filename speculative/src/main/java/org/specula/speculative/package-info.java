@@ -4,7 +4,8 @@
  * <p>API, the only public types (ArchitectureTest holds the list):
  * <ul>
  * <li>{@link SpeculativeDecoder}: the loop: propose, score, verify, commit, roll back; {@link PlainDecoder} the
- * baseline with the same uniform keys.</li>
+ * baseline with the same uniform keys; {@link DraftLength} how many tokens each step drafts (fixed, or adaptive from
+ * the measured acceptance and costs).</li>
  * <li>{@link Proposer} (its javadoc is the contract a drafter keeps), {@link Draft}; {@link DraftModelProposer} a
  * smaller model, {@link NgramProposer} prompt lookup (no model), {@link EarlyExitProposer} the target's first layers
  * (self-speculation, sharing its cache), {@link MedusaProposer}, {@link EagleProposer} and {@link MtpProposer}
