@@ -5,6 +5,7 @@ import org.specula.model.ForwardPass;
 import org.specula.model.KvCache;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
+import org.specula.speculative.ChainScorer;
 import org.specula.speculative.DraftLength;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.EarlyExitProposer;
@@ -31,6 +32,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -52,6 +54,7 @@ final class BenchCommand extends Main.Command {
     void declare(Options o) {
         CommonOptions.addModel(o, "the target model");
         CommonOptions.addDraft(o, "also measure speculative decoding");
+        HeadDrafter.declare(o, "also measure speculative decoding");
         o.addOption(Args.value(null, "oracle-acceptance", "A", "benchmark proposer with acceptance rate A in [0,1]"));
         o.addOption(Args.value(null, "tokens", "N", "tokens to generate per run (default 64)"));
         o.addOption(Args.value(null, "prompt-tokens", "N", "length of the random prompt (default 64)"));
@@ -75,8 +78,9 @@ final class BenchCommand extends Main.Command {
         int repeats = a.integer("repeats", 3, 1);
         CommonOptions.Drafts drafts = CommonOptions.drafts(a);
         double oracle = a.has("oracle-acceptance") ? a.number("oracle-acceptance", 1, 0, 1) : -1;
-        if (oracle >= 0 && (a.has("draft") || a.has("ngram") || a.has("early-exit"))) {
-            throw new UsageException("give one of --draft, --ngram, --early-exit or --oracle-acceptance, not several");
+        if (oracle >= 0 && (a.has("draft") || a.has("ngram") || a.has("early-exit") || HeadDrafter.chosen(a) != null)) {
+            throw new UsageException("give one of --draft, --ngram, --early-exit, --medusa, --eagle, --mtp or "
+                    + "--oracle-acceptance, not several");
         }
         if (oracle >= 0 && a.has("draft-p-min")) {
             throw new UsageException("--draft-p-min applies to --draft and --early-exit; the oracle drafts without "
@@ -84,6 +88,7 @@ final class BenchCommand extends Main.Command {
         }
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
+        HeadDrafter.chosen(a); // checked before anything loads
         SamplingParams params = a.has("temperature") ? CommonOptions.sampling(a) : SamplingParams.GREEDY;
         if (oracle >= 0 && !params.isGreedy()) {
             throw new UsageException("--oracle-acceptance needs greedy decoding (--temperature 0)");
@@ -91,7 +96,8 @@ final class BenchCommand extends Main.Command {
         long seed = a.has("seed") ? a.longValue("seed", 0) : 1234;
         try (Kernels kernels = CommonOptions.kernels(a, err);
              ModelSession target = ModelSession.target(a, kernels, err);
-             ModelSession draft = ModelSession.draft(a, kernels)) {
+             ModelSession draft = ModelSession.draft(a, kernels);
+             HeadDrafter head = HeadDrafter.open(a, target, err)) {
             int vocab = target.model.config().vocabSize();
             if (earlyExit > 0) {
                 CommonOptions.checkEarlyExit(earlyExit, target.model);
@@ -125,17 +131,35 @@ final class BenchCommand extends Main.Command {
                         + " tokens but the target has " + vocab + "; the draft must share the tokenizer");
             }
             ForwardPass draftPass = draft == null ? null : CommonOptions.forwardPass(draft.model, context, kvDType);
+            ChainScorer headScorer = head == null ? null : head.scorer(pass); // it keeps the features of the depth
             if (depth > 0) { // once, untimed: every run below truncates to the depth, not to 0
                 pass.warmUp(depth);
-                pass.forward(prompt, 0, depth, ForwardPass.Logits.NONE, null);
+                if (headScorer != null) {
+                    headScorer.prefill(prompt, 0, depth);
+                } else {
+                    pass.forward(prompt, 0, depth, ForwardPass.Logits.NONE, null);
+                }
                 if (draftPass != null) {
                     draftPass.forward(prompt, 0, depth, ForwardPass.Logits.NONE, null);
                 }
             }
-            boolean speculative = draft != null || ngram != null || earlyExit > 0 || oracle >= 0;
+            boolean speculative = draft != null || ngram != null || earlyExit > 0 || head != null || oracle >= 0;
             // one policy for the warm-up and every timed run, as a chat keeps it across turns: with auto, the timed
             // runs measure the choice it settles on, not its first steps' guesses
             DraftLength draftLength = drafts.policy();
+            // a fresh proposer for each run (the oracle perturbs the given plain continuation); a head drafter's
+            // decoder runs its scorer, which keeps the target's features
+            Function<int[], SpeculativeDecoder> speculativeDecoder = reference -> {
+                if (head != null) {
+                    return new SpeculativeDecoder(headScorer, head.proposer(headScorer, params, seed, drafts.pMin()),
+                            draftLength, params, seed);
+                }
+                Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed, drafts.pMin())
+                        : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
+                        : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed, drafts.pMin())
+                        : new OracleProposer(reference, oracle, vocab, seed);
+                return new SpeculativeDecoder(pass, proposer, draftLength, params, seed);
+            };
             Generation plain = null;
             Generation spec = null;
             int[] reference = null; // the plain continuation, which the oracle proposer perturbs
@@ -152,16 +176,12 @@ final class BenchCommand extends Main.Command {
                 pass.truncate(depth);
                 Generation g = new PlainDecoder(pass, params, seed).generate(prompt, warmupStop, t -> { });
                 if (speculative) {
-                    Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed, drafts.pMin())
-                            : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
-                            : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed, drafts.pMin())
-                            : new OracleProposer(concat(prompt, g.generated()), oracle, vocab, seed);
+                    SpeculativeDecoder decoder = speculativeDecoder.apply(concat(prompt, g.generated()));
                     if (draftPass != null) {
                         draftPass.truncate(depth);
                     }
                     pass.truncate(depth);
-                    new SpeculativeDecoder(pass, proposer, draftLength, params, seed).generate(prompt, warmupStop,
-                            t -> { });
+                    decoder.generate(prompt, warmupStop, t -> { });
                 }
             } while (System.nanoTime() - warmupStart < DECODE_WARMUP_NANOS
                     || !params.isGreedy() && !Sampler.warm() && System.nanoTime() - warmupStart < SAMPLER_WARMUP_CAP);
@@ -180,16 +200,12 @@ final class BenchCommand extends Main.Command {
                     reference = concat(prompt, g.generated());
                 }
                 // one seed for all repeats: best-of picks timing, not a lucky draw
-                Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed, drafts.pMin())
-                        : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
-                        : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed, drafts.pMin())
-                        : new OracleProposer(reference, oracle, vocab, seed);
+                SpeculativeDecoder decoder = speculativeDecoder.apply(reference);
                 if (draftPass != null) {
                     draftPass.truncate(depth);
                 }
                 pass.truncate(depth);
-                Generation sg = new SpeculativeDecoder(pass, proposer, draftLength, params, seed).generate(prompt,
-                        stop, t -> { });
+                Generation sg = decoder.generate(prompt, stop, t -> { });
                 if (spec == null || sg.decodeNanos() < spec.decodeNanos()) {
                     spec = sg;
                 }
@@ -256,6 +272,7 @@ final class BenchCommand extends Main.Command {
                     j.put("plain_tokens_per_s", plain.decodeTokensPerSecond())
                             .put("spec_tokens_per_s", spec.decodeTokensPerSecond())
                             .put("speedup", spec.decodeTokensPerSecond() / plain.decodeTokensPerSecond())
+                            .put("drafter", oracle >= 0 ? "oracle" : CommonOptions.drafterKey(ngram, earlyExit, head))
                             .put("draft_tokens", drafts.k()) // auto's max: scripts read it as a number
                             .put("draft_tokens_auto", drafts.auto())
                             .put("mean_draft_tokens", s.meanDraftTokens())
@@ -309,6 +326,7 @@ final class BenchCommand extends Main.Command {
                                     + "acceptance %.3f, %.2f accepted and %.2f tokens per target pass%n",
                             draft != null ? "draft " + draft.label : ngram != null ? ngram.label()
                                     : earlyExit > 0 ? CommonOptions.earlyExitLabel(earlyExit)
+                                    : head != null ? head.label
                                     : "oracle a=" + oracle, drafts.label(),
                             drafts.auto() ? String.format(Locale.ROOT, ", %.2f asked and %.2f drafted per pass",
                                     s.meanDraftTokens(), (double) s.drafted() / Math.max(1, s.steps())) : "",

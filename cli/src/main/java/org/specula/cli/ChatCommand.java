@@ -37,6 +37,7 @@ final class ChatCommand extends Main.Command {
     void declare(Options o) {
         CommonOptions.addModel(o, "the model to run");
         CommonOptions.addDraft(o, "decode speculatively");
+        HeadDrafter.declare(o, "decode speculatively");
         CommonOptions.addChat(o, "system prompt");
         o.addOption(Args.value("n", "max-tokens", "N", "tokens per reply at most (default 512)"));
         CommonOptions.addSampling(o);
@@ -49,15 +50,17 @@ final class ChatCommand extends Main.Command {
         CommonOptions.Drafts drafts = CommonOptions.drafts(a);
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
+        HeadDrafter.chosen(a); // checked before anything loads
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
         DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a, err);
              ModelSession target = ModelSession.target(a, kernels, err);
-             ModelSession draft = ModelSession.draft(a, kernels)) {
+             ModelSession draft = ModelSession.draft(a, kernels);
+             HeadDrafter head = HeadDrafter.open(a, target, err)) {
             Tokenizer tokenizer = target.tokenizer();
             ChatTemplate template = template(a, tokenizer);
-            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, target.context(a), drafts, params,
+            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, head, target.context(a), drafts, params,
                     kvDType);
             StopCondition stop = new StopCondition(maxTokens,
                     union(target.model.config().eosIds(), template.stopIds(tokenizer)));
@@ -70,6 +73,7 @@ final class ChatCommand extends Main.Command {
                     + (decoding.speculative() ? ", speculative with k=" + drafts.label() : "")
                     + (ngram != null ? " by " + ngram.label() : "")
                     + (earlyExit > 0 ? " by " + CommonOptions.earlyExitLabel(earlyExit) : "")
+                    + (head != null ? " by " + head.label : "")
                     + "; /reset clears the conversation, /stats shows the last reply's figures, /quit ends");
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             Generation last = null; // the last reply's figures, for /stats; null after /reset

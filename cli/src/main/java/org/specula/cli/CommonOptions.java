@@ -146,6 +146,14 @@ final class CommonOptions {
         }
     }
 
+    /**
+     * The JSON's drafter key of a speculative run: draft_model, ngram, early_exit, or the head flag (medusa, eagle,
+     * mtp).
+     */
+    static String drafterKey(Ngram ngram, int earlyExit, HeadDrafter head) {
+        return head != null ? head.flag : ngram != null ? "ngram" : earlyExit > 0 ? "early_exit" : "draft_model";
+    }
+
     /** What --early-exit drafts with, for the statistics lines. */
     static String earlyExitLabel(int layers) {
         return "early exit after " + layers + " layers";

@@ -3,6 +3,7 @@ package org.specula.cli;
 import org.specula.model.ForwardPass;
 import org.specula.sampling.Sampler;
 import org.specula.sampling.SamplingParams;
+import org.specula.speculative.ChainScorer;
 import org.specula.speculative.DraftLength;
 import org.specula.speculative.DraftModelProposer;
 import org.specula.speculative.EarlyExitProposer;
@@ -21,8 +22,9 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
- * Plain or speculative generation over a target session, drafted by a draft model's session, by n-gram lookup or by
- * the target's first layers (early exit), as generate and chat use it.
+ * Plain or speculative generation over a target session, drafted by a draft model's session, by n-gram lookup, by
+ * the target's first layers (early exit) or by heads that read its hidden states (Medusa, EAGLE, MTP), as generate
+ * and chat use it.
  */
 final class Decoding {
     private final ForwardPass target;
@@ -31,6 +33,8 @@ final class Decoding {
     private final ModelSession draftSession; // null: no draft model
     private final NgramProposer ngram; // null without --ngram; one index for every call, rolled back to what it shares
     private final int earlyExit; // layers the target drafts with; 0 without --early-exit
+    private final HeadDrafter head; // null without --medusa, --eagle or --mtp
+    private final ChainScorer headScorer; // one for every call: it keeps the target's features of what it holds
     private final int draftTokens; // k, or auto's max
     private final CommonOptions.Drafts drafts;
     private final DraftLength draftLength; // one for every call: an adaptive one keeps learning across chat turns
@@ -40,8 +44,8 @@ final class Decoding {
     static final int SAMPLER_WARMUP_VOCAB = 8192;
     static final long SAMPLER_WAIT_NANOS = 3_000_000_000L;
 
-    Decoding(ModelSession target, ModelSession draft, CommonOptions.Ngram ngram, int earlyExit, int context,
-             CommonOptions.Drafts drafts, SamplingParams params, DType kvDType) {
+    Decoding(ModelSession target, ModelSession draft, CommonOptions.Ngram ngram, int earlyExit, HeadDrafter head,
+             int context, CommonOptions.Drafts drafts, SamplingParams params, DType kvDType) {
         if (earlyExit > 0) {
             CommonOptions.checkEarlyExit(earlyExit, target.model);
         }
@@ -62,10 +66,12 @@ final class Decoding {
         this.vocab = target.model.config().vocabSize();
         this.ngram = ngram == null ? null : new NgramProposer(vocab, ngram.min(), ngram.max());
         this.earlyExit = earlyExit;
+        this.head = head;
+        this.headScorer = head == null ? null : head.scorer(this.target);
     }
 
     boolean speculative() {
-        return draft != null || ngram != null || earlyExit > 0;
+        return draft != null || ngram != null || earlyExit > 0 || head != null;
     }
 
     CommonOptions.Drafts drafts() {
@@ -94,6 +100,10 @@ final class Decoding {
         try {
             if (!speculative()) {
                 return new PlainDecoder(target, params, seed).generate(prompt, stop, sink);
+            }
+            if (head != null) {
+                return new SpeculativeDecoder(headScorer, head.proposer(headScorer, params, seed, drafts.pMin()),
+                        draftLength, params, seed).generate(prompt, stop, sink);
             }
             Proposer proposer = draft != null ? new DraftModelProposer(draft, params, seed, drafts.pMin())
                     : earlyExit > 0 ? new EarlyExitProposer(target, earlyExit, params, seed, drafts.pMin()) : ngram;
@@ -154,7 +164,7 @@ final class Decoding {
         if (draft != null) {
             target.warmUp(drafts.auto() ? counts : new int[]{promptLength - 1, draftTokens + 1});
             draft.warmUp(promptLength, 1, 2);
-        } else if (ngram != null) {
+        } else if (ngram != null || head != null) {
             target.warmUp(counts);
         } else if (earlyExit > 0) {
             target.warmUp(drafts.auto() ? counts : new int[]{promptLength - 1, 1, draftTokens + 1});

@@ -36,6 +36,7 @@ final class GenerateCommand extends Main.Command {
         o.addOption(Args.value("n", "max-tokens", "N", "tokens to generate at most (default 256)"));
         o.addOption(Args.flag(null, "ignore-eos", "keep generating after an end-of-sequence token"));
         CommonOptions.addDraft(o, "decode speculatively");
+        HeadDrafter.declare(o, "decode speculatively");
         o.addOption(Args.value(null, "num-samples", "N", "independent continuations, seeds derived from --seed"));
         o.addOption(Args.flag(null, "json", "print one JSON object per sample instead of streaming text"));
         o.addOption(Args.flag(null, "chat", "treat --prompt as one user turn in the model's chat format"));
@@ -53,6 +54,7 @@ final class GenerateCommand extends Main.Command {
         CommonOptions.Drafts drafts = CommonOptions.drafts(a);
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
+        HeadDrafter.chosen(a); // checked before anything loads
         int samples = a.integer("num-samples", 1, 1);
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
@@ -60,9 +62,10 @@ final class GenerateCommand extends Main.Command {
         DType kvDType = CommonOptions.kvDType(a);
         try (Kernels kernels = CommonOptions.kernels(a, err);
              ModelSession target = ModelSession.target(a, kernels, err);
-             ModelSession draft = ModelSession.draft(a, kernels)) {
+             ModelSession draft = ModelSession.draft(a, kernels);
+             HeadDrafter head = HeadDrafter.open(a, target, err)) {
             Tokenizer tokenizer = target.tokenizer();
-            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, target.context(a), drafts, params,
+            Decoding decoding = new Decoding(target, draft, ngram, earlyExit, head, target.context(a), drafts, params,
                     kvDType);
             int[] stopIds = target.model.config().eosIds();
             int[] prompt;
@@ -96,7 +99,7 @@ final class GenerateCommand extends Main.Command {
                 Generation g = decoding.generate(prompt, stop, sampleSeed, sink);
                 if (json) {
                     String text = continuationText(tokenizer, g.generated());
-                    out.println(json(prompt, g, text, sampleSeed, kernels, drafts, ngram, earlyExit));
+                    out.println(json(prompt, g, text, sampleSeed, kernels, drafts, ngram, earlyExit, head));
                 } else {
                     sink.accept(-1);
                     out.println();
@@ -134,7 +137,8 @@ final class GenerateCommand extends Main.Command {
     }
 
     private static String json(int[] prompt, Generation g, String text, long seed, Kernels kernels,
-                               CommonOptions.Drafts drafts, CommonOptions.Ngram ngram, int earlyExit) {
+                               CommonOptions.Drafts drafts, CommonOptions.Ngram ngram, int earlyExit,
+                               HeadDrafter head) {
         JsonOut stats = new JsonOut()
                 .put("prompt_tokens", prompt.length)
                 .put("prefilled_tokens", g.prefilledTokens())
@@ -150,7 +154,8 @@ final class GenerateCommand extends Main.Command {
         JsonOut root = new JsonOut().put("prompt_ids", prompt).put("generated_ids", g.generated()).put("text", text);
         SpecStats s = g.stats();
         if (s.speculative()) {
-            stats.put("draft_tokens", drafts.k()) // auto's max: scripts read it as a number
+            stats.put("drafter", CommonOptions.drafterKey(ngram, earlyExit, head))
+                    .put("draft_tokens", drafts.k()) // auto's max: scripts read it as a number
                     .put("draft_tokens_auto", drafts.auto())
                     .put("mean_draft_tokens", s.meanDraftTokens())
                     .put("draft_p_min", drafts.pMin())

@@ -563,6 +563,74 @@ class CliTest {
         assertUserError(run("inspect", "-m", broken.toString()), "model.safetensors");
     }
 
+    /**
+     * --medusa, --eagle and --mtp draft with heads that read the target's hidden states, from a folder or built in:
+     * generate's greedy text is plain decoding's, its JSON names the drafter and has the other drafters' statistics
+     * (the first pass, which gives the heads their features, is not a step); chat and bench take them. A folder in
+     * another format, heads for another model, a second drafter flag, or --mtp without DIR on a model whose weights
+     * carry no MTP layer are refused, exit 2 with one line, before any output.
+     */
+    @Test
+    void headDraftersReadTheTargetsHiddenStates() {
+        String prompt = "Once upon a time";
+        Result plain = run("generate", "-m", model(), "-p", prompt, "--temperature", "0", "-n", "40", "--json");
+        Object expected = Json.parseObject(plain.out().strip(), "plain").get("generated_ids");
+        String[][] drafters = {{"--medusa", Samples.path("models/stories260K-medusa").toString()},
+                {"--eagle", "builtin:stories260K-eagle"}, {"--mtp", Samples.path("models/stories260K-mtp").toString()}};
+        for (String[] drafter : drafters) {
+            List<String> args = new java.util.ArrayList<>(List.of("generate", "-m", model(), "-p", prompt,
+                    "--temperature", "0", "-n", "40", "--json", "--draft-tokens", "3"));
+            args.addAll(List.of(drafter));
+            Result r = run(args.toArray(new String[0]));
+            assertEquals(0, r.code(), r.err());
+            Map<String, Object> json = Json.parseObject(r.out().strip(), "stdout");
+            assertEquals(expected, json.get("generated_ids"), drafter[0]);
+            Map<?, ?> stats = (Map<?, ?>) json.get("stats");
+            assertEquals(drafter[0].substring(2), stats.get("drafter"));
+            assertTrue((Long) stats.get("accepted") > 0, drafter[0] + " drafts what the target takes: " + stats);
+            long passes = (Long) stats.get("target_passes");
+            assertEquals(passes, ((List<?>) json.get("accepted_per_step")).size());
+            long accepted = ((List<?>) json.get("accepted_per_step")).stream().mapToLong(o -> (Long) o).sum();
+            assertEquals(40, passes + accepted + 1, "each step emits its accepted drafts and a token; the first pass "
+                    + "one token");
+            assertBenchDrafts(prompt, "drafter", drafter);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        byte[] turns = "Once upon a time\nThe end\n/stats\n".getBytes(StandardCharsets.UTF_8);
+        int code = Main.run(new String[]{"chat", "-m", model(), "--mtp", "builtin:stories260K-mtp", "--temperature",
+                        "0", "-n", "12", "--chat-template", "plain"}, new java.io.ByteArrayInputStream(turns),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, code, err.toString(StandardCharsets.UTF_8));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("by MTP builtin:stories260K-mtp"),
+                err.toString(StandardCharsets.UTF_8));
+
+        String medusa = Samples.path("models/stories260K-medusa").toString();
+        String eagle = Samples.path("models/stories260K-eagle").toString();
+        String draft = Samples.path("models/stories260K-draft").toString();
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--eagle", medusa), "--eagle", medusa,
+                "a Medusa folder", "give it to --medusa");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", "builtin:stories260K-mtp"),
+                "--medusa", "an MTP module", "give it to --mtp");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--eagle", draft), "--eagle",
+                "not an EAGLE folder");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", eagle), "--medusa",
+                "not a Medusa folder");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--mtp", eagle), "--mtp",
+                "not an MTP module");
+        assertOneLineUsageError(run("generate", "-m", draft, "-p", "x", "--medusa", medusa), "--medusa",
+                "\"hidden_size\" is 64", "target's is 32");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--mtp"), "--mtp without DIR",
+                "give --mtp DIR");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", medusa, "--eagle", eagle),
+                "--medusa", "--eagle");
+        assertOneLineUsageError(run("chat", "-m", model(), "--eagle", eagle, "--ngram"), "--eagle", "--ngram");
+        assertOneLineUsageError(run("bench", "-m", model(), "--medusa", medusa, "--oracle-acceptance", "1"),
+                "--medusa", "--oracle-acceptance");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", "builtin:nothing"), "--medusa",
+                "builtin:nothing");
+    }
+
     /** bench with a drafter's flags: plain and speculative output identical, the speculative keys and its own. */
     private static void assertBenchDrafts(String prompt, String ownKey, String... drafter) {
         List<String> args = new java.util.ArrayList<>(List.of("bench", "-m", model(), "--tokens", "32", "-p", prompt,

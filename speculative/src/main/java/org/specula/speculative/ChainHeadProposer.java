@@ -11,7 +11,8 @@ import org.specula.sampling.Uniforms;
  * committed its positions 0 .. length − 2 can be fed true features, and the output at length − 2 drafts the token at
  * length. Each further draft feeds the next position with the last draft and the head's own output y in place of the
  * feature. Drafts are drawn from the head's processed distribution (argmax at temperature 0) with the uniform keyed
- * by (seed, absolute position, DRAFT), which is their q row.
+ * by (seed, absolute position, DRAFT), which is their q row. With pMin &gt; 0 drafting stops before the first token
+ * whose softmax under the head gives it less than pMin, as {@link DraftModelProposer} does.
  *
  * <p>Between steps the head's cache holds true positions of committed tokens only: the chained ones are dropped
  * before propose returns, onCommit drops those whose token is no longer committed (a new prompt keeps what it
@@ -23,6 +24,7 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
     private final ChainHead.Pass pass;
     private final SamplingParams params;
     private final long seed;
+    private final double pMin;
     private final int vocab;
     private final int dim;
     private final float[] logits;       // [vocab] the head's, of its last fed position
@@ -31,7 +33,10 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
     private double[][] draftProbs = new double[0][];
     private long forwardNanos;
 
-    ChainHeadProposer(ChainScorer scorer, ChainHead head, ChainHead.Kind kind, SamplingParams params, long seed) {
+    ChainHeadProposer(ChainScorer scorer, ChainHead head, ChainHead.Kind kind, SamplingParams params, long seed,
+                      double pMin) {
+        DraftModelProposer.checkPMin(pMin);
+        this.pMin = pMin;
         if (head.kind() != kind) {
             throw new IllegalArgumentException("a " + getClass().getSimpleName() + " needs a " + kind + " head, not "
                     + head.kind());
@@ -64,8 +69,13 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
         long start = System.nanoTime();
         pass.feed(committed, keep + 1, scorer.features(), keep * dim, last + 1 - keep, y, logits);
         for (int i = 0; i < k; i++) {
-            draftTokens[i] = Sampler.sampleDistribution(draftProbs[i], logits, 0, vocab, params,
+            int token = Sampler.sampleDistribution(draftProbs[i], logits, 0, vocab, params,
                     Uniforms.at(seed, length + i, Uniforms.DRAFT));
+            if (pMin > 0 && DraftModelProposer.softmaxProbability(logits, vocab, token) < pMin) {
+                k = i;
+                break;
+            }
+            draftTokens[i] = token;
             if (i + 1 < k) {
                 pass.feed(draftTokens, i, y, 0, 1, y, logits);
             }

@@ -11,13 +11,16 @@ import org.specula.sampling.Uniforms;
  * The heads read only that state, so drafts are independent draws, each from its head's processed distribution
  * (argmax at temperature 0) with the uniform keyed by (seed, absolute position, DRAFT); the distribution is its q
  * row, a law of the committed prefix, which is all the acceptance rule needs. At most {@link MedusaHeads#count()}
- * drafts per step. The features come from the {@link ChainScorer#keepingFeatures} scorer the decoder runs.
+ * drafts per step. The features come from the {@link ChainScorer#keepingFeatures} scorer the decoder runs. With
+ * pMin &gt; 0 drafting stops before the first token whose head's softmax gives it less than pMin, as
+ * {@link DraftModelProposer} does.
  */
 public final class MedusaProposer implements Proposer {
     private final ChainScorer scorer;
     private final MedusaHeads heads;
     private final SamplingParams params;
     private final long seed;
+    private final double pMin;
     private final int vocab;
     private final int dim;
     private final float[] logits;       // [vocab]
@@ -26,6 +29,13 @@ public final class MedusaProposer implements Proposer {
     private long forwardNanos;
 
     public MedusaProposer(ChainScorer scorer, MedusaHeads heads, SamplingParams params, long seed) {
+        this(scorer, heads, params, seed, 0);
+    }
+
+    /** Stops drafting before a token whose softmax probability is below pMin (0 ≤ pMin ≤ 1; 0: never). */
+    public MedusaProposer(ChainScorer scorer, MedusaHeads heads, SamplingParams params, long seed, double pMin) {
+        DraftModelProposer.checkPMin(pMin);
+        this.pMin = pMin;
         this.scorer = scorer;
         this.heads = heads;
         this.params = params;
@@ -45,8 +55,13 @@ public final class MedusaProposer implements Proposer {
         long start = System.nanoTime();
         for (int i = 0; i < k; i++) {
             heads.logits(i, scorer.features(), position * dim, logits);
-            draftTokens[i] = Sampler.sampleDistribution(draftProbs[i], logits, 0, vocab, params,
+            int token = Sampler.sampleDistribution(draftProbs[i], logits, 0, vocab, params,
                     Uniforms.at(seed, length + i, Uniforms.DRAFT));
+            if (pMin > 0 && DraftModelProposer.softmaxProbability(logits, vocab, token) < pMin) {
+                k = i;
+                break;
+            }
+            draftTokens[i] = token;
         }
         forwardNanos += System.nanoTime() - start;
         return new Draft(draftTokens, draftProbs, k);

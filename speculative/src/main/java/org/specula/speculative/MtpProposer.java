@@ -10,6 +10,11 @@ import org.specula.sampling.SamplingParams;
  */
 public final class MtpProposer extends ChainHeadProposer {
     public MtpProposer(ChainScorer scorer, ChainHead head, SamplingParams params, long seed) {
-        super(scorer, head, ChainHead.Kind.MTP, params, seed);
+        this(scorer, head, params, seed, 0);
+    }
+
+    /** Stops drafting before a token whose softmax probability is below pMin (0 ≤ pMin ≤ 1; 0: never). */
+    public MtpProposer(ChainScorer scorer, ChainHead head, SamplingParams params, long seed, double pMin) {
+        super(scorer, head, ChainHead.Kind.MTP, params, seed, pMin);
     }
 }

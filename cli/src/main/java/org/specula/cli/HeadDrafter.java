@@ -1,0 +1,158 @@
+package org.specula.cli;
+
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.specula.loader.ModelFolder;
+import org.specula.model.ChainHead;
+import org.specula.model.ForwardPass;
+import org.specula.model.MedusaHeads;
+import org.specula.sampling.SamplingParams;
+import org.specula.speculative.ChainScorer;
+import org.specula.speculative.EagleProposer;
+import org.specula.speculative.MedusaProposer;
+import org.specula.speculative.MtpProposer;
+import org.specula.speculative.Proposer;
+import org.specula.tensor.SpeculaException;
+
+import java.io.PrintStream;
+
+/**
+ * A drafter that reads the target's hidden states: {@code --medusa DIR}, {@code --eagle DIR} or {@code --mtp [DIR]}
+ * (without DIR: the MTP layer the target's own weights carry, DeepSeek-V3 style), opened beside the target. Its
+ * proposers read the features of a {@link ChainScorer#keepingFeatures} scorer, which the decoder must run.
+ */
+final class HeadDrafter implements AutoCloseable {
+    static final String[] FLAGS = {"medusa", "eagle", "mtp"};
+
+    final String label;               // "Medusa builtin:stories260K-medusa", as the statistics name it
+    final String flag;
+    private final ModelFolder folder; // null: the target's own MTP layer
+    private final MedusaHeads medusa; // exactly one of medusa and chain is set
+    private final ChainHead chain;
+
+    private HeadDrafter(String label, String flag, ModelFolder folder, MedusaHeads medusa, ChainHead chain) {
+        this.label = label;
+        this.flag = flag;
+        this.folder = folder;
+        this.medusa = medusa;
+        this.chain = chain;
+    }
+
+    /** --medusa, --eagle and --mtp, declared once for the commands that decode speculatively. */
+    static void declare(Options o, String what) {
+        o.addOption(Args.value(null, "medusa", "DIR", "Medusa heads folder or builtin:NAME (FasterDecoding/Medusa "
+                + "format): " + what));
+        o.addOption(Args.value(null, "eagle", "DIR", "EAGLE-1 head folder or builtin:NAME (SafeAILab/EAGLE format): "
+                + what));
+        o.addOption(Option.builder().longOpt("mtp").hasArg().optionalArg(true).argName("DIR").desc("DeepSeek-V3-style "
+                + "MTP module folder or builtin:NAME; without DIR the layer the model's own weights carry: " + what)
+                .build());
+    }
+
+    /**
+     * The head flag given (null: none), checked before anything loads: one of them at most, and none beside --draft,
+     * --ngram or --early-exit.
+     */
+    static String chosen(Args a) {
+        String chosen = null;
+        for (String flag : FLAGS) {
+            if (!a.has(flag)) {
+                continue;
+            }
+            if (chosen != null) {
+                throw new UsageException("--" + chosen + " and --" + flag + " each choose the drafter; give one of them");
+            }
+            chosen = flag;
+        }
+        if (chosen != null) {
+            for (String other : new String[]{"draft", "ngram", "early-exit"}) {
+                if (a.has(other)) {
+                    throw new UsageException("--" + chosen + " and --" + other + " each choose the drafter; give one "
+                            + "of them");
+                }
+            }
+        }
+        return chosen;
+    }
+
+    /**
+     * Opens the drafter the flags name for target (null without one). A folder in another format, or heads made for
+     * another model, is a one-line error naming the flag, the file and the field.
+     */
+    static HeadDrafter open(Args a, ModelSession target, PrintStream err) {
+        String flag = chosen(a);
+        if (flag == null) {
+            if (ChainHead.hasMtp(target.folder, target.model)) {
+                err.println("specula: " + target.label + " carries an MTP layer; --mtp drafts with it");
+            }
+            return null;
+        }
+        if (flag.equals("mtp") && a.string("mtp", null) == null) {
+            if (!ChainHead.hasMtp(target.folder, target.model)) {
+                throw new UsageException("--mtp without DIR drafts with the MTP layer of the model's own weights, but "
+                        + target.label + " has no model.layers." + target.model.config().numLayers()
+                        + ".eh_proj.weight; give --mtp DIR");
+            }
+            return new HeadDrafter("MTP of " + target.label, flag, null, null,
+                    wrap(flag, () -> ChainHead.loadMtp(target.folder, target.model)));
+        }
+        Args.Model m = a.model(flag);
+        String format = java.nio.file.Files.isRegularFile(m.dir().resolve(MedusaHeads.WEIGHTS)) ? "medusa"
+                : java.nio.file.Files.isRegularFile(m.dir().resolve(ChainHead.MTP_CONFIG)) ? "mtp" : null;
+        if (format != null && !format.equals(flag)) {
+            throw new UsageException("--" + flag + " " + m.label() + ": this is " + (format.equals("medusa")
+                    ? "a Medusa folder (" + MedusaHeads.WEIGHTS + ")" : "an MTP module (" + ChainHead.MTP_CONFIG + ")")
+                    + "; give it to --" + format);
+        }
+        if (m.builtin() && CommonOptions.weights(a) == ModelFolder.Weights.MAP) {
+            throw new UsageException("--mmap: " + m.label() + " is read from the jar and cannot be memory-mapped; "
+                    + "drop --mmap");
+        }
+        ModelFolder.Weights weights = m.builtin() ? ModelFolder.Weights.COPY : CommonOptions.weights(a);
+        ModelFolder folder = wrap(flag, () -> flag.equals("eagle") ? ModelFolder.open(m.dir(), weights)
+                : ModelFolder.openTensors(m.dir(), weights));
+        try {
+            return switch (flag) {
+                case "medusa" -> new HeadDrafter("Medusa " + m.label(), flag, folder,
+                        wrap(flag, () -> MedusaHeads.load(folder, target.model)), null);
+                case "eagle" -> new HeadDrafter("EAGLE " + m.label(), flag, folder, null,
+                        wrap(flag, () -> ChainHead.loadEagle(folder, target.model)));
+                default -> new HeadDrafter("MTP " + m.label(), flag, folder, null,
+                        wrap(flag, () -> ChainHead.loadMtp(folder, target.model)));
+            };
+        } catch (RuntimeException e) {
+            folder.close();
+            throw e;
+        }
+    }
+
+    /** A loader's one-line error, prefixed with the flag that named the folder. */
+    private static <T> T wrap(String flag, java.util.function.Supplier<T> load) {
+        try {
+            return load.get();
+        } catch (SpeculaException e) {
+            throw new UsageException("--" + flag + ": " + e.getMessage());
+        }
+    }
+
+    /** The scorer the decoder runs: it keeps the target's features for the proposer. */
+    ChainScorer scorer(ForwardPass target) {
+        return ChainScorer.keepingFeatures(target);
+    }
+
+    /** A proposer reading scorer's features. */
+    Proposer proposer(ChainScorer scorer, SamplingParams params, long seed, double pMin) {
+        if (medusa != null) {
+            return new MedusaProposer(scorer, medusa, params, seed, pMin);
+        }
+        return chain.kind() == ChainHead.Kind.EAGLE ? new EagleProposer(scorer, chain, params, seed, pMin)
+                : new MtpProposer(scorer, chain, params, seed, pMin);
+    }
+
+    @Override
+    public void close() {
+        if (folder != null) {
+            folder.close();
+        }
+    }
+}
