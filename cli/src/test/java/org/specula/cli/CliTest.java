@@ -631,6 +631,43 @@ class CliTest {
                 "builtin:nothing");
     }
 
+    /**
+     * A model whose own weights carry its MTP layer (DeepSeek-V3 style: model.layers.{num_hidden_layers}.* in a shard
+     * the index lists) drafts with it on --mtp without DIR, and a run without a drafter flag says it is there.
+     */
+    @Test
+    void mtpCarriedByTheModelsOwnWeightsNeedsNoFolder() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("with-mtp"));
+        Path target = Samples.path("models/stories260K");
+        for (String file : new String[]{"config.json", "tokenizer.json", "tokenizer_config.json"}) {
+            Files.copy(target.resolve(file), dir.resolve(file));
+        }
+        Files.copy(target.resolve("model.safetensors"), dir.resolve("model-00001-of-00002.safetensors"));
+        Files.copy(Samples.path("models/stories260K-mtp/mtp.safetensors"), dir.resolve("model-00002-of-00002.safetensors"));
+        StringBuilder map = new StringBuilder();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            for (String file : new String[]{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}) {
+                for (String t : org.specula.loader.SafetensorsFile.open(dir.resolve(file), arena).tensors().keySet()) {
+                    map.append(map.isEmpty() ? "" : ",").append(Json.quote(t)).append(":").append(Json.quote(file));
+                }
+            }
+        }
+        Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\":{" + map + "}}");
+
+        Result plain = run("generate", "-m", dir.toString(), "-p", "Once upon a time", "--temperature", "0", "-n",
+                "30", "--json");
+        assertEquals(0, plain.code(), plain.err());
+        assertTrue(plain.err().contains("carries an MTP layer; --mtp drafts with it"), plain.err());
+        Result r = run("generate", "-m", dir.toString(), "-p", "Once upon a time", "--temperature", "0", "-n", "30",
+                "--json", "--mtp");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> json = Json.parseObject(r.out().strip(), "stdout");
+        assertEquals(Json.parseObject(plain.out().strip(), "plain").get("generated_ids"), json.get("generated_ids"));
+        Map<?, ?> stats = (Map<?, ?>) json.get("stats");
+        assertEquals("mtp", stats.get("drafter"));
+        assertTrue((Long) stats.get("accepted") > 0, stats.toString());
+    }
+
     /** bench with a drafter's flags: plain and speculative output identical, the speculative keys and its own. */
     private static void assertBenchDrafts(String prompt, String ownKey, String... drafter) {
         List<String> args = new java.util.ArrayList<>(List.of("bench", "-m", model(), "--tokens", "32", "-p", prompt,
