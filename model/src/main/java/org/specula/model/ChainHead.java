@@ -78,7 +78,7 @@ public final class ChainHead {
         }
         Llama.Binder b = binder(folder, target);
         int dim = c.hiddenSize();
-        Llama.Layer layer = layer(b, c, "layers.0.", false);
+        Llama.Layer layer = b.layer(c, "layers.0.", false);
         return new ChainHead(Kind.EAGLE, c, target.kernels, b.matrix("embed_tokens.weight", c.vocabSize(), dim),
                 null, null, b.matrix("fc.weight", dim, 2 * dim), b.vector("fc.bias", dim), layer, null,
                 target.lmHead);
@@ -117,7 +117,7 @@ public final class ChainHead {
         int dim = c.hiddenSize();
         return new ChainHead(Kind.MTP, c, target.kernels, b.matrix(p + "embed_tokens.weight", c.vocabSize(), dim),
                 b.vector(p + "enorm.weight", dim), b.vector(p + "hnorm.weight", dim),
-                b.matrix(p + "eh_proj.weight", dim, 2 * dim), null, layer(b, c, p, true),
+                b.matrix(p + "eh_proj.weight", dim, 2 * dim), null, b.layer(c, p, true),
                 b.vector(p + "shared_head.norm.weight", dim), b.matrix(p + "shared_head.head.weight", c.vocabSize(), dim));
     }
 
@@ -145,20 +145,6 @@ public final class ChainHead {
             throw new SpeculaException(configName + ": field \"vocab_size\" is " + c.vocabSize() + " but the "
                     + "target's is " + target.config.vocabSize() + "; the drafter was not made for this target");
         }
-    }
-
-    private static Llama.Layer layer(Llama.Binder b, LlamaConfig c, String p, boolean inputNorm) {
-        int dim = c.hiddenSize();
-        return new Llama.Layer(
-                inputNorm ? b.vector(p + "input_layernorm.weight", dim) : null,
-                b.matrix(p + "self_attn.q_proj.weight", c.qDim(), dim),
-                b.matrix(p + "self_attn.k_proj.weight", c.kvDim(), dim),
-                b.matrix(p + "self_attn.v_proj.weight", c.kvDim(), dim),
-                b.matrix(p + "self_attn.o_proj.weight", dim, c.qDim()),
-                b.vector(p + "post_attention_layernorm.weight", dim),
-                b.matrix(p + "mlp.gate_proj.weight", c.intermediateSize(), dim),
-                b.matrix(p + "mlp.up_proj.weight", c.intermediateSize(), dim),
-                b.matrix(p + "mlp.down_proj.weight", dim, c.intermediateSize()));
     }
 
     /** A pass of context positions with its own KV cache (in the layer's weight dtype). */

@@ -52,17 +52,7 @@ public final class Llama {
         Tensor embed = b.matrix("model.embed_tokens.weight", c.vocabSize(), dim);
         Layer[] layers = new Layer[c.numLayers()];
         for (int l = 0; l < layers.length; l++) {
-            String p = "model.layers." + l + ".";
-            layers[l] = new Layer(
-                    b.vector(p + "input_layernorm.weight", dim),
-                    b.matrix(p + "self_attn.q_proj.weight", c.qDim(), dim),
-                    b.matrix(p + "self_attn.k_proj.weight", c.kvDim(), dim),
-                    b.matrix(p + "self_attn.v_proj.weight", c.kvDim(), dim),
-                    b.matrix(p + "self_attn.o_proj.weight", dim, c.qDim()),
-                    b.vector(p + "post_attention_layernorm.weight", dim),
-                    b.matrix(p + "mlp.gate_proj.weight", c.intermediateSize(), dim),
-                    b.matrix(p + "mlp.up_proj.weight", c.intermediateSize(), dim),
-                    b.matrix(p + "mlp.down_proj.weight", dim, c.intermediateSize()));
+            layers[l] = b.layer(c, "model.layers." + l + ".", true);
         }
         float[] finalNorm = b.vector("model.norm.weight", dim);
         Tensor lmHead = folder.has("lm_head.weight") ? b.matrix("lm_head.weight", c.vocabSize(), dim) : embed;
@@ -122,6 +112,24 @@ public final class Llama {
                         + "; weights must be F32, F16 or BF16");
             }
             return t;
+        }
+
+        /**
+         * A decoder layer's weights under prefix, in c's shape; without an input norm (EAGLE's layer) its attnNorm is
+         * null.
+         */
+        Layer layer(LlamaConfig c, String p, boolean inputNorm) {
+            int dim = c.hiddenSize();
+            return new Layer(
+                    inputNorm ? vector(p + "input_layernorm.weight", dim) : null,
+                    matrix(p + "self_attn.q_proj.weight", c.qDim(), dim),
+                    matrix(p + "self_attn.k_proj.weight", c.kvDim(), dim),
+                    matrix(p + "self_attn.v_proj.weight", c.kvDim(), dim),
+                    matrix(p + "self_attn.o_proj.weight", dim, c.qDim()),
+                    vector(p + "post_attention_layernorm.weight", dim),
+                    matrix(p + "mlp.gate_proj.weight", c.intermediateSize(), dim),
+                    matrix(p + "mlp.up_proj.weight", c.intermediateSize(), dim),
+                    matrix(p + "mlp.down_proj.weight", dim, c.intermediateSize()));
         }
 
         float[] vector(String name, int n) {
