@@ -40,6 +40,13 @@ public interface Kernels extends AutoCloseable {
      */
     void ropeInPlace(float[] vec, int rows, int nHeads, int headDim, int startPos, float[] cos, float[] sin);
 
+    /**
+     * {@link #ropeInPlace(float[], int, int, int, int, float[], float[])} with row t at position positions[t] (a tree
+     * block: each node at the position of its depth); a row gets the same bits as the startPos version gives it at
+     * the same position.
+     */
+    void ropeInPlace(float[] vec, int rows, int nHeads, int headDim, int[] positions, float[] cos, float[] sin);
+
     /** x[off .. off+n) = softmax(x[off .. off+n)). */
     void softmaxInPlace(float[] x, int off, int n);
 
@@ -58,6 +65,37 @@ public interface Kernels extends AutoCloseable {
      * maxima and sums) must draw the chunk boundaries from the positions alone.
      */
     void attention(float[] out, float[] q, KvLayer kv, int rows, int startPos, int nHeads);
+
+    /**
+     * Tree attention: a block of rows tree nodes in cache slots startPos .. startPos+rows-1, in topological order
+     * (parents[t] &lt; t, or −1 for a root; several roots allowed). Row t attends to positions 0 .. startPos-1 and to
+     * the slots startPos + a of its ancestor path (a = t, parents[t], parents[parents[t]], ...), visited in
+     * increasing order: its output has the bits {@link #attention} gives the same query at position startPos + d
+     * (d = t's depth) over a cache holding the prefix and then that path contiguously, i.e. a plain causal forward
+     * over the node's root-to-node path. Shapes, GQA and the row-count invariance are {@link #attention}'s; the
+     * chain parents {-1, 0, 1, ...} give attention's bits. Chains should call {@link #attention}, which is faster.
+     */
+    void treeAttention(float[] out, float[] q, KvLayer kv, int rows, int startPos, int nHeads, int[] parents);
+
+    /**
+     * The path of tree node t, root first, into path[0 ..) (parents as in {@link #treeAttention}); returns its
+     * length, depth + 1. Throws IllegalArgumentException for a parent that is not −1 or below its child.
+     */
+    static int ancestorPath(int[] parents, int t, int[] path) {
+        int n = 0;
+        for (int a = t; a >= 0; a = parents[a]) {
+            if (parents[a] >= a || parents[a] < -1) {
+                throw new IllegalArgumentException("tree node " + a + " has parent " + parents[a]
+                        + "; parents must be -1 or below their child");
+            }
+            n++;
+        }
+        int i = n;
+        for (int a = t; a >= 0; a = parents[a]) {
+            path[--i] = a;
+        }
+        return n;
+    }
 
     /** Releases threads; the default backend holds none. */
     @Override

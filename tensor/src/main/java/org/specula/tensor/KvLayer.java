@@ -139,6 +139,47 @@ public final class KvLayer {
         }
     }
 
+    /**
+     * Copies position from's keys and values, as stored (bit for bit, every KV head), to position to; allocates
+     * nothing. from == to is a no-op.
+     */
+    public void copyPosition(int from, int to) {
+        if (from < 0 || from >= slots || to < 0 || to >= slots) {
+            throw new IllegalArgumentException("copy position " + from + " to " + to + " outside 0.." + slots);
+        }
+        if (from == to) {
+            return;
+        }
+        long bytes = dtype.bytes();
+        for (int h = 0; h < nKvHeads; h++) {
+            for (int i = 0; i < headDim; i++) { // a key tile row holds one dimension of 32 positions
+                MemorySegment.copy(keys, keyIndex(h, from, i) * bytes, keys, keyIndex(h, to, i) * bytes, bytes);
+            }
+            // a position's values are one run of headDim elements, in the same pair order for every position
+            MemorySegment.copy(values, valueIndex(h, from, 0) * bytes, values, valueIndex(h, to, 0) * bytes,
+                    headDim * bytes);
+        }
+    }
+
+    /**
+     * Compaction after tree verification: moves the positions slots[0 .. count) to start, start+1, ...,
+     * start+count-1 ({@link #copyPosition} each, in that order). The slots must increase strictly with
+     * slots[k] ≥ start + k (an accepted root-to-node path of tree slots after start does), so that no slot is
+     * overwritten before it is read; positions before start and the values left past start+count are untouched.
+     * Allocates nothing.
+     */
+    public void keep(int start, int[] slots, int count) {
+        for (int k = 0; k < count; k++) {
+            if (slots[k] < start + k || k > 0 && slots[k] <= slots[k - 1]) {
+                throw new IllegalArgumentException("keep: slot " + slots[k] + " at " + k + " after start " + start
+                        + "; slots must increase with slots[k] >= start + k");
+            }
+        }
+        for (int k = 0; k < count; k++) {
+            copyPosition(slots[k], start + k);
+        }
+    }
+
     /** Key dimension i of position p in KV head h, as stored (widened to float). */
     public float key(int h, int p, int i) {
         return get(keys, keyIndex(h, p, i));

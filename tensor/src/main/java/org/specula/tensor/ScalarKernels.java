@@ -71,19 +71,31 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void ropeInPlace(float[] vec, int rows, int nHeads, int headDim, int startPos, float[] cos, float[] sin) {
-        int half = headDim / 2;
         for (int t = 0; t < rows; t++) {
-            int table = (startPos + t) * half;
-            for (int h = 0; h < nHeads; h++) {
-                int base = (t * nHeads + h) * headDim;
-                for (int i = 0; i < half; i++) {
-                    double c = cos[table + i];
-                    double s = sin[table + i];
-                    double a = vec[base + i];
-                    double b = vec[base + i + half];
-                    vec[base + i] = (float) (a * c - b * s);
-                    vec[base + i + half] = (float) (b * c + a * s);
-                }
+            rope(vec, t, nHeads, headDim, (startPos + t) * (headDim / 2), cos, sin);
+        }
+    }
+
+    @Override
+    public void ropeInPlace(float[] vec, int rows, int nHeads, int headDim, int[] positions, float[] cos,
+                            float[] sin) {
+        for (int t = 0; t < rows; t++) { // row t alone at its position: the startPos version's loop, the same bits
+            rope(vec, t, nHeads, headDim, positions[t] * (headDim / 2), cos, sin);
+        }
+    }
+
+    /** Row t of vec rotated by the table row at element index table (position · headDim/2). */
+    private static void rope(float[] vec, int t, int nHeads, int headDim, int table, float[] cos, float[] sin) {
+        int half = headDim / 2;
+        for (int h = 0; h < nHeads; h++) {
+            int base = (t * nHeads + h) * headDim;
+            for (int i = 0; i < half; i++) {
+                double c = cos[table + i];
+                double s = sin[table + i];
+                double a = vec[base + i];
+                double b = vec[base + i + half];
+                vec[base + i] = (float) (a * c - b * s);
+                vec[base + i + half] = (float) (b * c + a * s);
             }
         }
     }
@@ -161,4 +173,53 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    /** {@link #attention}'s loops over the positions of row t's list: the prefix, then its ancestors' slots. */
+    @Override
+    public void treeAttention(float[] out, float[] q, KvLayer kv, int rows, int startPos, int nHeads,
+                              int[] parents) {
+        if (parents.length < rows) {
+            throw new IllegalArgumentException("tree attention over " + rows + " rows with " + parents.length
+                    + " parents");
+        }
+        int headDim = kv.headDim();
+        int group = nHeads / kv.nKvHeads();
+        double scale = 1.0 / Math.sqrt(headDim);
+        double[] att = new double[startPos + rows];
+        int[] path = new int[rows];
+        int[] seen = new int[startPos + rows]; // row t's positions, in the order a contiguous cache holds them
+        for (int s = 0; s < startPos; s++) {
+            seen[s] = s;
+        }
+        for (int t = 0; t < rows; t++) {
+            int len = startPos + Kernels.ancestorPath(parents, t, path);
+            for (int s = startPos; s < len; s++) {
+                seen[s] = startPos + path[s - startPos];
+            }
+            for (int h = 0; h < nHeads; h++) {
+                int qOff = (t * nHeads + h) * headDim;
+                int kvHead = h / group;
+                double max = Double.NEGATIVE_INFINITY;
+                for (int s = 0; s < len; s++) {
+                    double dot = 0;
+                    for (int i = 0; i < headDim; i++) {
+                        dot += (double) q[qOff + i] * kv.key(kvHead, seen[s], i);
+                    }
+                    att[s] = dot * scale;
+                    max = Math.max(max, att[s]);
+                }
+                double sum = 0;
+                for (int s = 0; s < len; s++) {
+                    att[s] = Math.exp(att[s] - max);
+                    sum += att[s];
+                }
+                for (int i = 0; i < headDim; i++) {
+                    double acc = 0;
+                    for (int s = 0; s < len; s++) {
+                        acc += att[s] * kv.value(kvHead, seen[s], i);
+                    }
+                    out[qOff + i] = (float) (acc / sum);
+                }
+            }
+        }
+    }
 }

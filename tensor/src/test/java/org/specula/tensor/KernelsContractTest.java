@@ -446,4 +446,177 @@ public abstract class KernelsContractTest {
             }
         }
     }
+
+    // ------------------------------------------------------------------ tree attention
+
+    /**
+     * A random tree of rows nodes in topological order: node 0 a root, then each node a new root (1 in 6), the
+     * previous node's child (1 in 2: long paths) or any earlier node's child.
+     */
+    public static int[] randomTree(Random random, int rows) {
+        int[] parents = new int[rows];
+        for (int t = 0; t < rows; t++) {
+            int r = random.nextInt(6);
+            parents[t] = t == 0 || r == 0 ? -1 : r <= 3 ? t - 1 : random.nextInt(t);
+        }
+        return parents;
+    }
+
+    /** A cache holding kv's positions 0 .. startPos-1 and then, contiguously, the slots startPos + a of path. */
+    static KvLayer pathCache(KvLayer kv, int startPos, int[] path, int len) {
+        KvLayer out = new KvLayer(kv.dtype(), kv.nKvHeads(), kv.headDim(), startPos + len);
+        for (int p = 0; p < startPos + len; p++) {
+            int from = p < startPos ? p : startPos + path[p - startPos];
+            out.write(p, 1, kv.key(from), 0, kv.value(from), 0); // stored values: written back exactly
+        }
+        return out;
+    }
+
+    /** Prefix lengths around tiles (32) and chunks (256), with trees that cross them. */
+    static final int[][] TREE_CASES = { // startPos, rows
+        {0, 1}, {0, 9}, {0, 40}, {5, 20}, {29, 12}, {31, 7}, {32, 9}, {250, 16}, {255, 5}, {256, 9}, {300, 20},
+        {510, 12}, {700, 33}};
+
+    /**
+     * (a) Row t of a tree block has the bits attention gives its query over a cache holding the prefix and then t's
+     * ancestor path contiguously (a plain causal forward over the root-to-node path), on every backend; (b) within
+     * the attention tolerance of the oracle's tree attention.
+     */
+    @Test
+    void treeAttentionEqualsAttentionOverEachPath() {
+        Random random = new Random(21);
+        for (DType dtype : KV_TYPES) {
+            for (int[] layout : HEAD_LAYOUTS) {
+                for (int[] c : TREE_CASES) {
+                    if (layout[2] == 128 && c[0] > 300) {
+                        continue; // the oracle's cost
+                    }
+                    treeCase(random, dtype, layout[0], layout[1], layout[2], c[0], c[1]);
+                }
+            }
+        }
+    }
+
+    private void treeCase(Random random, DType dtype, int nHeads, int nKvHeads, int headDim, int startPos,
+                          int rows) {
+        int qDim = nHeads * headDim;
+        KvLayer kv = kvLayer(random, dtype, nKvHeads, headDim, startPos + rows, rows % 2 == 0 ? 1f : 4f);
+        float[] q = randoms(random, rows * qDim, 1f);
+        int[] parents = randomTree(random, rows);
+        String what = dtype + " tree " + java.util.Arrays.toString(parents) + " after " + startPos + ", " + nHeads
+                + "/" + nKvHeads + " heads of " + headDim;
+        float[] actual = new float[q.length];
+        kernels.treeAttention(actual, q, kv, rows, startPos, nHeads, parents);
+        float[] expected = new float[q.length];
+        oracle.treeAttention(expected, q, kv, rows, startPos, nHeads, parents);
+        assertClose(what, expected, actual, q.length, 1e-5, 1e-4);
+        int[] path = new int[rows];
+        for (int t = 0; t < rows; t++) {
+            int len = Kernels.ancestorPath(parents, t, path);
+            float[] alone = new float[qDim];
+            kernels.attention(alone, java.util.Arrays.copyOfRange(q, t * qDim, (t + 1) * qDim),
+                    pathCache(kv, startPos, path, len), 1, startPos + len - 1, nHeads);
+            assertBits(what + ", row " + t + " against its path", alone, 0, actual, t * qDim, qDim);
+        }
+    }
+
+    private void assertBits(String what, float[] expected, int eOff, float[] actual, int aOff, int n) {
+        for (int i = 0; i < n; i++) {
+            if (Float.floatToRawIntBits(expected[eOff + i]) != Float.floatToRawIntBits(actual[aOff + i])) {
+                fail(backend() + ": " + what + ": element " + i + " expected " + expected[eOff + i] + " got "
+                        + actual[aOff + i]);
+            }
+        }
+    }
+
+    /**
+     * (c) The chain parents {-1, 0, 1, ...} give attention's bits; (d) a row's bits do not depend on the rows after
+     * it (the first r rows of a tree are a tree of their own).
+     */
+    @Test
+    void treeAttentionOfAChainIsAttentionAndIndependentOfBlockSize() {
+        Random random = new Random(22);
+        for (DType dtype : KV_TYPES) {
+            for (int[] layout : new int[][] {{15, 5, 64}, {8, 2, 16}, {4, 1, 8}}) {
+                for (int[] c : TREE_CASES) {
+                    int nHeads = layout[0];
+                    int headDim = layout[2];
+                    int startPos = c[0];
+                    int rows = c[1];
+                    int qDim = nHeads * headDim;
+                    KvLayer kv = kvLayer(random, dtype, layout[1], headDim, startPos + rows, 2f);
+                    float[] q = randoms(random, rows * qDim, 1f);
+                    int[] chain = new int[rows];
+                    for (int t = 0; t < rows; t++) {
+                        chain[t] = t - 1;
+                    }
+                    float[] expected = new float[q.length];
+                    float[] actual = new float[q.length];
+                    kernels.attention(expected, q, kv, rows, startPos, nHeads);
+                    kernels.treeAttention(actual, q, kv, rows, startPos, nHeads, chain);
+                    String what = dtype + " chain of " + rows + " after " + startPos + ", head dim " + headDim;
+                    assertBits(what, expected, 0, actual, 0, q.length);
+                    int[] tree = randomTree(random, rows);
+                    float[] block = new float[q.length];
+                    kernels.treeAttention(block, q, kv, rows, startPos, nHeads, tree);
+                    for (int r : new int[] {1, rows / 2 + 1, rows - 1}) { // the first r rows: a tree of their own
+                        if (r < 1 || r >= rows) {
+                            continue;
+                        }
+                        float[] fewer = new float[r * qDim];
+                        kernels.treeAttention(fewer, q, kv, r, startPos, nHeads, tree);
+                        assertBits(dtype + " tree " + java.util.Arrays.toString(tree) + " after " + startPos
+                                + ": its first " + r + " rows alone", block, 0, fewer, 0, r * qDim);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void treeAttentionRejectsAParentAfterItsChild() {
+        Random random = new Random(23);
+        KvLayer kv = kvLayer(random, DType.F32, 2, 8, 10, 1f);
+        float[] q = randoms(random, 3 * 4 * 8, 1f);
+        float[] out = new float[q.length];
+        for (int[] parents : new int[][] {{-1, 1, 0}, {-1, 0, 2}, {-1, 0, -2}, {-1, 0}}) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> kernels.treeAttention(out, q, kv, 3, 5, 4, parents), java.util.Arrays.toString(parents));
+        }
+    }
+
+    /** (e) RoPE at per-row positions: each row has the bits the startPos version gives it at its position. */
+    @Test
+    void ropeAtPositionsEqualsRopeAtEachPosition() {
+        Random random = new Random(24);
+        int context = 300;
+        for (int headDim : new int[] {2, 8, 14, 64, 128}) {
+            int half = headDim / 2;
+            float[] cos = new float[context * half];
+            float[] sin = new float[context * half];
+            for (int i = 0; i < cos.length; i++) {
+                double angle = random.nextDouble() * 2 * Math.PI;
+                cos[i] = (float) Math.cos(angle);
+                sin[i] = (float) Math.sin(angle);
+            }
+            int nHeads = 3;
+            int rows = 13;
+            int qDim = nHeads * headDim;
+            float[] vec = randoms(random, rows * qDim, 2f);
+            int[] positions = new int[rows];
+            for (int t = 0; t < rows; t++) {
+                positions[t] = 250 + random.nextInt(4); // depths of a tree: repeats, any order
+            }
+            float[] actual = vec.clone();
+            kernels.ropeInPlace(actual, rows, nHeads, headDim, positions, cos, sin);
+            for (int t = 0; t < rows; t++) {
+                float[] row = java.util.Arrays.copyOfRange(vec, t * qDim, (t + 1) * qDim);
+                kernels.ropeInPlace(row, 1, nHeads, headDim, positions[t], cos, sin);
+                assertBits("rope at positions, head dim " + headDim + ", row " + t, row, 0, actual, t * qDim, qDim);
+            }
+            float[] expected = vec.clone();
+            oracle.ropeInPlace(expected, rows, nHeads, headDim, positions, cos, sin);
+            assertClose("rope at positions, head dim " + headDim, expected, actual, vec.length, 1e-6, 1e-5);
+        }
+    }
 }

@@ -333,6 +333,85 @@ final class Attention {
     }
 
     /**
+     * The score of query q[qOff ..) against the F32 key row keys[kOff .. kOff + headDim): one fused multiply-add chain
+     * over i ascending from zero, then the scaling, the chain {@link #scores4} gives every lane, so a tree node's
+     * score has the bits it would have in a tile.
+     */
+    static float score(float[] q, int qOff, float[] keys, int kOff, int headDim, float scale) {
+        float acc = 0;
+        for (int i = 0; i < headDim; i++) {
+            acc = Math.fma(q[qOff + i], keys[kOff + i], acc);
+        }
+        return acc * scale;
+    }
+
+    /**
+     * One query's exp-weighted value sum over a tree node's virtual chunk: out[o + c] = Σ_{j &lt; n} p[pOff + j] ·
+     * value(j, c), where positions j &lt; np are the cache's from element index row (as {@link #weightedSum2} reads
+     * them) and positions j ≥ np are F32 rows of headDim in tree: tree[treeBase + nodes[nodeFrom + j − np] · headDim
+     * + c]. Each element is the chain {@link #weightedSum2} computes over the same values in the same order, so a
+     * node's result has the bits of attention over its path laid out contiguously.
+     */
+    static void weightedSumTree(Lanes w, int kind, MemorySegment values, long row, int np, int headDim, float[] p,
+                                int pOff, int n, float[] tree, int treeBase, int[] nodes, int nodeFrom, float[] out,
+                                int o) {
+        VectorSpecies<Float> sp = w.floats();
+        VectorSpecies<Integer> ip = w.ints();
+        int half = headDim / 2;
+        int bytes = kind == Lanes.F32 ? 4 : 2;
+        long rowBytes = (long) headDim * bytes;
+        long f32Delta = 4L * half;
+        long base = row * bytes;
+        int c0 = 0;
+        for (; c0 + sp.length() <= half; c0 += sp.length()) { // dims c0.. (low halves) and half+c0.. (high)
+            long at = base + 4L * c0;
+            FloatVector a0 = FloatVector.zero(sp);
+            FloatVector a2 = a0;
+            for (int j = 0; j < np; j++) {
+                long off = at + j * rowBytes;
+                FloatVector v0;
+                FloatVector v2;
+                if (kind == Lanes.F32) {
+                    v0 = FloatVector.fromMemorySegment(sp, values, off, LE);
+                    v2 = FloatVector.fromMemorySegment(sp, values, off + f32Delta, LE);
+                } else {
+                    IntVector u0 = IntVector.fromMemorySegment(ip, values, off, LE);
+                    v0 = lo16(u0);
+                    v2 = hi16(u0);
+                }
+                FloatVector x = FloatVector.broadcast(sp, p[pOff + j]);
+                a0 = x.fma(v0, a0);
+                a2 = x.fma(v2, a2);
+            }
+            for (int j = np; j < n; j++) {
+                int e = treeBase + nodes[nodeFrom + j - np] * headDim + c0;
+                FloatVector x = FloatVector.broadcast(sp, p[pOff + j]);
+                a0 = x.fma(FloatVector.fromArray(sp, tree, e), a0);
+                a2 = x.fma(FloatVector.fromArray(sp, tree, e + half), a2);
+            }
+            a0.intoArray(out, o + c0);
+            a2.intoArray(out, o + half + c0);
+        }
+        for (; c0 < half; c0++) { // dims c0 and half + c0, scalar: the same chains
+            long lo = base + 4L * c0;
+            long hi = kind == Lanes.F32 ? lo + f32Delta : lo + 2;
+            float a = 0;
+            float ah = 0;
+            for (int j = 0; j < np; j++) {
+                a = Math.fma(p[pOff + j], element(kind, values, lo + j * rowBytes), a);
+                ah = Math.fma(p[pOff + j], element(kind, values, hi + j * rowBytes), ah);
+            }
+            for (int j = np; j < n; j++) {
+                int e = treeBase + nodes[nodeFrom + j - np] * headDim + c0;
+                a = Math.fma(p[pOff + j], tree[e], a);
+                ah = Math.fma(p[pOff + j], tree[e + half], ah);
+            }
+            out[o + c0] = a;
+            out[o + half + c0] = ah;
+        }
+    }
+
+    /**
      * out[o .. o + headDim) = Σ_c f_c · po_c / Σ_c f_c · l_c over chunks c &lt; chunks, with f_c = exp(m_c − max m):
      * the partials of one query (pm, pl at pIndex + c, po at (pIndex + c) · headDim) merged in chunk order, each
      * element one chain of fused multiply-adds, then one division.

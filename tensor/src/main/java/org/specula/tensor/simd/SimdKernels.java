@@ -59,6 +59,7 @@ public final class SimdKernels implements Kernels {
     private final float[][] one = new float[1][];
     private final Tensor[] oneWeight = new Tensor[1];
     private final AttentionJob attentionJob = new AttentionJob();
+    private final TreeJob treeJob = new TreeJob();
     private final SwigluJob swigluJob = new SwigluJob();
 
     public SimdKernels(int threads) {
@@ -297,6 +298,18 @@ public final class SimdKernels implements Kernels {
         }
     }
 
+    @Override
+    public void ropeInPlace(float[] vec, int rows, int nHeads, int headDim, int[] positions, float[] cos,
+                            float[] sin) {
+        int half = headDim / 2;
+        for (int t = 0; t < rows; t++) {
+            int table = positions[t] * half;
+            for (int h = 0; h < nHeads; h++) {
+                RowOps.rope(lanes, vec, (t * nHeads + h) * headDim, half, cos, sin, table);
+            }
+        }
+    }
+
     /** exp by {@link RowOps#expShiftedInPlace}: the same float operations in vector body and tail, in every tier. */
     @Override
     public void softmaxInPlace(float[] x, int off, int n) {
@@ -510,6 +523,200 @@ public final class SimdKernels implements Kernels {
 
         private int partial(int u, int t0, int group, int h, int c) {
             return ((t0 + u / group) * nHeads + h * group + u % group) * chunks + c;
+        }
+    }
+
+    /**
+     * {@link #attention}'s flash-decoding over a tree block. The chunks wholly before startPos are the same for every
+     * row and are {@link AttentionJob}'s work items, unchanged. What is left of each row is its own sequence: the
+     * rest of the prefix (np0 = startPos mod {@link Attention#CHUNK} positions) and then its ancestor path, cut at the
+     * multiples of CHUNK as a contiguous cache would be; one work item per KV head ({@link TreeJob}) scores and sums
+     * it for every row, with the tree nodes' keys and values read from an F32 copy in path order. Each chunk's scores,
+     * exp, sums and value chains are then {@link #attention}'s over the same values in the same order, so a row gets
+     * the bits attention gives the same query over its path laid out after the prefix; the merge is attention's.
+     */
+    @Override
+    public void treeAttention(float[] out, float[] q, KvLayer kv, int rows, int startPos, int nHeads,
+                              int[] parents) {
+        int nKv = kv.nKvHeads();
+        if (nKv < 1 || nHeads % nKv != 0) {
+            throw new SpeculaException("treeAttention: nHeads " + nHeads + " is not a multiple of nKvHeads " + nKv);
+        }
+        if (rows < 1 || startPos < 0 || startPos + rows > kv.slots() || parents.length < rows) {
+            throw new IllegalArgumentException("tree attention over positions " + startPos + ".." + (startPos + rows)
+                    + " of a cache of " + kv.slots() + " with " + parents.length + " parents");
+        }
+        int end = startPos + rows;
+        int chunks = Math.ceilDiv(end, Attention.CHUNK);
+        int full = startPos / Attention.CHUNK;
+        TreeJob job = treeJob;
+        job.set(parents, rows, nKv * kv.headDim()); // validates the tree before any work starts
+        attentionJob.set(q, kv, rows, startPos, nHeads, chunks);
+        int items = nKv * (full + 1);
+        long work = (long) rows * end * nHeads * kv.headDim();
+        try {
+            if (pool == null || work < PARALLEL_MIN_ATTENTION || items < 2) {
+                job.items(0, items, 0);
+            } else {
+                pool.run(job, Math.min(items, CHUNKS_PER_THREAD * threads));
+            }
+            int headDim = kv.headDim();
+            for (int t = 0; t < rows; t++) {
+                int seen = (startPos + job.pathStart[t + 1] - job.pathStart[t] - 1) / Attention.CHUNK + 1;
+                for (int h = 0; h < nHeads; h++) {
+                    int query = t * nHeads + h;
+                    Attention.merge(lanes, out, query * headDim, headDim, attentionJob.pm, attentionJob.pl,
+                            attentionJob.po, query * chunks, seen);
+                }
+            }
+        } finally {
+            attentionJob.set(null, null, 0, 0, 0, 0);
+        }
+    }
+
+    /**
+     * Work items of {@link #treeAttention}: first one per KV head for the rows' own sequences ({@link #tail}), then
+     * {@link AttentionJob}'s (KV head, chunk) items for the chunks wholly before startPos. Holds the rows' ancestor
+     * paths and the F32 copies of the tree nodes' keys and values, grown to the largest tree seen, never per token.
+     */
+    private final class TreeJob implements WorkerPool.Job {
+        /** Row t's path, root first, is paths[pathStart[t] .. pathStart[t + 1]): node indices below rows. */
+        private int[] pathStart = new int[1];
+        private int[] paths = new int[0];
+        /** [nKvHeads][rows][headDim]: the tree slots' keys and values as floats, written by their KV head's item. */
+        private float[] treeKeys = new float[0];
+        private float[] treeValues = new float[0];
+
+        /** Each row's path from its parent's (parents[t] &lt; t), checking the topological order. */
+        void set(int[] parents, int rows, int kvDim) {
+            if (pathStart.length < rows + 1) {
+                pathStart = new int[rows + 1];
+            }
+            int total = 0;
+            for (int t = 0; t < rows; t++) {
+                int parent = parents[t];
+                if (parent < -1 || parent >= t) {
+                    throw new IllegalArgumentException("tree node " + t + " has parent " + parent
+                            + "; parents must be -1 or below their child");
+                }
+                total += parent < 0 ? 1 : pathStart[parent + 1] - pathStart[parent] + 1;
+                pathStart[t + 1] = total;
+            }
+            if (paths.length < total) {
+                paths = new int[Math.max(total, 2 * paths.length)];
+            }
+            for (int t = 0; t < rows; t++) {
+                int parent = parents[t];
+                int at = pathStart[t];
+                if (parent >= 0) {
+                    System.arraycopy(paths, pathStart[parent], paths, at, pathStart[parent + 1] - pathStart[parent]);
+                }
+                paths[pathStart[t + 1] - 1] = t;
+            }
+            if (treeKeys.length < rows * kvDim) {
+                treeKeys = new float[rows * kvDim];
+                treeValues = new float[rows * kvDim];
+            }
+        }
+
+        @Override
+        public void run(int chunk, int chunks) {
+            int items = attentionJob.kv.nKvHeads() * (attentionJob.startPos / Attention.CHUNK + 1);
+            items((int) ((long) items * chunk / chunks), (int) ((long) items * (chunk + 1) / chunks), chunk);
+        }
+
+        void items(int from, int to, int scratchIndex) {
+            int nKv = attentionJob.kv.nKvHeads();
+            int full = attentionJob.startPos / Attention.CHUNK;
+            for (int item = from; item < to; item++) {
+                if (item < nKv) {
+                    tail(item, scratchIndex);
+                } else {
+                    attentionJob.item((item - nKv) / full, (item - nKv) % full, scratchIndex);
+                }
+            }
+        }
+
+        /**
+         * KV head h, every row's own chunks: from chunk full = startPos / CHUNK on, np0 prefix positions (read as
+         * {@link AttentionJob#item} reads them, an F16 cache widened once) and then the row's path. The group's
+         * query heads share a row's sequence and take the prefix's scores four at a time, as attention does.
+         */
+        private void tail(int h, int scratchIndex) {
+            AttentionJob a = attentionJob;
+            KvLayer kv = a.kv;
+            int rows = a.rows;
+            int startPos = a.startPos;
+            int nHeads = a.nHeads;
+            int chunks = a.chunks;
+            int headDim = kv.headDim();
+            int group = nHeads / kv.nKvHeads();
+            int full = startPos / Attention.CHUNK;
+            int np0 = startPos - full * Attention.CHUNK;
+            float scale = (float) (1.0 / Math.sqrt(headDim));
+            float[] s = attScores(scratchIndex);
+            float[] sums = scratch[scratchIndex];
+            int treeBase = h * rows * headDim;
+            for (int node = 0; node < rows; node++) { // converted exactly, as the cache's widening does
+                int at = treeBase + node * headDim;
+                for (int i = 0; i < headDim; i++) {
+                    treeKeys[at + i] = kv.key(h, startPos + node, i);
+                    treeValues[at + i] = kv.value(h, startPos + node, i);
+                }
+            }
+            long tileRow = kv.keyIndex(h, full * Attention.CHUNK, 0);
+            long valueRow = kv.valueIndex(h, full * Attention.CHUNK, 0);
+            MemorySegment keys = kv.keys();
+            MemorySegment values = kv.values();
+            int kind = a.kind;
+            if (kind == Lanes.F16 && np0 > 0) {
+                MemorySegment[] f32 = f16Chunk(scratchIndex, headDim);
+                Attention.widenF16Keys(lanes, keys, tileRow, Math.ceilDiv(np0, KvLayer.TILE), headDim, f32[0]);
+                Attention.widenF16Values(lanes, values, valueRow, np0, headDim, f32[1]);
+                keys = f32[0];
+                values = f32[1];
+                tileRow = 0;
+                valueRow = 0;
+                kind = Lanes.F32;
+            }
+            for (int t = 0; t < rows; t++) {
+                int from = pathStart[t];
+                int end = startPos + pathStart[t + 1] - from; // the row's sequence: positions 0 .. end-1
+                for (int c = full; c * Attention.CHUNK < end; c++) {
+                    int cs = c * Attention.CHUNK;
+                    int np = c == full ? np0 : 0; // prefix positions in this chunk
+                    int n = Math.min(Attention.CHUNK, end - cs);
+                    int nodeFrom = from + cs + np - startPos; // paths index of the chunk's first tree position
+                    for (int b = 0; b < group; b += Attention.QUERIES) {
+                        int last = Math.min(b + Attention.QUERIES, group) - 1;
+                        int qBase = (t * nHeads + h * group) * headDim;
+                        if (np > 0) {
+                            Attention.scores4(lanes, kind, keys, tileRow, Math.ceilDiv(np, KvLayer.TILE), headDim, q(),
+                                    qBase + b * headDim, qBase + Math.min(b + 1, last) * headDim,
+                                    qBase + Math.min(b + 2, last) * headDim, qBase + last * headDim, s, scale);
+                        }
+                        for (int u = b; u <= last; u++) {
+                            int off = (u - b) * Attention.CHUNK;
+                            int qOff = qBase + u * headDim;
+                            for (int j = np; j < n; j++) { // after the prefix's tiles: they wrote whole tiles
+                                s[off + j] = Attention.score(q(), qOff, treeKeys,
+                                        treeBase + paths[nodeFrom + j - np] * headDim, headDim, scale);
+                            }
+                            float m = RowOps.max(lanes, s, off, n);
+                            RowOps.expShiftedInPlace(lanes, s, off, n, m);
+                            int p = (t * nHeads + h * group + u) * chunks + c;
+                            a.pm[p] = m;
+                            a.pl[p] = Attention.sum(lanes, s, off, n, sums);
+                            Attention.weightedSumTree(lanes, kind, values, valueRow, np, headDim, s, off, n,
+                                    treeValues, treeBase, paths, nodeFrom, a.po, p * headDim);
+                        }
+                    }
+                }
+            }
+        }
+
+        private float[] q() {
+            return attentionJob.q;
         }
     }
 

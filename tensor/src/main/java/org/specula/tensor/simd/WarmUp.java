@@ -26,7 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  * each (dtype, row length) the model has, on a slice of the first output rows of one of its own matrices (the same
  * memory-segment class as the real calls, so C2 compiles for the class it will meet) and two at once, as the
  * stacked q/k/v and gate/up calls; rmsnorm, RoPE, attention (one key/value head and its query heads, at start
- * positions that cycle through every tail length), SwiGLU and the residual add, at the model's sizes. Items are
+ * positions that cycle through every tail length), tree attention and RoPE by depth for blocks of two rows or
+ * more (a binary tree), SwiGLU and the residual add, at the model's sizes. Items are
  * called round after round until each runs at compiled speed ({@link #fastNanos}) in two rounds in a row, with a
  * pause after a round that had a slow item so that the compiler threads get the cores. Results go to scratch arrays
  * and are dropped: nothing a model computes afterwards changes (kernels give the same bits in every JIT tier), only
@@ -204,6 +205,13 @@ public final class WarmUp {
         float[] up = filled(maxRows * hidden, 8);
         float[] gateInput = filled(maxRows * hidden, 9);
         int[] position = {0};
+        int[] tree = new int[maxRows]; // a binary tree in heap order: nodes at every depth, one root
+        int[] depths = new int[maxRows];
+        for (int t = 0; t < maxRows; t++) {
+            tree[t] = t == 0 ? -1 : (t - 1) / 2;
+            depths[t] = t == 0 ? 0 : depths[tree[t]] + 1;
+        }
+        int[] treePositions = new int[maxRows];
         List<Item> items = new ArrayList<>();
         for (int rows : blockRows) {
             int positions = rows < SHORT_BLOCK ? SHORT_BLOCK_POSITIONS : POSITIONS;
@@ -241,6 +249,17 @@ public final class WarmUp {
                 k.attention(attOut, q, kv, rows, LONG_POSITION, group);
                 return 4L * rows * (LONG_POSITION + rows) * qDim;
             }));
+            if (rows > 1) { // a block may be a tree of drafts: its own loops after the prefix, and RoPE by depth
+                items.add(new Item(bits, "tree attention, " + rows + " rows", () -> {
+                    int p = next(position, positions);
+                    for (int t = 0; t < rows; t++) {
+                        treePositions[t] = p + depths[t];
+                    }
+                    k.ropeInPlace(q, rows, nHeads, headDim, treePositions, cos, sin);
+                    k.treeAttention(attOut, q, kv, rows, p, group, tree);
+                    return 4L * rows * (p + rows) * qDim + 3L * rows * nHeads * headDim;
+                }));
+            }
             items.add(new Item(bits, "swiglu " + hidden + ", " + rows + " rows", () -> {
                 System.arraycopy(gateInput, 0, gate, 0, rows * hidden);
                 k.swigluInPlace(gate, up, rows * hidden);
