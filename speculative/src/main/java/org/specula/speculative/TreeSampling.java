@@ -10,11 +10,11 @@ import org.specula.speculative.SpeculativeSampling.TargetRows;
  * the target's processed law (Leviathan's letter, as in {@link SpeculativeSampling}); row 0 is p at the root (the last
  * committed token), row 1 + i is p after the path to node i.
  *
- * <p><b>The rule.</b> Start at the root with depth d = 0. At the current node, draw y = sample(p, u[d]), the inverse-CDF
- * draw of p in token order ({@link org.specula.sampling.Sampler#sample}). If a child of the node carries y, that child
- * is <b>accepted</b>: it becomes the current node, with its own row and u[d + 1]. Otherwise y is emitted and the step
- * ends: a <b>residual</b> token when the node had children (then y is none of them), the <b>bonus</b> token when it
- * had none. The committed tokens are the accepted path's tokens, then y.
+ * <p><b>The rule.</b> Start at the root with depth d = 0. At the current node, draw y = sample(p, u[d]), the
+ * inverse-CDF draw of p in token order ({@link org.specula.sampling.Sampler#sample}). If a child of the node carries
+ * y, that child is <b>accepted</b>: it becomes the current node, with its own row and u[d + 1]. Otherwise y is
+ * emitted and the step ends: a <b>residual</b> token when the node had children (then y is none of them), the
+ * <b>bonus</b> token when it had none. The committed tokens are the accepted path's tokens, then y.
  *
  * <p><b>Why the law is the target's.</b> At every node the next committed token is y, drawn from that node's p with a
  * uniform no earlier decision has read. Whether the walk goes on only decides which row gives the token after y: the
@@ -22,9 +22,10 @@ import org.specula.speculative.SpeculativeSampling.TargetRows;
  * before it, and by induction the committed sequence has the target's autoregressive law, whatever the tree. In the
  * handed-over terms: child x is accepted with probability p(x); once the tried children are out, the token comes from
  * p without them, renormalised. That is the sequential rule (accept x iff u &lt; p(x), else u ← (u − p(x)) / (1 −
- * p(x)) and remove x) with the candidates moved to the front of the CDF; drawing in token order gives every token the
- * same probability, keeps the sibling order out of the outcome, and needs neither a division nor a remainder of
- * mass, so p(x) = 1, p(x) = 0 and round-off are {@code Sampler.sample}'s cases (a zero-probability token is never y).
+ * p(x)) and remove x) with the candidates moved to the front of the CDF; drawing in token order gives each token the
+ * probability that rule gives it, keeps the sibling order out of the outcome, and needs neither a division nor a
+ * remainder of mass, so p(x) = 1, p(x) = 0 and round-off are {@code Sampler.sample}'s cases (a zero-probability token
+ * is never y). A candidate outside the vocabulary is never drawn, so never accepted.
  *
  * <p><b>Plain decoding, token for token.</b> The decoder takes u[d] = {@code Uniforms.at(seed, L + d, SAMPLE)}, L the
  * committed length: the uniform {@code PlainDecoder} draws position L + d with. Then y is the very token plain decoding
