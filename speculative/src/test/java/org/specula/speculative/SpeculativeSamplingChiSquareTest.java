@@ -138,12 +138,13 @@ class SpeculativeSamplingChiSquareTest {
                 observed++;
             }
         }
-        return Check.of(position, counts, exactLaw);
+        return Check.of(position.toString(), counts, exactLaw);
     }
 
-    record Check(Position position, long[] counts, double chiSquare, int dof, double critical, double totalVariation,
+    /** The outcome of one check; {@code what} names the output position observed. */
+    record Check(String what, long[] counts, double chiSquare, int dof, double critical, double totalVariation,
                  long zeroProbabilityHits) {
-        static Check of(Position position, long[] counts, double[] exactLaw) {
+        static Check of(String what, long[] counts, double[] exactLaw) {
             long n = Arrays.stream(counts).sum();
             double chiSquare = 0, totalVariation = 0;
             int bins = 0;
@@ -158,7 +159,7 @@ class SpeculativeSamplingChiSquareTest {
                 chiSquare += (counts[token] - expected) * (counts[token] - expected) / expected;
                 bins++;
             }
-            return new Check(position, counts, chiSquare, bins - 1, criticalValue(bins - 1, ALPHA), totalVariation,
+            return new Check(what, counts, chiSquare, bins - 1, criticalValue(bins - 1, ALPHA), totalVariation,
                     zeroHits);
         }
 
@@ -172,7 +173,7 @@ class SpeculativeSamplingChiSquareTest {
 
         @Override
         public String toString() {
-            return position + ": chi-square " + chiSquare + " (" + dof + " dof, critical " + critical + " at α = "
+            return what + ": chi-square " + chiSquare + " (" + dof + " dof, critical " + critical + " at α = "
                     + ALPHA + "), TV " + totalVariation + ", zero-probability hits " + zeroProbabilityHits
                     + ", counts " + Arrays.toString(counts);
         }
