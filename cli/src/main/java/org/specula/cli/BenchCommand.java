@@ -89,6 +89,7 @@ final class BenchCommand extends Main.Command {
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
         HeadDrafter.chosen(a); // checked before anything loads
+        HeadDrafter.tree(a);
         SamplingParams params = a.has("temperature") ? CommonOptions.sampling(a) : SamplingParams.GREEDY;
         if (oracle >= 0 && !params.isGreedy()) {
             throw new UsageException("--oracle-acceptance needs greedy decoding (--temperature 0)");
@@ -293,6 +294,9 @@ final class BenchCommand extends Main.Command {
                     if (earlyExit > 0) {
                         j.put("early_exit_layers", earlyExit);
                     }
+                    if (head != null && head.tree() != null) {
+                        j.put("tree", head.tree());
+                    }
                 }
                 out.println(j);
             } else {
@@ -326,7 +330,7 @@ final class BenchCommand extends Main.Command {
                                     + "acceptance %.3f, %.2f accepted and %.2f tokens per target pass%n",
                             draft != null ? "draft " + draft.label : ngram != null ? ngram.label()
                                     : earlyExit > 0 ? CommonOptions.earlyExitLabel(earlyExit)
-                                    : head != null ? head.label
+                                    : head != null ? head.label + head.treeLabel()
                                     : "oracle a=" + oracle, drafts.label(),
                             drafts.auto() ? String.format(Locale.ROOT, ", %.2f asked and %.2f drafted per pass",
                                     s.meanDraftTokens(), (double) s.drafted() / Math.max(1, s.steps())) : "",

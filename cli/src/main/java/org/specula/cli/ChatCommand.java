@@ -51,6 +51,7 @@ final class ChatCommand extends Main.Command {
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
         HeadDrafter.chosen(a); // checked before anything loads
+        HeadDrafter.tree(a);
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
         DType kvDType = CommonOptions.kvDType(a);
@@ -73,7 +74,7 @@ final class ChatCommand extends Main.Command {
                     + (decoding.speculative() ? ", speculative with k=" + drafts.label() : "")
                     + (ngram != null ? " by " + ngram.label() : "")
                     + (earlyExit > 0 ? " by " + CommonOptions.earlyExitLabel(earlyExit) : "")
-                    + (head != null ? " by " + head.label : "")
+                    + (head != null ? " by " + head.label + head.treeLabel() : "")
                     + "; /reset clears the conversation, /stats shows the last reply's figures, /quit ends");
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             Generation last = null; // the last reply's figures, for /stats; null after /reset

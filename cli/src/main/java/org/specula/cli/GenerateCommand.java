@@ -55,6 +55,7 @@ final class GenerateCommand extends Main.Command {
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
         HeadDrafter.chosen(a); // checked before anything loads
+        HeadDrafter.tree(a);
         int samples = a.integer("num-samples", 1, 1);
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);
@@ -176,6 +177,9 @@ final class GenerateCommand extends Main.Command {
             }
             if (earlyExit > 0) {
                 stats.put("early_exit_layers", earlyExit);
+            }
+            if (head != null && head.tree() != null) {
+                stats.put("tree", head.tree());
             }
             root.put("accepted_per_step", s.acceptedPerStep());
         }

@@ -29,6 +29,7 @@ final class HeadDrafter implements AutoCloseable {
     private final ModelFolder folder; // null: the target's own MTP layer
     private final MedusaHeads medusa; // exactly one of medusa and chain is set
     private final ChainHead chain;
+    private int[] tree;               // --tree's widths per depth; null: chains
 
     private HeadDrafter(String label, String flag, ModelFolder folder, MedusaHeads medusa, ChainHead chain) {
         this.label = label;
@@ -47,6 +48,56 @@ final class HeadDrafter implements AutoCloseable {
         o.addOption(Option.builder().longOpt("mtp").hasArg().optionalArg(true).argName("DIR").desc("DeepSeek-V3-style "
                 + "MTP module folder or builtin:NAME; without DIR the layer the model's own weights carry: " + what)
                 .build());
+        o.addOption(Args.value(null, "tree", "W1,W2,..", "draft a static tree with --medusa: at depth d every node "
+                + "gets the W_d tokens head d ranks highest (4,2,1: 4 + 8 + 8 nodes), verified in one target pass "
+                + "(cut to --draft-tokens deep and to one target block, 16-64 rows by model size)"));
+    }
+
+    /** --tree's widths checked before anything loads (null without --tree): only beside --medusa, each ≥ 1. */
+    static int[] tree(Args a) {
+        if (!a.has("tree")) {
+            return null;
+        }
+        if (!a.has("medusa")) {
+            throw new UsageException("--tree drafts Medusa's static trees: add --medusa DIR (trees for --eagle, --mtp "
+                    + "and --draft are not built yet)");
+        }
+        String v = a.required("tree");
+        try {
+            int[] widths = java.util.Arrays.stream(v.split(",", -1)).map(String::strip).mapToInt(Integer::parseInt)
+                    .toArray();
+            if (widths.length > 0 && java.util.Arrays.stream(widths).allMatch(w -> w >= 1 && w <= 64)) {
+                return widths;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UsageException("--tree must be widths per depth, comma-separated integers 1..64 such as 4,2,1 "
+                + "(got '" + v + "')");
+    }
+
+    /** --tree's widths, or null for chains. */
+    int[] tree() {
+        return tree;
+    }
+
+    /** --tree's label for the statistics lines, or "" for chains. */
+    String treeLabel() {
+        return tree == null ? "" : ", tree " + String.join(",", java.util.Arrays.stream(tree)
+                .mapToObj(Integer::toString).toList());
+    }
+
+    /** Nodes of the --tree block at its full depth, plus the root: a block size the kernels warm up for; 0: none. */
+    int treeRows() {
+        if (tree == null) {
+            return 0;
+        }
+        int rows = 1;
+        for (int d = 0, level = 1; d < tree.length; d++) {
+            level *= tree[d];
+            rows += level;
+        }
+        return rows;
     }
 
     /**
@@ -112,7 +163,7 @@ final class HeadDrafter implements AutoCloseable {
         ModelFolder folder = wrap(flag, () -> flag.equals("eagle") ? ModelFolder.open(m.dir(), weights)
                 : ModelFolder.openTensors(m.dir(), weights));
         try {
-            return switch (flag) {
+            HeadDrafter drafter = switch (flag) {
                 case "medusa" -> new HeadDrafter("Medusa " + m.label(), flag, folder,
                         wrap(flag, () -> MedusaHeads.load(folder, target.model)), null);
                 case "eagle" -> new HeadDrafter("EAGLE " + m.label(), flag, folder, null,
@@ -120,6 +171,13 @@ final class HeadDrafter implements AutoCloseable {
                 default -> new HeadDrafter("MTP " + m.label(), flag, folder, null,
                         wrap(flag, () -> ChainHead.loadMtp(folder, target.model)));
             };
+            drafter.tree = tree(a);
+            if (drafter.tree != null && drafter.tree.length > drafter.medusa.count()) {
+                throw new UsageException("--tree " + a.required("tree") + " is " + drafter.tree.length + " deep but "
+                        + m.label() + " has " + drafter.medusa.count() + " heads, one per depth; give at most "
+                        + drafter.medusa.count() + " widths");
+            }
+            return drafter;
         } catch (RuntimeException e) {
             folder.close();
             throw e;
@@ -135,15 +193,23 @@ final class HeadDrafter implements AutoCloseable {
         }
     }
 
-    /** The scorer the decoder runs: it keeps the target's features for the proposer. */
+    /**
+     * The scorer the decoder runs: it keeps the target's features for the proposer. A tree runs as one target block,
+     * so its first depth must fit one (deeper ones are cut to what fits, step by step).
+     */
     ChainScorer scorer(ForwardPass target) {
+        if (tree != null && tree[0] + 1 > target.maxTreeRows()) {
+            throw new UsageException("--tree: its first depth has " + tree[0] + " nodes but one target block of this "
+                    + "model holds " + target.maxTreeRows() + " rows with the root; give a first width of at most "
+                    + (target.maxTreeRows() - 1));
+        }
         return ChainScorer.keepingFeatures(target);
     }
 
     /** A proposer reading scorer's features. */
     Proposer proposer(ChainScorer scorer, SamplingParams params, long seed, double pMin) {
         if (medusa != null) {
-            return new MedusaProposer(scorer, medusa, params, seed, pMin);
+            return new MedusaProposer(scorer, medusa, params, seed, pMin, tree);
         }
         return chain.kind() == ChainHead.Kind.EAGLE ? new EagleProposer(scorer, chain, params, seed, pMin)
                 : new MtpProposer(scorer, chain, params, seed, pMin);

@@ -632,6 +632,44 @@ class CliTest {
     }
 
     /**
+     * --tree W1,W2,.. drafts Medusa's static trees, verified in one target pass: the text is plain decoding's (greedy
+     * and sampled with the same seed), the JSON keeps every key and adds tree; bench takes it. It is refused without
+     * --medusa, with widths that are not integers 1..64, deeper than the heads, or wider at depth 1 than a block.
+     */
+    @Test
+    void treeDraftsMedusasStaticTrees() {
+        String medusa = Samples.path("models/stories260K-medusa").toString();
+        for (String[] sampling : new String[][]{{"--temperature", "0"}, {"--temperature", "1", "--seed", "7"}}) {
+            List<String> base = new java.util.ArrayList<>(List.of("generate", "-m", model(), "-p",
+                    "Once upon a time", "-n", "40", "--json"));
+            base.addAll(List.of(sampling));
+            Result plain = run(base.toArray(new String[0]));
+            base.addAll(List.of("--medusa", medusa, "--tree", "4,2,1"));
+            Result r = run(base.toArray(new String[0]));
+            assertEquals(0, r.code(), r.err());
+            Map<String, Object> json = Json.parseObject(r.out().strip(), "stdout");
+            assertEquals(Json.parseObject(plain.out().strip(), "plain").get("generated_ids"), json.get("generated_ids"),
+                    String.join(" ", sampling));
+            Map<?, ?> stats = (Map<?, ?>) json.get("stats");
+            assertEquals(List.of(4L, 2L, 1L), stats.get("tree"));
+            assertEquals("medusa", stats.get("drafter"));
+            assertTrue((Long) stats.get("accepted") > 0, stats.toString());
+        }
+        assertBenchDrafts("Once upon a time", "tree", "--medusa", medusa, "--tree", "3,2");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--tree", "4,2"), "--tree", "--medusa");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--eagle", "builtin:stories260K-eagle",
+                "--tree", "4,2"), "--tree", "--medusa");
+        for (String bad : new String[]{"4,,1", "0", "a", "4,65", ""}) {
+            assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", medusa, "--tree", bad),
+                    "--tree", "'" + bad + "'");
+        }
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", medusa, "--tree", "2,2,2,2,2"),
+                "--tree", "4 heads");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", medusa, "--tree", "64"),
+                "--tree", "first width of at most");
+    }
+
+    /**
      * A model whose own weights carry its MTP layer (DeepSeek-V3 style: model.layers.{num_hidden_layers}.* in a shard
      * the index lists) drafts with it on --mtp without DIR, and a run without a drafter flag says it is there.
      */

@@ -76,6 +76,15 @@ final class DecoderLayers {
      * xb · Wq,k,vᵀ; RoPE; append k, v to the cache; attend over positions 0 .. pos+t; x += attOut · Woᵀ.
      */
     void attention(int l, int rows, int pos) {
+        attention(l, rows, pos, null, null);
+    }
+
+    /**
+     * The attention sublayer for a token tree when parents is not null: row t sits at position positions[t] (the
+     * prefix length plus its depth) in cache slot pos + t, and attends to positions 0 .. pos − 1 and to the slots of
+     * its ancestors (parents[t], its parent's parent, ... ; parents[t] &lt; t, −1 ends the path) and itself.
+     */
+    void attention(int l, int rows, int pos, int[] parents, int[] positions) {
         Llama.Layer layer = layers[l];
         int dim = c.hiddenSize();
         if (layer.attnNorm() == null) {
@@ -84,10 +93,19 @@ final class DecoderLayers {
             kernels.rmsnorm(xb, x, layer.attnNorm(), rows, dim, (float) c.rmsNormEps());
         }
         kernels.matmul(qkvOut, qkv[l], xb, rows); // q, kNew, vNew
-        kernels.ropeInPlace(q, rows, c.numHeads(), c.headDim(), pos, ropeCos, ropeSin);
-        kernels.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), pos, ropeCos, ropeSin);
+        if (parents == null) {
+            kernels.ropeInPlace(q, rows, c.numHeads(), c.headDim(), pos, ropeCos, ropeSin);
+            kernels.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), pos, ropeCos, ropeSin);
+        } else {
+            kernels.ropeInPlace(q, rows, c.numHeads(), c.headDim(), positions, ropeCos, ropeSin);
+            kernels.ropeInPlace(kNew, rows, c.numKvHeads(), c.headDim(), positions, ropeCos, ropeSin);
+        }
         cache.put(l, pos, kNew, vNew, rows);
-        kernels.attention(attOut, q, cache.layers[l], rows, pos, c.numHeads());
+        if (parents == null) {
+            kernels.attention(attOut, q, cache.layers[l], rows, pos, c.numHeads());
+        } else {
+            kernels.treeAttention(attOut, q, cache.layers[l], rows, pos, c.numHeads(), parents);
+        }
         kernels.matmul(proj, layer.wo(), attOut, rows);
         kernels.addInPlace(x, proj, rows * dim);
     }

@@ -44,10 +44,14 @@ public final class ForwardPass {
     private final KvCache cache;
     private final int blockRows;   // rows per chunk: MAX_BLOCK, fewer for long rows
     private final int[] fed;       // [context] the token at each cached position
-    // Positions [0, complete) hold every layer's keys and values; [complete, length) only layers [0, partialLayers)
-    // (early-exit drafts, see forwardLayers). forward never appends after partial positions; truncate drops them.
+    // Positions [0, complete) hold every layer's keys and values of a sequence; [complete, length) hold only layers
+    // [0, partialLayers) (early-exit drafts, see forwardLayers) or the nodes of a scored tree (partialLayers −1, see
+    // forwardTree). forward never appends after them; truncate or keepPath drops them.
     private int complete;
     private int partialLayers;
+    private int treeRows;               // rows of the tree forwardTree scored, until keepPath or truncate; 0: none
+    private final int[] treeParents;    // [blockRows]
+    private final int[] treePositions;  // [blockRows]
     private final DecoderLayers stack; // the layers, with the activations of up to blockRows rows
     private final float[] logits;      // [B][vocab]
     private final TreeSet<Integer> warmed = new TreeSet<>(); // block sizes warmUp has run
@@ -67,6 +71,8 @@ public final class ForwardPass {
         this.blockRows = (int) Math.max(MIN_BLOCK, Math.min(MAX_BLOCK, BLOCK_BYTES / rowBytes));
         this.stack = new DecoderLayers(c, kernels, model.layers, cache, blockRows);
         this.logits = new float[blockRows * c.vocabSize()];
+        this.treeParents = new int[blockRows];
+        this.treePositions = new int[blockRows];
     }
 
     public Llama model() {
@@ -90,6 +96,7 @@ public final class ForwardPass {
     public void truncate(int n) {
         cache.truncate(n);
         complete = Math.min(complete, n);
+        treeRows = 0;
     }
 
     /**
@@ -119,12 +126,101 @@ public final class ForwardPass {
      */
     public void forward(int[] tokens, int from, int count, Logits mode, float[] logitsOut, float[] hiddenOut,
                         int hiddenOffset) {
-        if (complete < cache.length()) {
-            throw new IllegalStateException("positions " + complete + ".." + (cache.length() - 1) + " hold only "
-                    + partialLayers + " layers; truncate(" + complete + ") before a full forward");
-        }
+        requireSequence("a full forward");
         feed(tokens, from, count, c.numLayers(), mode, logitsOut, hiddenOut, hiddenOffset);
         complete = cache.length();
+    }
+
+    /** Refuses to append after early-exit positions or a scored tree's nodes. */
+    private void requireSequence(String what) {
+        if (complete < cache.length()) {
+            throw new IllegalStateException("positions " + complete + ".." + (cache.length() - 1) + " hold "
+                    + (partialLayers < 0 ? "a scored tree's nodes" : "only " + partialLayers + " layers")
+                    + "; truncate(" + complete + ")" + (partialLayers < 0 ? " or keepPath" : "") + " before " + what);
+        }
+    }
+
+    /** Most rows a tree block may have: it runs as one chunk. */
+    public int maxTreeRows() {
+        return blockRows;
+    }
+
+    /**
+     * Feeds a token tree as one block: tokens[from .. from + count) go to cache slots length() .. length() + count − 1;
+     * row t's parent is row parents[t] (&lt; t; −1: a child of the cached sequence, depth 0), it sits at position
+     * length() + its depth and attends to the cached positions and to its ancestors and itself only, so its logits
+     * (logitsOut [count][vocab]) and hidden states (hiddenOut as in forward, may be null) are those of a plain forward
+     * over its root-to-node path. Row 0 must be a depth-0 row: it continues the sequence; the other rows are a tree's
+     * nodes until {@link #keepPath} keeps one path of them (or truncate drops them). count ≤ {@link #maxTreeRows()}.
+     */
+    public void forwardTree(int[] tokens, int from, int count, int[] parents, float[] logitsOut, float[] hiddenOut,
+                            int hiddenOffset) {
+        requireSequence("a tree");
+        if (count < 1 || count > blockRows || parents.length < count) {
+            throw new IllegalArgumentException("a tree block has 1.." + blockRows + " rows and a parent for each (got "
+                    + count + " rows, " + parents.length + " parents)");
+        }
+        int pos = cache.length();
+        int[] positions = treePositions;
+        for (int t = 0; t < count; t++) {
+            int parent = parents[t];
+            if (parent >= t || parent < -1 || t == 0 && parent != -1) {
+                throw new IllegalArgumentException("tree row " + t + " has parent " + parent + "; row 0 has −1 and "
+                        + "every other row a parent row below its own, or −1");
+            }
+            positions[t] = parent < 0 ? pos : positions[parent] + 1;
+        }
+        System.arraycopy(parents, 0, treeParents, 0, count);
+        record(tokens, from, count);
+        int dim = c.hiddenSize();
+        for (int t = 0; t < count; t++) {
+            model.embed.readRow(tokens[from + t], stack.x, t * dim);
+        }
+        for (int l = 0; l < c.numLayers(); l++) {
+            stack.attention(l, count, pos, treeParents, positions);
+            stack.mlp(l, count);
+        }
+        cache.setLength(pos + count);
+        complete = pos + 1;
+        partialLayers = -1;
+        treeRows = count;
+        finalNorm(count);
+        if (hiddenOut != null) {
+            System.arraycopy(stack.xb, 0, hiddenOut, hiddenOffset, count * dim);
+        }
+        head(count, false, true);
+        System.arraycopy(logits, 0, logitsOut, 0, count * c.vocabSize());
+    }
+
+    /**
+     * After forwardTree: keeps the tree rows rows[0 .. count) (a root-to-node path: row 0, then each row a child of
+     * the one before) as the positions after the sequence, moving their keys and values into place, and drops every other
+     * node. The cache then equals a plain forward over the kept path.
+     */
+    public void keepPath(int[] rows, int count) {
+        int start = complete - 1; // the tree's row 0
+        if (treeRows == 0) {
+            throw new IllegalStateException("keepPath keeps a path of the tree forwardTree scored; there is none");
+        }
+        if (count < 1 || rows[0] != 0) {
+            throw new IllegalArgumentException("a kept path starts at tree row 0");
+        }
+        for (int i = 1; i < count; i++) {
+            if (rows[i] >= treeRows || rows[i] <= 0 || treeParents[rows[i]] != rows[i - 1]) {
+                throw new IllegalArgumentException("kept tree rows must be a path from row 0 down the tree's "
+                        + treeRows + " rows: " + Arrays.toString(Arrays.copyOf(rows, count)));
+            }
+        }
+        for (int i = 1; i < count; i++) {
+            if (rows[i] != i) {
+                cache.copyPosition(start + rows[i], start + i);
+                fed[start + i] = fed[start + rows[i]];
+            }
+        }
+        cache.truncate(start + count);
+        complete = start + count;
+        partialLayers = 0;
+        treeRows = 0;
     }
 
     /**
@@ -147,9 +243,8 @@ public final class ForwardPass {
         feed(tokens, from, count, layers, Logits.LAST, logitsOut, null, 0);
     }
 
-    /** forward's body for the first {@code layers} layers: checks, records the tokens, runs the chunks. */
-    private void feed(int[] tokens, int from, int count, int layers, Logits mode, float[] logitsOut,
-                      float[] hiddenOut, int hiddenOffset) {
+    /** Checks a block of tokens (count, room in the cache, ids) and records them as fed at the next positions. */
+    private void record(int[] tokens, int from, int count) {
         int vocab = c.vocabSize();
         if (count < 1) {
             throw new IllegalArgumentException("forward needs at least one token");
@@ -166,6 +261,13 @@ public final class ForwardPass {
             }
         }
         System.arraycopy(tokens, from, fed, cache.length(), count);
+    }
+
+    /** forward's body for the first {@code layers} layers: checks, records the tokens, runs the chunks. */
+    private void feed(int[] tokens, int from, int count, int layers, Logits mode, float[] logitsOut,
+                      float[] hiddenOut, int hiddenOffset) {
+        int vocab = c.vocabSize();
+        record(tokens, from, count);
         for (int done = 0; done < count; ) {
             int rows = Math.min(blockRows, count - done);
             boolean lastChunk = done + rows == count;

@@ -81,6 +81,13 @@ public final class KvCache {
         return layers[layer].value(position);
     }
 
+    /** Copies every layer's keys and values of position from to position to (compacting a tree's accepted path). */
+    void copyPosition(int from, int to) {
+        for (KvLayer layer : layers) {
+            layer.copyPosition(from, to);
+        }
+    }
+
     /** Stores keys and values [rows][kvDim] of layer l at positions from .. from+rows-1. */
     void put(int layer, int from, float[] rowsOfKeys, float[] rowsOfValues, int rows) {
         layers[layer].write(from, rows, rowsOfKeys, 0, rowsOfValues, 0);

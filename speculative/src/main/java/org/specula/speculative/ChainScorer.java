@@ -5,6 +5,9 @@ import org.specula.model.ForwardPass;
 /**
  * Scores a chain of k drafts as one block of k + 1 rows (the last committed token, then the drafts) in a single
  * target forward, and rolls back by truncating the target's cache: positions past the accepted drafts are dropped.
+ * A tree draft is one block too ({@link ForwardPass#forwardTree}: the last committed token, then the nodes, each
+ * attending to its ancestors); its rollback keeps the accepted path ({@link ForwardPass#keepPath}), found from the
+ * committed tokens, since siblings never share a token.
  * Built with {@link #keepingFeatures}, it also keeps the target's last hidden state after the final norm of every
  * position it fed (the features Medusa, EAGLE and MTP drafters read), computed by the same forwards: [context][hidden]
  * floats, allocated once. This scorer must then be the only one feeding its target, so a stored feature is always
@@ -18,6 +21,9 @@ public final class ChainScorer implements Scorer {
     private int featured;           // positions [0, featured) hold their features (while the cache holds them)
     private float[] logits = new float[0]; // [k+1][vocab]
     private int[] block = new int[0];      // [k+1] last committed token + drafts
+    private int[] parentRows = new int[0]; // [k+1] a tree's parents as block rows (row 0 the last committed token)
+    private int[] pathRows = new int[0];   // [depth+1] the accepted path's block rows
+    private DraftTree tree;                // the tree last scored, until its rollback; null after a chain
 
     public ChainScorer(ForwardPass target) {
         this(target, false);
@@ -49,13 +55,71 @@ public final class ChainScorer implements Scorer {
         }
         block[0] = committed[length - 1];
         System.arraycopy(draft.draftTokens(), 0, block, 1, k);
-        forward(block, 0, k + 1, ForwardPass.Logits.ALL, logits);
+        tree = draft.tree();
+        if (tree == null) {
+            forward(block, 0, k + 1, ForwardPass.Logits.ALL, logits);
+            return logits;
+        }
+        if (parentRows.length < k + 1) {
+            parentRows = new int[k + 1];
+            pathRows = new int[k + 1];
+        }
+        parentRows[0] = -1;
+        for (int i = 0; i < k; i++) {
+            parentRows[i + 1] = tree.parents()[i] + 1; // a root child's −1 becomes row 0
+        }
+        int pos = target.length();
+        if (features == null) {
+            target.forwardTree(block, 0, k + 1, parentRows, logits, null, 0);
+        } else {
+            featured = Math.min(featured, pos);
+            target.forwardTree(block, 0, k + 1, parentRows, logits, features, pos * dim);
+            if (featured == pos) {
+                featured = pos + k + 1;
+            }
+        }
         return logits;
     }
 
     @Override
     public void rollBack(int[] committed, int length, int accepted) {
+        if (tree != null) {
+            keepAcceptedPath(committed, length, accepted);
+            tree = null;
+        }
         target.truncate(length - 1);
+    }
+
+    /**
+     * The tree's accepted path, the nodes whose tokens are committed[length − 1 − accepted .. length − 1), becomes the
+     * cache's positions after the last committed token's (and so do their features); every other node goes.
+     */
+    private void keepAcceptedPath(int[] committed, int length, int accepted) {
+        int first = length - 1 - accepted; // the first accepted token's position
+        int root = first - 1;              // the tree's row 0
+        int node = -1;
+        pathRows[0] = 0;
+        for (int j = 0; j < accepted; j++) {
+            int token = committed[first + j];
+            int child = -1;
+            for (int i = node + 1; i < tree.count() && child < 0; i++) {
+                if (tree.parents()[i] == node && tree.tokens()[i] == token) {
+                    child = i;
+                }
+            }
+            if (child < 0) {
+                throw new IllegalStateException("committed token " + token + " at " + (first + j) + " is no child of "
+                        + "the scored tree's node " + node);
+            }
+            node = child;
+            pathRows[j + 1] = child + 1;
+        }
+        target.keepPath(pathRows, accepted + 1);
+        if (features != null) {
+            for (int j = 1; j <= accepted; j++) {
+                System.arraycopy(features, (root + pathRows[j]) * dim, features, (root + j) * dim, dim);
+            }
+        }
     }
 
     @Override

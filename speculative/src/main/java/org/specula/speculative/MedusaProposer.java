@@ -14,6 +14,13 @@ import org.specula.sampling.Uniforms;
  * drafts per step. The features come from the {@link ChainScorer#keepingFeatures} scorer the decoder runs. With
  * pMin &gt; 0 drafting stops before the first token whose head's softmax gives it less than pMin, as
  * {@link DraftModelProposer} does.
+ *
+ * <p>With tree widths W_1, W_2, … (Medusa's static trees, {@code --tree}) the draft is a {@link DraftTree} instead:
+ * depth d's candidates are the W_d tokens head d − 1 ranks highest (raw logits, best first), and every node of depth
+ * d − 1 gets all of them as children, so {4, 2, 1} has 4 + 8 + 8 nodes. The heads see only the one hidden state, so
+ * a node's children do not depend on its ancestors' tokens. Candidates are deterministic: the tree rule
+ * ({@link TreeSampling}) keeps the output plain decoding's at any temperature. The tree is cut to k deep, to the
+ * nodes the context has room for and to one target block (pMin does not apply).
  */
 public final class MedusaProposer implements Proposer {
     private final ChainScorer scorer;
@@ -26,6 +33,11 @@ public final class MedusaProposer implements Proposer {
     private final float[] logits;       // [vocab]
     private final int[] draftTokens;
     private final double[][] draftProbs;
+    private final int[] widths;         // tree widths per depth; null: chains
+    private int[] treeTokens = new int[0];
+    private int[] treeParents = new int[0];
+    private final int[][] candidates;   // [depth][width] a tree's candidates per depth, best first
+    private final float[][] scores;     // [depth][width] their logits
     private long forwardNanos;
 
     public MedusaProposer(ChainScorer scorer, MedusaHeads heads, SamplingParams params, long seed) {
@@ -34,6 +46,27 @@ public final class MedusaProposer implements Proposer {
 
     /** Stops drafting before a token whose softmax probability is below pMin (0 ≤ pMin ≤ 1; 0: never). */
     public MedusaProposer(ChainScorer scorer, MedusaHeads heads, SamplingParams params, long seed, double pMin) {
+        this(scorer, heads, params, seed, pMin, null);
+    }
+
+    /**
+     * Drafts static trees of the given widths per depth (at most one depth per head, each width ≥ 1), or chains when
+     * widths is null.
+     */
+    public MedusaProposer(ChainScorer scorer, MedusaHeads heads, SamplingParams params, long seed, double pMin,
+                          int[] widths) {
+        if (widths != null && (widths.length == 0 || widths.length > heads.count()
+                || java.util.Arrays.stream(widths).anyMatch(w -> w < 1))) {
+            throw new IllegalArgumentException("tree widths " + java.util.Arrays.toString(widths) + ": give 1.."
+                    + heads.count() + " widths (one per head), each at least 1");
+        }
+        this.widths = widths == null ? null : widths.clone();
+        this.candidates = widths == null ? new int[0][] : new int[widths.length][];
+        this.scores = new float[candidates.length][];
+        for (int d = 0; d < candidates.length; d++) {
+            candidates[d] = new int[widths[d]];
+            scores[d] = new float[widths[d]];
+        }
         DraftModelProposer.checkPMin(pMin);
         this.pMin = pMin;
         this.scorer = scorer;
@@ -51,6 +84,9 @@ public final class MedusaProposer implements Proposer {
     @Override
     public Draft propose(int[] committed, int length, int k) {
         int position = FeatureChecks.lastFeature(scorer, length);
+        if (widths != null) {
+            return proposeTree(length, k, position);
+        }
         k = Math.min(k, heads.count());
         long start = System.nanoTime();
         for (int i = 0; i < k; i++) {
@@ -65,6 +101,74 @@ public final class MedusaProposer implements Proposer {
         }
         forwardNanos += System.nanoTime() - start;
         return new Draft(draftTokens, draftProbs, k);
+    }
+
+    /** The static tree, cut to k deep and to what the target's context and one block hold. */
+    private Draft proposeTree(int length, int k, int position) {
+        int room = Math.min(scorer.target().context() - length, scorer.target().maxTreeRows() - 1);
+        int depth = 0;
+        int nodes = 0;
+        for (int level = 1; depth < Math.min(k, widths.length); depth++) {
+            level *= widths[depth];
+            if (nodes + level > room) {
+                break;
+            }
+            nodes += level;
+        }
+        if (depth == 0) {
+            return Draft.EMPTY;
+        }
+        if (treeTokens.length < nodes) {
+            treeTokens = new int[nodes];
+            treeParents = new int[nodes];
+        }
+        long start = System.nanoTime();
+        for (int d = 0; d < depth; d++) {
+            heads.logits(d, scorer.features(), position * dim, logits);
+            topTokens(logits, candidates[d], scores[d]);
+        }
+        forwardNanos += System.nanoTime() - start;
+        // breadth first: the nodes of depth d − 1 are [levelStart, levelEnd), each gets depth d's candidates in order
+        int n = 0;
+        for (int c : candidates[0]) {
+            treeTokens[n] = c;
+            treeParents[n++] = DraftTree.ROOT;
+        }
+        for (int d = 1, levelStart = 0; d < depth; d++) {
+            int levelEnd = n;
+            for (int parent = levelStart; parent < levelEnd; parent++) {
+                for (int c : candidates[d]) {
+                    treeTokens[n] = c;
+                    treeParents[n++] = parent;
+                }
+            }
+            levelStart = levelEnd;
+        }
+        return Draft.of(new DraftTree(treeTokens, treeParents, n));
+    }
+
+    /**
+     * out[0 .. out.length) = the tokens of the largest logits, largest first (lower id first among equals); best
+     * [out.length] receives their logits.
+     */
+    static void topTokens(float[] logits, int[] out, float[] best) {
+        int w = out.length;
+        int filled = 0;
+        for (int t = 0; t < logits.length; t++) {
+            float v = logits[t];
+            if (filled == w && !(v > best[w - 1])) {
+                continue;
+            }
+            int i = Math.min(filled, w - 1);
+            while (i > 0 && v > best[i - 1]) {
+                best[i] = best[i - 1];
+                out[i] = out[i - 1];
+                i--;
+            }
+            best[i] = v;
+            out[i] = t;
+            filled = Math.min(filled + 1, w);
+        }
     }
 
     @Override

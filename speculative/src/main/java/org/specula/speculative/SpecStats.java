@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * Acceptance statistics of a speculative run: per target pass, how many drafts were proposed and accepted, and
+ * Acceptance statistics of a speculative run: per target pass, how many drafts were proposed and accepted (for a
+ * tree: its nodes, and the accepted path's length; the figures by position are by depth), and
  * how the time split between drafting, verification and the rest. It observes the loop, which holds no clock: the
  * verification time runs from proposed to scored, the draft time is what the proposer's forwards report.
  */
@@ -83,11 +84,12 @@ public final class SpecStats implements SpeculativeDecoder.StepObserver {
         }
         int draftedCount = draft.count();
         int acceptedCount = verdict.acceptedCount();
-        if (draftedAtPosition.length < draftedCount) {
-            acceptedAtPosition = java.util.Arrays.copyOf(acceptedAtPosition, draftedCount);
-            draftedAtPosition = java.util.Arrays.copyOf(draftedAtPosition, draftedCount);
+        int depth = draft.tree() == null ? draftedCount : draft.tree().maxDepth(); // a tree's positions: its depths
+        if (draftedAtPosition.length < depth) {
+            acceptedAtPosition = java.util.Arrays.copyOf(acceptedAtPosition, depth);
+            draftedAtPosition = java.util.Arrays.copyOf(draftedAtPosition, depth);
         }
-        for (int i = 0; i < draftedCount; i++) {
+        for (int i = 0; i < depth; i++) {
             draftedAtPosition[i]++;
             if (i < acceptedCount) {
                 acceptedAtPosition[i]++;

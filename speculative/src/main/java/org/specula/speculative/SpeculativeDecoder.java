@@ -32,6 +32,9 @@ public final class SpeculativeDecoder {
     private final double[] acceptU;                   // [k+1]
     private final double[] sampleU;                   // [k+1]
     private final Residual residual;
+    private TreeSampling.TreeVerdict treeVerdict = new TreeSampling.TreeVerdict(0);
+    private double[] treeU = new double[0];        // [depth + 1] a tree's uniforms, one per depth
+    private int[] pathTokens = new int[0];         // a tree's accepted path, as tokens
     private final TargetRows targetRows = new TargetRows() {
         @Override
         public double[] row(int i) { // processed on first use: rows after a rejection are never computed
@@ -133,7 +136,7 @@ public final class SpeculativeDecoder {
             Verdict verdict = verify(draft, logits, length);
             observers.verified(draft, verdict);
             int before = length;
-            length = commit(tokens, length, draft, verdict);
+            length = commit(tokens, length, draft.tree() == null ? draft.draftTokens() : pathTokens, verdict);
             scorer.rollBack(tokens, length, verdict.acceptedCount());
             proposer.onCommit(tokens, length, verdict.acceptedCount());
             observers.committed(tokens, length);
@@ -162,9 +165,11 @@ public final class SpeculativeDecoder {
     private Draft propose(int[] tokens, int length, int k) {
         if (k == 0) return Draft.EMPTY;
         Draft draft = proposer.propose(tokens, length, k);
-        if (draft.count() > k) {
+        if (draft.tree() == null ? draft.count() > k : draft.tree().maxDepth() > k
+                || length + draft.count() > target.context()) {
             throw new IllegalStateException(proposer.getClass().getSimpleName() + " drafted " + draft.count()
-                    + " tokens, more than the " + k + " asked for");
+                    + " tokens, more than the " + k + " asked for" + (draft.tree() == null ? ""
+                    : " (a tree may be k deep and hold the nodes the context has room for)"));
         }
         return draft;
     }
@@ -173,6 +178,9 @@ public final class SpeculativeDecoder {
     private Verdict verify(Draft draft, float[] logits, int length) {
         int k = draft.count();
         targetLogits = logits;
+        if (draft.tree() != null) {
+            return verifyTree(draft.tree(), length);
+        }
         if (params.isGreedy()) return SpeculativeSampling.verifyGreedy(draft.draftTokens(), k, greedyTargetToken);
         ensureRows(k + 1);
         for (int i = 0; i <= k; i++) {
@@ -183,10 +191,37 @@ public final class SpeculativeDecoder {
                 residual);
     }
 
+    /**
+     * A tree's verdict ({@link TreeSampling}): depth d's token is drawn with the uniform plain decoding draws its
+     * position with, so the output is plain decoding's token for token; the accepted path's tokens go to pathTokens.
+     */
+    private Verdict verifyTree(DraftTree tree, int length) {
+        int depth = tree.maxDepth();
+        if (treeVerdict.path().length < depth) {
+            treeVerdict = new TreeSampling.TreeVerdict(depth);
+            treeU = new double[depth + 1];
+            pathTokens = new int[depth];
+        }
+        TreeSampling.TreeVerdict v;
+        if (params.isGreedy()) {
+            v = TreeSampling.verifyGreedy(tree, greedyTargetToken, treeVerdict);
+        } else {
+            ensureRows(tree.count() + 1);
+            for (int d = 0; d <= depth; d++) {
+                treeU[d] = TreeSampling.uniform(seed, length, d);
+            }
+            v = TreeSampling.verify(tree, targetRows, treeU, treeVerdict);
+        }
+        for (int i = 0; i < v.length(); i++) {
+            pathTokens[i] = tree.tokens()[v.path()[i]];
+        }
+        return new Verdict(v.length(), v.emittedToken(), v.bonus());
+    }
+
     /** Appends the accepted drafts and the emitted token to tokens[length..); returns the committed length. */
-    private static int commit(int[] tokens, int length, Draft draft, Verdict verdict) {
+    private static int commit(int[] tokens, int length, int[] acceptedTokens, Verdict verdict) {
         int accepted = verdict.acceptedCount();
-        System.arraycopy(draft.draftTokens(), 0, tokens, length, accepted);
+        System.arraycopy(acceptedTokens, 0, tokens, length, accepted);
         tokens[length + accepted] = verdict.emittedToken();
         return length + accepted + 1;
     }

@@ -46,9 +46,10 @@ class ArchitectureTest {
             Map.entry("org.specula.sampling", List.of("Sampler", "SamplingParams", "Uniforms")),
             Map.entry("org.specula.sampling.simd", List.of("RowKernels")),
             Map.entry("org.specula.speculative", List.of("ChainScorer", "Draft", "DraftLength",
-                    "DraftModelProposer", "EagleProposer", "EarlyExitProposer", "Generation", "MedusaProposer",
-                    "MtpProposer", "NgramProposer", "OracleProposer", "PlainDecoder", "Prefill", "Proposer", "Residual",
-                    "Scorer", "SpecStats", "SpeculativeDecoder", "SpeculativeSampling", "StopCondition")),
+                    "DraftModelProposer", "DraftTree", "EagleProposer", "EarlyExitProposer", "Generation",
+                    "MedusaProposer", "MtpProposer", "NgramProposer", "OracleProposer", "PlainDecoder", "Prefill",
+                    "Proposer", "Residual", "Scorer", "SpecStats", "SpeculativeDecoder", "SpeculativeSampling",
+                    "StopCondition", "TreeSampling")),
             Map.entry("org.specula.cli", List.of("Main")),
             Map.entry("org.specula.cli.simd", List.of("FmaPeak")));
     private static final List<String> API_CHECKED_MODULES = List.of("tensor", "loader", "model", "sampling",
