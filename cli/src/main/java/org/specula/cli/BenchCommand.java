@@ -89,7 +89,7 @@ final class BenchCommand extends Main.Command {
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
         HeadDrafter.chosen(a); // checked before anything loads
-        HeadDrafter.tree(a);
+        int[] treeWidths = HeadDrafter.tree(a, true);
         SamplingParams params = a.has("temperature") ? CommonOptions.sampling(a) : SamplingParams.GREEDY;
         if (oracle >= 0 && !params.isGreedy()) {
             throw new UsageException("--oracle-acceptance needs greedy decoding (--temperature 0)");
@@ -212,6 +212,13 @@ final class BenchCommand extends Main.Command {
                 }
             }
             double[] verifyCost = verifyCost(pass, prompt, repeats);
+            int[] treeParents = treeWidths == null ? null : HeadDrafter.treeParents(treeWidths);
+            if (treeParents != null && treeParents.length > pass.maxTreeRows()) {
+                throw new UsageException("--tree " + a.required("tree") + " has " + (treeParents.length - 1) + " nodes "
+                        + "but one target block of this model holds " + pass.maxTreeRows() + " rows with the root; "
+                        + "give a smaller tree");
+            }
+            double[] treeCost = treeParents == null ? null : treeCost(pass, prompt, treeParents, repeats);
             long weights = target.folder.weightBytes();
             long parameters = parameters(target);
             // read before the bandwidth probe, whose 1 GiB buffer would otherwise be the peak: the figure is the runs'
@@ -244,6 +251,10 @@ final class BenchCommand extends Main.Command {
                         cpuCost.put(Integer.toString(VERIFY_SIZES[i]), verifyCost[VERIFY_SIZES.length + i]);
                     }
                     j.put("verify_cost_cpu", cpuCost);
+                }
+                if (treeCost != null) {
+                    j.put("tree", treeWidths).put("tree_nodes", treeParents.length - 1)
+                            .put("tree_verify_cost", treeCost[0]).put("tree_verify_cost_cpu", treeCost[1]);
                 }
                 j
                         .put("depth", depth)
@@ -294,9 +305,6 @@ final class BenchCommand extends Main.Command {
                     if (earlyExit > 0) {
                         j.put("early_exit_layers", earlyExit);
                     }
-                    if (head != null && head.tree() != null) {
-                        j.put("tree", head.tree());
-                    }
                 }
                 out.println(j);
             } else {
@@ -324,6 +332,10 @@ final class BenchCommand extends Main.Command {
                     sb.append(String.format(Locale.ROOT, " T=%d %.2f", VERIFY_SIZES[i], verifyCost[i]));
                 }
                 out.println(sb);
+                if (treeCost != null) {
+                    out.printf(Locale.ROOT, "tree %s (%d nodes and the root, one block)/decode(1): %.2f%n",
+                            a.required("tree"), treeParents.length - 1, treeCost[0]);
+                }
                 if (spec != null) {
                     SpecStats s = spec.stats();
                     out.printf(Locale.ROOT, "speculative (%s, k=%s%s): %.1f tok/s vs plain %.1f tok/s = %.2fx | "
@@ -395,6 +407,50 @@ final class BenchCommand extends Main.Command {
             cost[i] = best[i] / best[i < n ? 0 : n];
         }
         return cost;
+    }
+
+    /**
+     * {wall, CPU} time of one target forward over a tree block (parents as block rows, row 0 the root) over that of
+     * decode(1), both after the prompt, alternated and best of each kept, as {@link #verifyCost} measures chains.
+     */
+    static double[] treeCost(ForwardPass pass, int[] prompt, int[] parents, int repeats) {
+        int vocab = pass.model().config().vocabSize();
+        int rows = parents.length;
+        float[] logits = new float[rows * vocab];
+        int[] block = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            block[i] = prompt[i % prompt.length];
+        }
+        int base = Math.min(prompt.length, pass.context() - rows);
+        pass.truncate(Math.min(pass.commonPrefix(prompt, base), base));
+        if (base > pass.length()) {
+            pass.forward(prompt, pass.length(), base - pass.length(), ForwardPass.Logits.NONE, null);
+        }
+        pass.warmUp(rows);
+        long warmupStart = System.nanoTime();
+        do {
+            pass.forwardTree(block, 0, rows, parents, logits, null, 0);
+            pass.truncate(base);
+            pass.forward(block, 0, 1, ForwardPass.Logits.ALL, logits);
+            pass.truncate(base);
+        } while (System.nanoTime() - warmupStart < VERIFY_WARMUP_NANOS);
+        long[] best = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE}; // tree, decode; wall, cpu
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        for (int r = 0; r < Math.max(3, repeats * 2); r++) {
+            for (int which = 0; which < 2; which++) {
+                long cpu = threads.getCurrentThreadCpuTime();
+                long start = System.nanoTime();
+                if (which == 0) {
+                    pass.forwardTree(block, 0, rows, parents, logits, null, 0);
+                } else {
+                    pass.forward(block, 0, 1, ForwardPass.Logits.ALL, logits);
+                }
+                best[which] = Math.min(best[which], System.nanoTime() - start);
+                best[2 + which] = Math.min(best[2 + which], threads.getCurrentThreadCpuTime() - cpu);
+                pass.truncate(base);
+            }
+        }
+        return new double[]{(double) best[0] / best[1], (double) best[2] / best[3]};
     }
 
     /** Weights of all the model's tensors (a tied embedding counted once, as it is stored once). */

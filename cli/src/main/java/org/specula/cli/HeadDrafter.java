@@ -55,10 +55,16 @@ final class HeadDrafter implements AutoCloseable {
 
     /** --tree's widths checked before anything loads (null without --tree): only beside --medusa, each ≥ 1. */
     static int[] tree(Args a) {
+        return tree(a, false);
+    }
+
+    /** As {@link #tree(Args)}; alone allows --tree without --medusa (bench then times the tree's block only). */
+    static int[] tree(Args a, boolean alone) {
         if (!a.has("tree")) {
             return null;
         }
-        if (!a.has("medusa")) {
+        if (!a.has("medusa") && !(alone && chosen(a) == null && !a.has("draft") && !a.has("ngram")
+                && !a.has("early-exit"))) {
             throw new UsageException("--tree drafts Medusa's static trees: add --medusa DIR (trees for --eagle, --mtp "
                     + "and --draft are not built yet)");
         }
@@ -89,15 +95,32 @@ final class HeadDrafter implements AutoCloseable {
 
     /** Nodes of the --tree block at its full depth, plus the root: a block size the kernels warm up for; 0: none. */
     int treeRows() {
-        if (tree == null) {
-            return 0;
-        }
+        return tree == null ? 0 : treeParents(tree).length;
+    }
+
+    /**
+     * The block rows' parents of a static tree with these widths, breadth first: row 0 the root (−1), then depth 1's
+     * nodes (parent 0), then every node's children in turn, as MedusaProposer lays its trees out.
+     */
+    static int[] treeParents(int[] widths) {
         int rows = 1;
-        for (int d = 0, level = 1; d < tree.length; d++) {
-            level *= tree[d];
+        for (int d = 0, level = 1; d < widths.length; d++) {
+            level *= widths[d];
             rows += level;
         }
-        return rows;
+        int[] parents = new int[rows];
+        parents[0] = -1;
+        int n = 1;
+        for (int d = 0, levelStart = 0, levelEnd = 1; d < widths.length; d++) {
+            for (int parent = levelStart; parent < levelEnd; parent++) {
+                for (int c = 0; c < widths[d]; c++) {
+                    parents[n++] = parent;
+                }
+            }
+            levelStart = levelEnd;
+            levelEnd = n;
+        }
+        return parents;
     }
 
     /**

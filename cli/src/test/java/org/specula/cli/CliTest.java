@@ -655,7 +655,14 @@ class CliTest {
             assertEquals("medusa", stats.get("drafter"));
             assertTrue((Long) stats.get("accepted") > 0, stats.toString());
         }
-        assertBenchDrafts("Once upon a time", "tree", "--medusa", medusa, "--tree", "3,2");
+        assertBenchDrafts("Once upon a time", "tree_verify_cost", "--medusa", medusa, "--tree", "3,2");
+        Result alone = run("bench", "-m", model(), "--tokens", "8", "--repeats", "1", "--json", "--no-bandwidth",
+                "--tree", "4,2,1");
+        assertEquals(0, alone.code(), alone.err());
+        Map<String, Object> b = Json.parseObject(alone.out().strip(), "bench");
+        assertEquals(20L, b.get("tree_nodes"));
+        assertTrue((Double) b.get("tree_verify_cost") > 0, b.toString());
+        assertFalse(b.containsKey("speedup"), "the tree's block alone is timed, nothing decoded speculatively");
         assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--tree", "4,2"), "--tree", "--medusa");
         assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--eagle", "builtin:stories260K-eagle",
                 "--tree", "4,2"), "--tree", "--medusa");
