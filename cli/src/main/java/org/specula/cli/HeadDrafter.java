@@ -48,8 +48,9 @@ final class HeadDrafter implements AutoCloseable {
         o.addOption(Option.builder().longOpt("mtp").hasArg().optionalArg(true).argName("DIR").desc("DeepSeek-V3-style "
                 + "MTP module folder or builtin:NAME; without DIR the layer the model's own weights carry: " + what)
                 .build());
-        o.addOption(Args.value(null, "tree", "W1,W2,..", "draft a static tree with --medusa: at depth d every node "
-                + "gets the W_d tokens head d ranks highest (4,2,1: 4 + 8 + 8 nodes), verified in one target pass "
+        o.addOption(Args.value(null, "tree", "W1,W2,..", "draft a static tree with --medusa, --eagle or --mtp: at "
+                + "depth d every node gets the W_d tokens the drafter ranks highest there (4,2,1: 4 + 8 + 8 nodes; "
+                + "Medusa's head d ranks all of depth d's, EAGLE and MTP run on each node), verified in one target pass "
                 + "(cut to --draft-tokens deep and to one target block, 16-64 rows by model size)"));
     }
 
@@ -63,10 +64,9 @@ final class HeadDrafter implements AutoCloseable {
         if (!a.has("tree")) {
             return null;
         }
-        if (!a.has("medusa") && !(alone && chosen(a) == null && !a.has("draft") && !a.has("ngram")
-                && !a.has("early-exit"))) {
-            throw new UsageException("--tree drafts Medusa's static trees: add --medusa DIR (trees for --eagle, --mtp "
-                    + "and --draft are not built yet)");
+        if (chosen(a) == null && !(alone && !a.has("draft") && !a.has("ngram") && !a.has("early-exit"))) {
+            throw new UsageException("--tree drafts static trees with --medusa, --eagle or --mtp: add one (trees for "
+                    + "--draft, --ngram and --early-exit are not built yet)");
         }
         String v = a.required("tree");
         try {
@@ -195,7 +195,7 @@ final class HeadDrafter implements AutoCloseable {
                         wrap(flag, () -> ChainHead.loadMtp(folder, target.model)));
             };
             drafter.tree = tree(a);
-            if (drafter.tree != null && drafter.tree.length > drafter.medusa.count()) {
+            if (drafter.tree != null && drafter.medusa != null && drafter.tree.length > drafter.medusa.count()) {
                 throw new UsageException("--tree " + a.required("tree") + " is " + drafter.tree.length + " deep but "
                         + m.label() + " has " + drafter.medusa.count() + " heads, one per depth; give at most "
                         + drafter.medusa.count() + " widths");
@@ -234,8 +234,8 @@ final class HeadDrafter implements AutoCloseable {
         if (medusa != null) {
             return new MedusaProposer(scorer, medusa, params, seed, pMin, tree);
         }
-        return chain.kind() == ChainHead.Kind.EAGLE ? new EagleProposer(scorer, chain, params, seed, pMin)
-                : new MtpProposer(scorer, chain, params, seed, pMin);
+        return chain.kind() == ChainHead.Kind.EAGLE ? new EagleProposer(scorer, chain, params, seed, pMin, tree)
+                : new MtpProposer(scorer, chain, params, seed, pMin, tree);
     }
 
     @Override

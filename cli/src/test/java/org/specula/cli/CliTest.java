@@ -632,9 +632,10 @@ class CliTest {
     }
 
     /**
-     * --tree W1,W2,.. drafts Medusa's static trees, verified in one target pass: the text is plain decoding's (greedy
-     * and sampled with the same seed), the JSON keeps every key and adds tree; bench takes it. It is refused without
-     * --medusa, with widths that are not integers 1..64, deeper than the heads, or wider at depth 1 than a block.
+     * --tree W1,W2,.. drafts static trees with the heads, verified in one target pass: the text is plain decoding's
+     * (greedy and sampled with the same seed), the JSON keeps every key and adds tree; bench takes it. It is refused
+     * without a head flag, with widths that are not integers 1..64, deeper than Medusa's heads, or wider at depth 1
+     * than a block.
      */
     @Test
     void treeDraftsMedusasStaticTrees() {
@@ -664,8 +665,17 @@ class CliTest {
         assertTrue((Double) b.get("tree_verify_cost") > 0, b.toString());
         assertFalse(b.containsKey("speedup"), "the tree's block alone is timed, nothing decoded speculatively");
         assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--tree", "4,2"), "--tree", "--medusa");
-        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--eagle", "builtin:stories260K-eagle",
-                "--tree", "4,2"), "--tree", "--medusa");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--ngram", "--tree", "4,2"), "--tree",
+                "--ngram");
+        Result plain = run("generate", "-m", model(), "-p", "Once upon a time", "-n", "30", "--json", "--temperature",
+                "0");
+        for (String head : new String[]{"--eagle", "--mtp"}) {
+            Result r = run("generate", "-m", model(), "-p", "Once upon a time", "-n", "30", "--json", "--temperature",
+                    "0", head, "builtin:stories260K-" + head.substring(2), "--tree", "3,2,2");
+            assertEquals(0, r.code(), r.err());
+            assertEquals(Json.parseObject(plain.out().strip(), "plain").get("generated_ids"),
+                    Json.parseObject(r.out().strip(), head).get("generated_ids"), head);
+        }
         for (String bad : new String[]{"4,,1", "0", "a", "4,65", ""}) {
             assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", medusa, "--tree", bad),
                     "--tree", "'" + bad + "'");

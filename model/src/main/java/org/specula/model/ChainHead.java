@@ -165,17 +165,59 @@ public final class ChainHead {
         private final float[] e;      // [B][dim] embeddings (MTP: normed)
         private final float[] h;      // [B][dim] features (MTP: normed)
         private final float[] yNorm;  // [dim] MTP: shared_head.norm(y)
+        private final int[] positions; // [B] a tree block's positions
 
         private Pass(int context) {
             int dim = config.hiddenSize();
             this.cache = new KvCache(1, context, config.numKvHeads(), config.headDim(), layer.wq().dtype());
-            this.maxRows = ForwardPass.MIN_BLOCK;
+            this.maxRows = ForwardPass.MAX_BLOCK; // a drafted tree's nodes run as one block
             this.stack = new DecoderLayers(config, kernels, new Llama.Layer[]{layer}, cache, maxRows);
             this.fed = new int[context];
             this.in = new float[maxRows * 2 * dim];
             this.e = new float[maxRows * dim];
             this.h = new float[maxRows * dim];
             this.yNorm = new float[dim];
+            this.positions = new int[maxRows];
+        }
+
+        /** Most rows a tree block may have. */
+        public int maxTreeRows() {
+            return maxRows;
+        }
+
+        /**
+         * Feeds a tree of drafted nodes as one block after the held positions, each attending to those and to its
+         * ancestors only (parents[t] &lt; t, −1 for a node after the held positions) at the position of its depth:
+         * row t takes token tokens[t] and the feature features[t·dim ..] (its parent's output y, or the last held
+         * position's). Every row's y goes to yOut [rows][dim] and its logits to logitsOut [rows][vocab]. The rows
+         * stay in the cache until truncate drops them: they are not a sequence.
+         */
+        public void feedTree(int[] tokens, float[] features, int[] parents, int rows, float[] yOut,
+                             float[] logitsOut) {
+            int dim = config.hiddenSize();
+            if (rows < 1 || rows > maxRows || cache.length() + rows > cache.capacity()) {
+                throw new IllegalArgumentException("a drafter tree of " + rows + " rows after " + cache.length()
+                        + " positions (at most " + maxRows + " rows, " + cache.capacity() + " positions)");
+            }
+            int pos = cache.length();
+            for (int t = 0; t < rows; t++) {
+                if (parents[t] >= t || parents[t] < -1) {
+                    throw new IllegalArgumentException("tree row " + t + " has parent " + parents[t]);
+                }
+                positions[t] = parents[t] < 0 ? pos : positions[parents[t]] + 1;
+            }
+            java.util.Arrays.fill(fed, pos, pos + rows, -1); // no sequence: a common prefix stops here
+            input(tokens, 0, features, 0, rows);
+            stack.attention(0, rows, pos, parents, positions);
+            stack.mlp(0, rows);
+            cache.setLength(pos + rows);
+            System.arraycopy(stack.x, 0, yOut, 0, rows * dim);
+            if (outNorm == null) {
+                kernels.matmul(logitsOut, outHead, stack.x, rows);
+            } else {
+                kernels.rmsnorm(stack.xb, stack.x, outNorm, rows, dim, (float) config.rmsNormEps());
+                kernels.matmul(logitsOut, outHead, stack.xb, rows);
+            }
         }
 
         /** Positions held. */

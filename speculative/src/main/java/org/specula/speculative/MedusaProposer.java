@@ -55,12 +55,7 @@ public final class MedusaProposer implements Proposer {
      */
     public MedusaProposer(ChainScorer scorer, MedusaHeads heads, SamplingParams params, long seed, double pMin,
                           int[] widths) {
-        if (widths != null && (widths.length == 0 || widths.length > heads.count()
-                || java.util.Arrays.stream(widths).anyMatch(w -> w < 1))) {
-            throw new IllegalArgumentException("tree widths " + java.util.Arrays.toString(widths) + ": give 1.."
-                    + heads.count() + " widths (one per head), each at least 1");
-        }
-        this.widths = widths == null ? null : widths.clone();
+        this.widths = StaticTrees.check(widths, heads.count()); // one depth per head
         this.candidates = widths == null ? new int[0][] : new int[widths.length][];
         this.scores = new float[candidates.length][];
         for (int d = 0; d < candidates.length; d++) {
@@ -106,15 +101,9 @@ public final class MedusaProposer implements Proposer {
     /** The static tree, cut to k deep and to what the target's context and one block hold. */
     private Draft proposeTree(int length, int k, int position) {
         int room = Math.min(scorer.target().context() - length, scorer.target().maxTreeRows() - 1);
-        int depth = 0;
-        int nodes = 0;
-        for (int level = 1; depth < Math.min(k, widths.length); depth++) {
-            level *= widths[depth];
-            if (nodes + level > room) {
-                break;
-            }
-            nodes += level;
-        }
+        int[] cut = StaticTrees.cut(widths, k, room);
+        int depth = cut[0];
+        int nodes = cut[1];
         if (depth == 0) {
             return Draft.EMPTY;
         }
@@ -125,7 +114,7 @@ public final class MedusaProposer implements Proposer {
         long start = System.nanoTime();
         for (int d = 0; d < depth; d++) {
             heads.logits(d, scorer.features(), position * dim, logits);
-            topTokens(logits, candidates[d], scores[d]);
+            StaticTrees.topTokens(logits, 0, vocab, candidates[d], scores[d]);
         }
         forwardNanos += System.nanoTime() - start;
         // breadth first: the nodes of depth d − 1 are [levelStart, levelEnd), each gets depth d's candidates in order
@@ -145,30 +134,6 @@ public final class MedusaProposer implements Proposer {
             levelStart = levelEnd;
         }
         return Draft.of(new DraftTree(treeTokens, treeParents, n));
-    }
-
-    /**
-     * out[0 .. out.length) = the tokens of the largest logits, largest first (lower id first among equals); best
-     * [out.length] receives their logits.
-     */
-    static void topTokens(float[] logits, int[] out, float[] best) {
-        int w = out.length;
-        int filled = 0;
-        for (int t = 0; t < logits.length; t++) {
-            float v = logits[t];
-            if (filled == w && !(v > best[w - 1])) {
-                continue;
-            }
-            int i = Math.min(filled, w - 1);
-            while (i > 0 && v > best[i - 1]) {
-                best[i] = best[i - 1];
-                out[i] = out[i - 1];
-                i--;
-            }
-            best[i] = v;
-            out[i] = t;
-            filled = Math.min(filled + 1, w);
-        }
     }
 
     @Override

@@ -15,6 +15,11 @@ public final class MtpProposer extends ChainHeadProposer {
 
     /** Stops drafting before a token whose softmax probability is below pMin (0 ≤ pMin ≤ 1; 0: never). */
     public MtpProposer(ChainScorer scorer, ChainHead head, SamplingParams params, long seed, double pMin) {
-        super(scorer, head, ChainHead.Kind.MTP, params, seed, pMin);
+        this(scorer, head, params, seed, pMin, null);
+    }
+
+    /** Drafts static trees of these widths per depth (each at least 1), or chains when widths is null. */
+    public MtpProposer(ChainScorer scorer, ChainHead head, SamplingParams params, long seed, double pMin, int[] widths) {
+        super(scorer, head, ChainHead.Kind.MTP, params, seed, pMin, widths);
     }
 }
