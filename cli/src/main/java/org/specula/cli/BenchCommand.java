@@ -89,6 +89,7 @@ final class BenchCommand extends Main.Command {
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
         HeadDrafter.chosen(a); // checked before anything loads
+        HeadDrafter.treeNodes(a);
         int[] treeWidths = HeadDrafter.tree(a, true);
         SamplingParams params = a.has("temperature") ? CommonOptions.sampling(a) : SamplingParams.GREEDY;
         if (oracle >= 0 && !params.isGreedy()) {
@@ -298,6 +299,9 @@ final class BenchCommand extends Main.Command {
                                     || !params.isGreedy());
                     if (oracle >= 0) {
                         j.put("oracle_acceptance", oracle);
+                    }
+                    if (head != null && head.treeNodes() > 0) {
+                        j.put("tree_dynamic_nodes", head.treeNodes());
                     }
                     if (ngram != null) {
                         j.put("ngram_max", ngram.max()).put("ngram_min", ngram.min());

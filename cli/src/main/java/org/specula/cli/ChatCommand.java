@@ -51,6 +51,7 @@ final class ChatCommand extends Main.Command {
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
         HeadDrafter.chosen(a); // checked before anything loads
+        HeadDrafter.treeNodes(a);
         HeadDrafter.tree(a);
         SamplingParams params = CommonOptions.sampling(a);
         long seed = CommonOptions.seed(a);

@@ -164,8 +164,9 @@ final class Decoding {
         if (draft != null) {
             target.warmUp(drafts.auto() ? counts : new int[]{promptLength - 1, draftTokens + 1});
             draft.warmUp(promptLength, 1, 2);
-        } else if (head != null && head.treeRows() > 0) {
-            target.warmUp(promptLength - 1, 1, head.treeRows()); // a tree may be cut: blocks it runs are warmed as met
+        } else if (head != null && (head.treeRows() > 0 || head.treeNodes() > 0)) {
+            // a tree may be cut or (dynamic) smaller: the other blocks it runs are compiled when met
+            target.warmUp(promptLength - 1, 1, head.treeRows() > 0 ? head.treeRows() : head.treeNodes() + 1);
         } else if (ngram != null || head != null) {
             target.warmUp(counts);
         } else if (earlyExit > 0) {

@@ -55,6 +55,7 @@ final class GenerateCommand extends Main.Command {
         CommonOptions.Ngram ngram = CommonOptions.ngram(a);
         int earlyExit = CommonOptions.earlyExit(a);
         HeadDrafter.chosen(a); // checked before anything loads
+        HeadDrafter.treeNodes(a);
         HeadDrafter.tree(a);
         int samples = a.integer("num-samples", 1, 1);
         SamplingParams params = CommonOptions.sampling(a);
@@ -180,6 +181,9 @@ final class GenerateCommand extends Main.Command {
             }
             if (head != null && head.tree() != null) {
                 stats.put("tree", head.tree());
+            }
+            if (head != null && head.treeNodes() > 0) {
+                stats.put("tree_dynamic_nodes", head.treeNodes());
             }
             root.put("accepted_per_step", s.acceptedPerStep());
         }

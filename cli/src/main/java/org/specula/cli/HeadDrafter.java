@@ -12,6 +12,7 @@ import org.specula.speculative.EagleProposer;
 import org.specula.speculative.MedusaProposer;
 import org.specula.speculative.MtpProposer;
 import org.specula.speculative.Proposer;
+import org.specula.speculative.TreeShape;
 import org.specula.tensor.SpeculaException;
 
 import java.io.PrintStream;
@@ -29,7 +30,8 @@ final class HeadDrafter implements AutoCloseable {
     private final ModelFolder folder; // null: the target's own MTP layer
     private final MedusaHeads medusa; // exactly one of medusa and chain is set
     private final ChainHead chain;
-    private int[] tree;               // --tree's widths per depth; null: chains
+    private int[] tree;               // --tree's widths per depth; null: chains or dynamic trees
+    private int treeNodes;            // --tree-nodes; 0: chains or static trees
 
     private HeadDrafter(String label, String flag, ModelFolder folder, MedusaHeads medusa, ChainHead chain) {
         this.label = label;
@@ -48,6 +50,10 @@ final class HeadDrafter implements AutoCloseable {
         o.addOption(Option.builder().longOpt("mtp").hasArg().optionalArg(true).argName("DIR").desc("DeepSeek-V3-style "
                 + "MTP module folder or builtin:NAME; without DIR the layer the model's own weights carry: " + what)
                 .build());
+        o.addOption(Args.value(null, "tree-nodes", "N", "grow dynamic trees (EAGLE-2's) with --medusa, --eagle or "
+                + "--mtp: each depth expands its 4 likeliest nodes into their 4 likeliest children, and the N "
+                + "candidates of highest cumulative probability are verified in one target pass (cut to "
+                + "--draft-tokens deep and to one target block)"));
         o.addOption(Args.value(null, "tree", "W1,W2,..", "draft a static tree with --medusa, --eagle or --mtp: at "
                 + "depth d every node gets the W_d tokens the drafter ranks highest there (4,2,1: 4 + 8 + 8 nodes; "
                 + "Medusa's head d ranks all of depth d's, EAGLE and MTP run on each node), verified in one target pass "
@@ -82,15 +88,41 @@ final class HeadDrafter implements AutoCloseable {
                 + "(got '" + v + "')");
     }
 
-    /** --tree's widths, or null for chains. */
+    /** --tree's widths, or null. */
     int[] tree() {
         return tree;
     }
 
-    /** --tree's label for the statistics lines, or "" for chains. */
+    /** --tree-nodes, or 0. */
+    int treeNodes() {
+        return treeNodes;
+    }
+
+    /** The trees the flags ask for, or null for chains. */
+    TreeShape shape() {
+        return tree != null ? TreeShape.of(tree) : treeNodes > 0 ? TreeShape.dynamic(treeNodes) : null;
+    }
+
+    /** The trees' label for the statistics lines, or "" for chains. */
     String treeLabel() {
-        return tree == null ? "" : ", tree " + String.join(",", java.util.Arrays.stream(tree)
-                .mapToObj(Integer::toString).toList());
+        return shape() == null ? "" : ", " + shape();
+    }
+
+    /**
+     * --tree-nodes N checked before anything loads (0 without it): beside a head flag, not with --tree, 1..63 (a
+     * tree block has at most 64 rows with the root).
+     */
+    static int treeNodes(Args a) {
+        if (!a.has("tree-nodes")) {
+            return 0;
+        }
+        if (chosen(a) == null) {
+            throw new UsageException("--tree-nodes grows dynamic trees with --medusa, --eagle or --mtp: add one");
+        }
+        if (a.has("tree")) {
+            throw new UsageException("--tree and --tree-nodes each choose the trees' shape; give one of them");
+        }
+        return a.integer("tree-nodes", 16, 1);
     }
 
     /** Nodes of the --tree block at its full depth, plus the root: a block size the kernels warm up for; 0: none. */
@@ -195,6 +227,7 @@ final class HeadDrafter implements AutoCloseable {
                         wrap(flag, () -> ChainHead.loadMtp(folder, target.model)));
             };
             drafter.tree = tree(a);
+            drafter.treeNodes = treeNodes(a);
             if (drafter.tree != null && drafter.medusa != null && drafter.tree.length > drafter.medusa.count()) {
                 throw new UsageException("--tree " + a.required("tree") + " is " + drafter.tree.length + " deep but "
                         + m.label() + " has " + drafter.medusa.count() + " heads, one per depth; give at most "
@@ -232,10 +265,10 @@ final class HeadDrafter implements AutoCloseable {
     /** A proposer reading scorer's features. */
     Proposer proposer(ChainScorer scorer, SamplingParams params, long seed, double pMin) {
         if (medusa != null) {
-            return new MedusaProposer(scorer, medusa, params, seed, pMin, tree);
+            return new MedusaProposer(scorer, medusa, params, seed, pMin, shape());
         }
-        return chain.kind() == ChainHead.Kind.EAGLE ? new EagleProposer(scorer, chain, params, seed, pMin, tree)
-                : new MtpProposer(scorer, chain, params, seed, pMin, tree);
+        return chain.kind() == ChainHead.Kind.EAGLE ? new EagleProposer(scorer, chain, params, seed, pMin, shape())
+                : new MtpProposer(scorer, chain, params, seed, pMin, shape());
     }
 
     @Override

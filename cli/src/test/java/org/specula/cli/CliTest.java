@@ -669,13 +669,25 @@ class CliTest {
                 "--ngram");
         Result plain = run("generate", "-m", model(), "-p", "Once upon a time", "-n", "30", "--json", "--temperature",
                 "0");
-        for (String head : new String[]{"--eagle", "--mtp"}) {
-            Result r = run("generate", "-m", model(), "-p", "Once upon a time", "-n", "30", "--json", "--temperature",
-                    "0", head, "builtin:stories260K-" + head.substring(2), "--tree", "3,2,2");
-            assertEquals(0, r.code(), r.err());
-            assertEquals(Json.parseObject(plain.out().strip(), "plain").get("generated_ids"),
-                    Json.parseObject(r.out().strip(), head).get("generated_ids"), head);
+        for (String head : new String[]{"--eagle", "--mtp", "--medusa"}) {
+            for (String[] shape : new String[][]{{"--tree", "3,2,2"}, {"--tree-nodes", "24"}}) {
+                Result r = run("generate", "-m", model(), "-p", "Once upon a time", "-n", "30", "--json",
+                        "--temperature", "0", head, "builtin:stories260K-" + head.substring(2), shape[0], shape[1]);
+                assertEquals(0, r.code(), r.err());
+                Map<String, Object> json = Json.parseObject(r.out().strip(), head);
+                assertEquals(Json.parseObject(plain.out().strip(), "plain").get("generated_ids"),
+                        json.get("generated_ids"), head + " " + shape[0]);
+                if (shape[0].equals("--tree-nodes")) {
+                    assertEquals(24L, ((Map<?, ?>) json.get("stats")).get("tree_dynamic_nodes"));
+                }
+            }
         }
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--tree-nodes", "8"), "--tree-nodes",
+                "--medusa");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", medusa, "--tree-nodes", "8",
+                "--tree", "2"), "--tree", "--tree-nodes");
+        assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", medusa, "--tree-nodes", "0"),
+                "--tree-nodes");
         for (String bad : new String[]{"4,,1", "0", "a", "4,65", ""}) {
             assertOneLineUsageError(run("generate", "-m", model(), "-p", "x", "--medusa", medusa, "--tree", bad),
                     "--tree", "'" + bad + "'");

@@ -25,7 +25,8 @@ import org.specula.sampling.Uniforms;
  * branch is drafted on its own. Depth by depth, the nodes grown so far run as one tree block of the head
  * ({@link ChainHead.Pass#feedTree}: each attends to the true positions and its ancestors), recomputed whole, which for
  * a one-layer head over tens of nodes costs less than keeping them apart; the block goes before propose returns.
- * Candidates are deterministic, so the tree rule keeps plain decoding's output (pMin does not apply).
+ * Candidates are deterministic, so the tree rule keeps plain decoding's output (pMin does not apply). Dynamic trees
+ * ({@link TreeShape#dynamic}) grow a pool the same way, see {@link DynamicTrees}.
  */
 abstract sealed class ChainHeadProposer implements Proposer permits EagleProposer, MtpProposer {
     private final ChainScorer scorer;
@@ -40,7 +41,8 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
     private int[] draftTokens = new int[0];
     private double[][] draftProbs = new double[0][];
     private long forwardNanos;
-    private final int[] widths;         // tree widths per depth; null: chains
+    private final int[] widths;         // static tree widths per depth; null: chains or dynamic trees
+    private final int treeNodes;        // a dynamic tree's nodes; 0: chains or static trees
     private final int[][] candidates;   // [depth][width] one node's children, best first
     private final float[][] scores;     // [depth][width] their logits
     private int[] treeTokens = new int[0];
@@ -48,10 +50,20 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
     private float[] treeFeatures = new float[0]; // [nodes][dim] each node's input feature
     private float[] treeY = new float[0];        // [nodes][dim] each node's output
     private float[] treeLogits = new float[0];   // [nodes][vocab]
+    private int[] poolTokens = new int[0];       // a dynamic tree's candidates, their parents, depths and scores
+    private int[] poolParents = new int[0];
+    private int[] poolDepths = new int[0];
+    private float[] poolScores = new float[0];   // cumulative log-probability under the head
+    private boolean[] chosen = new boolean[0];
+    private int[] poolOf = new int[0];
+    private final int[] expandTop = new int[DynamicTrees.EXPAND];
+    private final float[] expandBest = new float[DynamicTrees.EXPAND];
+    private final int[] expandNodes = new int[DynamicTrees.EXPAND];
 
     ChainHeadProposer(ChainScorer scorer, ChainHead head, ChainHead.Kind kind, SamplingParams params, long seed,
-                      double pMin, int[] widths) {
-        this.widths = StaticTrees.check(widths, Integer.MAX_VALUE);
+                      double pMin, TreeShape tree) {
+        this.widths = tree == null ? null : tree.widths();
+        this.treeNodes = tree == null ? 0 : tree.nodes();
         this.candidates = widths == null ? new int[0][] : new int[widths.length][];
         this.scores = new float[candidates.length][];
         for (int d = 0; d < candidates.length; d++) {
@@ -84,6 +96,9 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
         }
         if (widths != null) {
             return proposeTree(committed, length, k, last);
+        }
+        if (treeNodes > 0) {
+            return proposeDynamicTree(committed, length, k, last);
         }
         if (draftTokens.length < k) {
             draftTokens = new int[k];
@@ -164,6 +179,76 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
         pass.truncate(last + 1);
         forwardNanos += System.nanoTime() - start;
         return Draft.of(new DraftTree(treeTokens, treeParents, n));
+    }
+
+    /**
+     * A dynamic tree ({@link DynamicTrees}): depth by depth, the pool grown so far runs as one tree block of the head
+     * and its best nodes of the deepest level are expanded; the tree is the pool's best treeNodes, cut to k deep and
+     * to what the target's context and block hold (the pool to what the head's block holds).
+     */
+    private Draft proposeDynamicTree(int[] committed, int length, int k, int last) {
+        int n = Math.min(treeNodes, Math.min(scorer.target().context() - length, scorer.target().maxTreeRows() - 1));
+        int depth = Math.min(k, Math.max(0, pass.context() - last - 1));
+        while (depth > 1 && DynamicTrees.poolSize(depth - 1) > pass.maxTreeRows()) {
+            depth--;
+        }
+        long start = System.nanoTime();
+        feedTruePositions(committed, last);
+        if (n <= 0 || depth <= 0) {
+            forwardNanos += System.nanoTime() - start;
+            return Draft.EMPTY;
+        }
+        int pool = DynamicTrees.poolSize(depth);
+        growPool(pool);
+        DynamicTrees.expand(logits, 0, vocab, 0f, poolTokens, poolScores, 0, expandTop, expandBest);
+        int count = DynamicTrees.EXPAND;
+        java.util.Arrays.fill(poolParents, 0, count, DraftTree.ROOT);
+        java.util.Arrays.fill(poolDepths, 0, count, 1);
+        for (int d = 2, levelStart = 0; d <= depth; d++) {
+            int levelEnd = count;
+            for (int i = 0; i < levelEnd; i++) { // a node's feature: its parent's output, or the last true one's
+                int parent = poolParents[i];
+                System.arraycopy(parent < 0 ? y : treeY, parent < 0 ? 0 : parent * dim, treeFeatures, i * dim, dim);
+            }
+            pass.truncate(last + 1);
+            pass.feedTree(poolTokens, treeFeatures, poolParents, levelEnd, treeY, treeLogits);
+            int expanded = DynamicTrees.bestOfLevel(poolScores, levelStart, levelEnd, expandNodes);
+            for (int e = 0; e < expanded; e++) {
+                int node = expandNodes[e];
+                DynamicTrees.expand(treeLogits, node * vocab, vocab, poolScores[node], poolTokens, poolScores, count,
+                        expandTop, expandBest);
+                java.util.Arrays.fill(poolParents, count, count + DynamicTrees.EXPAND, node);
+                java.util.Arrays.fill(poolDepths, count, count + DynamicTrees.EXPAND, d);
+                count += DynamicTrees.EXPAND;
+            }
+            levelStart = levelEnd;
+        }
+        pass.truncate(last + 1);
+        if (treeTokens.length < n) {
+            treeTokens = new int[Math.max(n, pool)];
+            treeParents = new int[Math.max(n, pool)];
+        }
+        int m = DynamicTrees.choose(poolTokens, poolParents, poolDepths, poolScores, count, n, chosen, poolOf,
+                treeTokens, treeParents);
+        forwardNanos += System.nanoTime() - start;
+        return Draft.of(new DraftTree(treeTokens, treeParents, m));
+    }
+
+    /** Buffers for a dynamic tree's pool of the given size. */
+    private void growPool(int pool) {
+        if (poolTokens.length < pool) {
+            poolTokens = new int[pool];
+            poolParents = new int[pool];
+            poolDepths = new int[pool];
+            poolScores = new float[pool];
+            chosen = new boolean[pool];
+            poolOf = new int[pool];
+            treeFeatures = new float[pool * dim];
+            treeY = new float[pool * dim];
+            treeLogits = new float[pool * vocab];
+            treeTokens = new int[pool];
+            treeParents = new int[pool];
+        }
     }
 
     /** Keeps the positions whose tokens are still committed (another prompt may share only a prefix). */

@@ -33,7 +33,19 @@ public final class MedusaProposer implements Proposer {
     private final float[] logits;       // [vocab]
     private final int[] draftTokens;
     private final double[][] draftProbs;
-    private final int[] widths;         // tree widths per depth; null: chains
+    private final int[] widths;         // static tree widths per depth; null: chains or dynamic trees
+    private final int treeNodes;        // a dynamic tree's nodes; 0: chains or static trees
+    private int[] poolTokens = new int[0]; // a dynamic tree's candidates, their parents, depths and scores
+    private int[] poolParents = new int[0];
+    private int[] poolDepths = new int[0];
+    private float[] poolScores = new float[0]; // cumulative log-probability under the heads
+    private boolean[] chosen = new boolean[0];
+    private int[] poolOf = new int[0];
+    private final int[] expandTop = new int[DynamicTrees.EXPAND];
+    private final float[] expandBest = new float[DynamicTrees.EXPAND];
+    private final int[] expandNodes = new int[DynamicTrees.EXPAND];
+    private final int[] childTokens = new int[DynamicTrees.EXPAND];
+    private final float[] childScores = new float[DynamicTrees.EXPAND];
     private int[] treeTokens = new int[0];
     private int[] treeParents = new int[0];
     private final int[][] candidates;   // [depth][width] a tree's candidates per depth, best first
@@ -49,13 +61,12 @@ public final class MedusaProposer implements Proposer {
         this(scorer, heads, params, seed, pMin, null);
     }
 
-    /**
-     * Drafts static trees of the given widths per depth (at most one depth per head, each width ≥ 1), or chains when
-     * widths is null.
-     */
+    /** Drafts trees of this shape (static ones at most one depth per head), or chains when tree is null. */
     public MedusaProposer(ChainScorer scorer, MedusaHeads heads, SamplingParams params, long seed, double pMin,
-                          int[] widths) {
+                          TreeShape tree) {
+        int[] widths = tree == null ? null : tree.widths();
         this.widths = StaticTrees.check(widths, heads.count()); // one depth per head
+        this.treeNodes = tree == null ? 0 : tree.nodes();
         this.candidates = widths == null ? new int[0][] : new int[widths.length][];
         this.scores = new float[candidates.length][];
         for (int d = 0; d < candidates.length; d++) {
@@ -81,6 +92,9 @@ public final class MedusaProposer implements Proposer {
         int position = FeatureChecks.lastFeature(scorer, length);
         if (widths != null) {
             return proposeTree(length, k, position);
+        }
+        if (treeNodes > 0) {
+            return proposeDynamicTree(length, k, position);
         }
         k = Math.min(k, heads.count());
         long start = System.nanoTime();
@@ -134,6 +148,56 @@ public final class MedusaProposer implements Proposer {
             levelStart = levelEnd;
         }
         return Draft.of(new DraftTree(treeTokens, treeParents, n));
+    }
+
+    /**
+     * A dynamic tree ({@link DynamicTrees}): head d − 1 gives every expanded node of depth d − 1 the same EXPAND
+     * children, scored by the node's score plus their log-probability; the tree is the pool's best treeNodes, cut to
+     * k deep (one depth per head) and to what the target's context and block hold.
+     */
+    private Draft proposeDynamicTree(int length, int k, int position) {
+        int n = Math.min(treeNodes, Math.min(scorer.target().context() - length, scorer.target().maxTreeRows() - 1));
+        int depth = Math.min(k, heads.count());
+        if (n <= 0 || depth <= 0) {
+            return Draft.EMPTY;
+        }
+        int pool = DynamicTrees.poolSize(depth);
+        if (poolTokens.length < pool) {
+            poolTokens = new int[pool];
+            poolParents = new int[pool];
+            poolDepths = new int[pool];
+            poolScores = new float[pool];
+            chosen = new boolean[pool];
+            poolOf = new int[pool];
+            treeTokens = new int[pool];
+            treeParents = new int[pool];
+        }
+        long start = System.nanoTime();
+        heads.logits(0, scorer.features(), position * dim, logits);
+        DynamicTrees.expand(logits, 0, vocab, 0f, poolTokens, poolScores, 0, expandTop, expandBest);
+        int count = DynamicTrees.EXPAND;
+        java.util.Arrays.fill(poolParents, 0, count, DraftTree.ROOT);
+        java.util.Arrays.fill(poolDepths, 0, count, 1);
+        for (int d = 2, levelStart = 0; d <= depth; d++) {
+            int levelEnd = count;
+            heads.logits(d - 1, scorer.features(), position * dim, logits);
+            DynamicTrees.expand(logits, 0, vocab, 0f, childTokens, childScores, 0, expandTop, expandBest);
+            int expanded = DynamicTrees.bestOfLevel(poolScores, levelStart, levelEnd, expandNodes);
+            for (int e = 0; e < expanded; e++) {
+                int node = expandNodes[e];
+                for (int c = 0; c < DynamicTrees.EXPAND; c++) {
+                    poolTokens[count] = childTokens[c];
+                    poolScores[count] = poolScores[node] + childScores[c];
+                    poolParents[count] = node;
+                    poolDepths[count++] = d;
+                }
+            }
+            levelStart = levelEnd;
+        }
+        int m = DynamicTrees.choose(poolTokens, poolParents, poolDepths, poolScores, count, n, chosen, poolOf,
+                treeTokens, treeParents);
+        forwardNanos += System.nanoTime() - start;
+        return Draft.of(new DraftTree(treeTokens, treeParents, m));
     }
 
     @Override

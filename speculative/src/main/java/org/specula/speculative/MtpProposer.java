@@ -18,8 +18,9 @@ public final class MtpProposer extends ChainHeadProposer {
         this(scorer, head, params, seed, pMin, null);
     }
 
-    /** Drafts static trees of these widths per depth (each at least 1), or chains when widths is null. */
-    public MtpProposer(ChainScorer scorer, ChainHead head, SamplingParams params, long seed, double pMin, int[] widths) {
-        super(scorer, head, ChainHead.Kind.MTP, params, seed, pMin, widths);
+    /** Drafts trees of this shape, or chains when tree is null. */
+    public MtpProposer(ChainScorer scorer, ChainHead head, SamplingParams params, long seed, double pMin,
+                        TreeShape tree) {
+        super(scorer, head, ChainHead.Kind.MTP, params, seed, pMin, tree);
     }
 }

@@ -14,8 +14,8 @@
  * <li>{@link Scorer}: the target's pass over the committed tail and the draft; {@link ChainScorer} scores a chain in
  * one block, and keeps the target's hidden states for the head drafters.</li>
  * <li>{@link SpeculativeSampling}: accept, residual or bonus token: the maths, no models; {@link Residual} its
- * caller-owned buffers. {@link DraftTree}, a tree of deterministic candidates, and {@link TreeSampling}, the rule
- * that walks it.</li>
+ * caller-owned buffers. {@link DraftTree}, a tree of deterministic candidates, {@link TreeSampling}, the rule
+ * that walks it, and {@link TreeShape}, the static or dynamic trees a head drafter grows.</li>
  * <li>{@link Prefill}, {@link StopCondition}, {@link Generation} and {@link SpecStats}: a run's start, end, result
  * and figures.</li>
  * </ul>

@@ -300,7 +300,7 @@ class HeadDraftersTest {
                 for (int i = 0; i < n; i++) {
                     long seed = 5_000_000L + i;
                     Proposer proposer = drafter.contains("tree")
-                            ? treeProposer(Kind.EAGLE, scorer, new int[]{4, 2, 1}, params, seed)
+                            ? treeProposer(Kind.EAGLE, scorer, TreeShape.of(4, 2, 1), params, seed)
                             : proposer(Kind.valueOf(drafter), scorer, params, seed);
                     Generation g = new SpeculativeDecoder(scorer, proposer, 3, params, seed)
                             .generate(prompt, stop, t -> { });
@@ -368,40 +368,41 @@ class HeadDraftersTest {
         return (double) accepted / steps;
     }
 
-    static Proposer treeProposer(Kind kind, ChainScorer scorer, int[] widths, SamplingParams params, long seed) {
+    static Proposer treeProposer(Kind kind, ChainScorer scorer, TreeShape shape, SamplingParams params, long seed) {
         return switch (kind) {
-            case MEDUSA -> new MedusaProposer(scorer, medusa, params, seed, 0, widths);
-            case EAGLE -> new EagleProposer(scorer, eagle, params, seed, 0, widths);
-            case MTP -> new MtpProposer(scorer, mtp, params, seed, 0, widths);
+            case MEDUSA -> new MedusaProposer(scorer, medusa, params, seed, 0, shape);
+            case EAGLE -> new EagleProposer(scorer, eagle, params, seed, 0, shape);
+            case MTP -> new MtpProposer(scorer, mtp, params, seed, 0, shape);
         };
     }
 
-    static Generation tree(Kind kind, int[] prompt, int[] widths, int k, SamplingParams params, long seed, int n) {
+    static Generation tree(Kind kind, int[] prompt, TreeShape shape, int k, SamplingParams params, long seed, int n) {
         ChainScorer scorer = ChainScorer.keepingFeatures(target.newForwardPass(CONTEXT));
-        return new SpeculativeDecoder(scorer, treeProposer(kind, scorer, widths, params, seed), k, params, seed)
+        return new SpeculativeDecoder(scorer, treeProposer(kind, scorer, shape, params, seed), k, params, seed)
                 .generate(prompt, new StopCondition(n, new int[0]), t -> { });
     }
 
     /**
-     * Static trees for every head: the output is plain decoding's token for token, greedy and sampled alike (the
+     * Static and dynamic trees for every head: the output is plain decoding's token for token, greedy and sampled alike (the
      * tree rule draws each depth's token with plain decoding's uniform), with the target's cache a fresh prefill of
      * the committed tokens after every step, and the features and the head's cache what they would be; a tree
      * accepts more per pass than the chain.
      */
     @Test
-    void staticTreesGivePlainDecodingsTokens() {
-        int[][] trees = {{4, 2, 1}, {3, 3}, {2, 2, 2, 2}, {1}, {5}};
+    void treesGivePlainDecodingsTokens() {
+        TreeShape[] trees = {TreeShape.of(4, 2, 1), TreeShape.of(3, 3), TreeShape.of(2, 2, 2, 2), TreeShape.of(1),
+                TreeShape.of(5), TreeShape.dynamic(16), TreeShape.dynamic(3)};
         SamplingParams sampled = new SamplingParams(1f, 0, 1f, 0f);
         SamplingParams topP = new SamplingParams(0.8f, 0, 0.9f, 0f);
         int[][] prompts = HeadsReferenceTest.sentencePrompts();
         for (Kind kind : Kind.values()) {
-            for (int[] widths : trees) {
+            for (TreeShape shape : trees) {
                 for (int[] prompt : new int[][]{SpeculativeDecoderTest.PROMPT, prompts[3], prompts[9]}) {
                     for (SamplingParams params : new SamplingParams[]{SamplingParams.GREEDY, sampled, topP}) {
                         for (int k : new int[]{1, 4}) {
                             assertArrayEquals(plain(prompt, params, 11, 60),
-                                    tree(kind, prompt, widths, k, params, 11, 60).generated(), kind + " "
-                                            + Arrays.toString(widths) + " k " + k + " " + params + " "
+                                    tree(kind, prompt, shape, k, params, 11, 60).generated(), kind + " "
+                                            + shape + " k " + k + " " + params + " "
                                             + Arrays.toString(prompt));
                         }
                     }
@@ -409,7 +410,7 @@ class HeadDraftersTest {
             }
             ForwardPass targetPass = target.newForwardPass(CONTEXT);
             ChainScorer scorer = ChainScorer.keepingFeatures(targetPass);
-            Proposer proposer = treeProposer(kind, scorer, new int[]{4, 2, 1}, sampled, 5);
+            Proposer proposer = treeProposer(kind, scorer, TreeShape.of(4, 2, 1), sampled, 5);
             SpeculativeDecoder decoder = new SpeculativeDecoder(scorer, proposer, 4, sampled, 5);
             decoder.setStepObserver((tokens, length) -> {
                 assertEquals(length - 1, targetPass.length());
@@ -427,17 +428,23 @@ class HeadDraftersTest {
 
         int[][] sampledPrompts = AcceptanceFiguresTest.prompts(target.newForwardPass(CONTEXT));
         StringBuilder table = new StringBuilder("greedy, 128 tokens, 20 prompts, accepted per pass: chain k=4 | tree "
-                + "4,2,1\n");
+                + "4,2,1 | dynamic 16 | dynamic 32 (k = 4)\n");
+        TreeShape[] shapes = {TreeShape.of(4, 2, 1), TreeShape.dynamic(16), TreeShape.dynamic(32)};
         for (Kind kind : Kind.values()) {
             double chain = 0;
-            double tree = 0;
+            double[] tree = new double[shapes.length];
             for (int[] prompt : sampledPrompts) {
                 chain += generate(kind, prompt, 4, SamplingParams.GREEDY, 0, 128).stats().meanAcceptedPerStep();
-                tree += tree(kind, prompt, new int[]{4, 2, 1}, 4, SamplingParams.GREEDY, 0, 128).stats()
-                        .meanAcceptedPerStep();
+                for (int t = 0; t < shapes.length; t++) {
+                    tree[t] += tree(kind, prompt, shapes[t], 4, SamplingParams.GREEDY, 0, 128).stats()
+                            .meanAcceptedPerStep();
+                }
             }
-            table.append(String.format(Locale.ROOT, "%s %.3f | %.3f%n", kind, chain / 20, tree / 20));
-            assertTrue(tree > chain, kind + ": the tree accepts more per pass\n" + table);
+            table.append(String.format(Locale.ROOT, "%s %.3f | %.3f | %.3f | %.3f%n", kind, chain / 20, tree[0] / 20,
+                    tree[1] / 20, tree[2] / 20));
+            for (int t = 0; t < shapes.length; t++) {
+                assertTrue(tree[t] > chain, kind + ": the " + shapes[t] + " accepts more per pass\n" + table);
+            }
         }
         System.out.print(table);
     }

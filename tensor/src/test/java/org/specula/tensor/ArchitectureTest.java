@@ -49,7 +49,7 @@ class ArchitectureTest {
                     "DraftModelProposer", "DraftTree", "EagleProposer", "EarlyExitProposer", "Generation",
                     "MedusaProposer", "MtpProposer", "NgramProposer", "OracleProposer", "PlainDecoder", "Prefill",
                     "Proposer", "Residual", "Scorer", "SpecStats", "SpeculativeDecoder", "SpeculativeSampling",
-                    "StopCondition", "TreeSampling")),
+                    "StopCondition", "TreeSampling", "TreeShape")),
             Map.entry("org.specula.cli", List.of("Main")),
             Map.entry("org.specula.cli.simd", List.of("FmaPeak")));
     private static final List<String> API_CHECKED_MODULES = List.of("tensor", "loader", "model", "sampling",
