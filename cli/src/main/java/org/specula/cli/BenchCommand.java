@@ -156,7 +156,8 @@ final class BenchCommand extends Main.Command {
                     return new SpeculativeDecoder(headScorer, head.proposer(headScorer, params, seed, drafts.pMin()),
                             draftLength, params, seed);
                 }
-                Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed, drafts.pMin())
+                Proposer proposer = draft != null ? new DraftModelProposer(draftPass, params, seed, drafts.pMin(),
+                        drafts.tree(), pass.maxTreeRows() - 1)
                         : ngram != null ? new NgramProposer(vocab, ngram.min(), ngram.max())
                         : earlyExit > 0 ? new EarlyExitProposer(pass, earlyExit, params, seed, drafts.pMin())
                         : new OracleProposer(reference, oracle, vocab, seed);
@@ -300,8 +301,8 @@ final class BenchCommand extends Main.Command {
                     if (oracle >= 0) {
                         j.put("oracle_acceptance", oracle);
                     }
-                    if (head != null && head.treeNodes() > 0) {
-                        j.put("tree_dynamic_nodes", head.treeNodes());
+                    if (drafts.tree() != null && !drafts.tree().isStatic()) {
+                        j.put("tree_dynamic_nodes", drafts.tree().nodes());
                     }
                     if (ngram != null) {
                         j.put("ngram_max", ngram.max()).put("ngram_min", ngram.min());
@@ -346,7 +347,7 @@ final class BenchCommand extends Main.Command {
                                     + "acceptance %.3f, %.2f accepted and %.2f tokens per target pass%n",
                             draft != null ? "draft " + draft.label : ngram != null ? ngram.label()
                                     : earlyExit > 0 ? CommonOptions.earlyExitLabel(earlyExit)
-                                    : head != null ? head.label + head.treeLabel()
+                                    : head != null ? head.label
                                     : "oracle a=" + oracle, drafts.label(),
                             drafts.auto() ? String.format(Locale.ROOT, ", %.2f asked and %.2f drafted per pass",
                                     s.meanDraftTokens(), (double) s.drafted() / Math.max(1, s.steps())) : "",

@@ -75,7 +75,7 @@ final class ChatCommand extends Main.Command {
                     + (decoding.speculative() ? ", speculative with k=" + drafts.label() : "")
                     + (ngram != null ? " by " + ngram.label() : "")
                     + (earlyExit > 0 ? " by " + CommonOptions.earlyExitLabel(earlyExit) : "")
-                    + (head != null ? " by " + head.label + head.treeLabel() : "")
+                    + (head != null ? " by " + head.label : "")
                     + "; /reset clears the conversation, /stats shows the last reply's figures, /quit ends");
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             Generation last = null; // the last reply's figures, for /stats; null after /reset

@@ -47,15 +47,15 @@ final class CommonOptions {
      * pMin stops a model drafter early. k is the JSON's draft_tokens either way, so scripts reading it as a number
      * keep working.
      */
-    record Drafts(int k, boolean auto, double pMin) {
+    record Drafts(int k, boolean auto, double pMin, org.specula.speculative.TreeShape tree) {
         /** A new policy: an adaptive one learns from its decoder's steps, so each decoder takes its own. */
         DraftLength policy() {
             return auto ? DraftLength.adaptive(k) : DraftLength.fixed(k);
         }
 
-        /** As the statistics lines name k: "4", or "auto (max 8)". */
+        /** As the statistics lines name k: "4", or "auto (max 8)", and the trees: "4, tree 4,2,1". */
         String label() {
-            return auto ? "auto (max " + k + ")" : Integer.toString(k);
+            return (auto ? "auto (max " + k + ")" : Integer.toString(k)) + (tree == null ? "" : ", " + tree);
         }
     }
 
@@ -86,7 +86,7 @@ final class CommonOptions {
             throw new UsageException("--draft-p-min applies to --draft and --early-exit; --ngram stops where its match "
                     + "ends: drop --draft-p-min");
         }
-        return new Drafts(k, auto, pMin);
+        return new Drafts(k, auto, pMin, HeadDrafter.shape(a));
     }
 
     /** --ngram's lengths: the last max tokens are looked up first, then shorter suffixes down to min. */

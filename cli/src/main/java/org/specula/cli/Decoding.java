@@ -105,7 +105,8 @@ final class Decoding {
                 return new SpeculativeDecoder(headScorer, head.proposer(headScorer, params, seed, drafts.pMin()),
                         draftLength, params, seed).generate(prompt, stop, sink);
             }
-            Proposer proposer = draft != null ? new DraftModelProposer(draft, params, seed, drafts.pMin())
+            Proposer proposer = draft != null ? new DraftModelProposer(draft, params, seed, drafts.pMin(),
+                    drafts.tree(), target.maxTreeRows() - 1)
                     : earlyExit > 0 ? new EarlyExitProposer(target, earlyExit, params, seed, drafts.pMin()) : ngram;
             return new SpeculativeDecoder(target, proposer, draftLength, params, seed).generate(prompt, stop, sink);
         } catch (IllegalArgumentException e) {
@@ -161,12 +162,16 @@ final class Decoding {
         for (int i = 1; i < counts.length; i++) {
             counts[i] = i;
         }
-        if (draft != null) {
+        if (drafts.tree() != null) {
+            // a tree may be cut or (dynamic) smaller: the other blocks it runs are compiled when met
+            target.warmUp(promptLength - 1, 1, Math.min(target.maxTreeRows(), drafts.tree().isStatic()
+                    ? HeadDrafter.treeParents(drafts.tree().widths()).length : drafts.tree().nodes() + 1));
+            if (draft != null) {
+                draft.warmUp(promptLength, 1, 2);
+            }
+        } else if (draft != null) {
             target.warmUp(drafts.auto() ? counts : new int[]{promptLength - 1, draftTokens + 1});
             draft.warmUp(promptLength, 1, 2);
-        } else if (head != null && (head.treeRows() > 0 || head.treeNodes() > 0)) {
-            // a tree may be cut or (dynamic) smaller: the other blocks it runs are compiled when met
-            target.warmUp(promptLength - 1, 1, head.treeRows() > 0 ? head.treeRows() : head.treeNodes() + 1);
         } else if (ngram != null || head != null) {
             target.warmUp(counts);
         } else if (earlyExit > 0) {

@@ -179,11 +179,12 @@ final class GenerateCommand extends Main.Command {
             if (earlyExit > 0) {
                 stats.put("early_exit_layers", earlyExit);
             }
-            if (head != null && head.tree() != null) {
-                stats.put("tree", head.tree());
-            }
-            if (head != null && head.treeNodes() > 0) {
-                stats.put("tree_dynamic_nodes", head.treeNodes());
+            if (drafts.tree() != null) {
+                if (drafts.tree().isStatic()) {
+                    stats.put("tree", drafts.tree().widths());
+                } else {
+                    stats.put("tree_dynamic_nodes", drafts.tree().nodes());
+                }
             }
             root.put("accepted_per_step", s.acceptedPerStep());
         }

@@ -50,11 +50,11 @@ final class HeadDrafter implements AutoCloseable {
         o.addOption(Option.builder().longOpt("mtp").hasArg().optionalArg(true).argName("DIR").desc("DeepSeek-V3-style "
                 + "MTP module folder or builtin:NAME; without DIR the layer the model's own weights carry: " + what)
                 .build());
-        o.addOption(Args.value(null, "tree-nodes", "N", "grow dynamic trees (EAGLE-2's) with --medusa, --eagle or "
-                + "--mtp: each depth expands its 4 likeliest nodes into their 4 likeliest children, and the N "
+        o.addOption(Args.value(null, "tree-nodes", "N", "grow dynamic trees (EAGLE-2's) with --draft, --medusa, "
+                + "--eagle or --mtp: each depth expands its 4 likeliest nodes into their 4 likeliest children, and the N "
                 + "candidates of highest cumulative probability are verified in one target pass (cut to "
                 + "--draft-tokens deep and to one target block)"));
-        o.addOption(Args.value(null, "tree", "W1,W2,..", "draft a static tree with --medusa, --eagle or --mtp: at "
+        o.addOption(Args.value(null, "tree", "W1,W2,..", "draft a static tree with --draft, --medusa, --eagle or --mtp: at "
                 + "depth d every node gets the W_d tokens the drafter ranks highest there (4,2,1: 4 + 8 + 8 nodes; "
                 + "Medusa's head d ranks all of depth d's, EAGLE and MTP run on each node), verified in one target pass "
                 + "(cut to --draft-tokens deep and to one target block, 16-64 rows by model size)"));
@@ -70,9 +70,9 @@ final class HeadDrafter implements AutoCloseable {
         if (!a.has("tree")) {
             return null;
         }
-        if (chosen(a) == null && !(alone && !a.has("draft") && !a.has("ngram") && !a.has("early-exit"))) {
-            throw new UsageException("--tree drafts static trees with --medusa, --eagle or --mtp: add one (trees for "
-                    + "--draft, --ngram and --early-exit are not built yet)");
+        if (chosen(a) == null && !a.has("draft") && !(alone && !a.has("ngram") && !a.has("early-exit"))) {
+            throw new UsageException("--tree drafts static trees with --draft, --medusa, --eagle or --mtp: add one "
+                    + "(trees for --ngram and --early-exit are not built)");
         }
         String v = a.required("tree");
         try {
@@ -98,14 +98,16 @@ final class HeadDrafter implements AutoCloseable {
         return treeNodes;
     }
 
+    /** The trees --tree or --tree-nodes ask for (checked as {@link #tree} and {@link #treeNodes} do), or null. */
+    static TreeShape shape(Args a) {
+        int[] widths = tree(a, true);
+        int nodes = treeNodes(a);
+        return widths != null ? TreeShape.of(widths) : nodes > 0 ? TreeShape.dynamic(nodes) : null;
+    }
+
     /** The trees the flags ask for, or null for chains. */
     TreeShape shape() {
         return tree != null ? TreeShape.of(tree) : treeNodes > 0 ? TreeShape.dynamic(treeNodes) : null;
-    }
-
-    /** The trees' label for the statistics lines, or "" for chains. */
-    String treeLabel() {
-        return shape() == null ? "" : ", " + shape();
     }
 
     /**
@@ -116,8 +118,9 @@ final class HeadDrafter implements AutoCloseable {
         if (!a.has("tree-nodes")) {
             return 0;
         }
-        if (chosen(a) == null) {
-            throw new UsageException("--tree-nodes grows dynamic trees with --medusa, --eagle or --mtp: add one");
+        if (chosen(a) == null && !a.has("draft")) {
+            throw new UsageException("--tree-nodes grows dynamic trees with --draft, --medusa, --eagle or --mtp: add "
+                    + "one");
         }
         if (a.has("tree")) {
             throw new UsageException("--tree and --tree-nodes each choose the trees' shape; give one of them");

@@ -669,7 +669,7 @@ class CliTest {
                 "--ngram");
         Result plain = run("generate", "-m", model(), "-p", "Once upon a time", "-n", "30", "--json", "--temperature",
                 "0");
-        for (String head : new String[]{"--eagle", "--mtp", "--medusa"}) {
+        for (String head : new String[]{"--eagle", "--mtp", "--medusa", "--draft"}) {
             for (String[] shape : new String[][]{{"--tree", "3,2,2"}, {"--tree-nodes", "24"}}) {
                 Result r = run("generate", "-m", model(), "-p", "Once upon a time", "-n", "30", "--json",
                         "--temperature", "0", head, "builtin:stories260K-" + head.substring(2), shape[0], shape[1]);

@@ -41,35 +41,17 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
     private int[] draftTokens = new int[0];
     private double[][] draftProbs = new double[0][];
     private long forwardNanos;
-    private final int[] widths;         // static tree widths per depth; null: chains or dynamic trees
-    private final int treeNodes;        // a dynamic tree's nodes; 0: chains or static trees
-    private final int[][] candidates;   // [depth][width] one node's children, best first
-    private final float[][] scores;     // [depth][width] their logits
-    private int[] treeTokens = new int[0];
-    private int[] treeParents = new int[0];
-    private float[] treeFeatures = new float[0]; // [nodes][dim] each node's input feature
-    private float[] treeY = new float[0];        // [nodes][dim] each node's output
-    private float[] treeLogits = new float[0];   // [nodes][vocab]
-    private int[] poolTokens = new int[0];       // a dynamic tree's candidates, their parents, depths and scores
-    private int[] poolParents = new int[0];
-    private int[] poolDepths = new int[0];
-    private float[] poolScores = new float[0];   // cumulative log-probability under the head
-    private boolean[] chosen = new boolean[0];
-    private int[] poolOf = new int[0];
-    private final int[] expandTop = new int[DynamicTrees.EXPAND];
-    private final float[] expandBest = new float[DynamicTrees.EXPAND];
-    private final int[] expandNodes = new int[DynamicTrees.EXPAND];
+    private final TreeShape shape;      // null: chains
+    private final TreeGrower grower;
+    private final TreeGrower.Expander expander = this::expand;
+    private int treeLast;               // the last true position while a tree grows
+    private float[] treeFeatures = new float[0]; // [rows][dim] each pool node's input feature
+    private float[] treeY = new float[0];        // [rows][dim] each pool node's output
+    private float[] treeLogits = new float[0];   // [rows][vocab]
 
     ChainHeadProposer(ChainScorer scorer, ChainHead head, ChainHead.Kind kind, SamplingParams params, long seed,
                       double pMin, TreeShape tree) {
-        this.widths = tree == null ? null : tree.widths();
-        this.treeNodes = tree == null ? 0 : tree.nodes();
-        this.candidates = widths == null ? new int[0][] : new int[widths.length][];
-        this.scores = new float[candidates.length][];
-        for (int d = 0; d < candidates.length; d++) {
-            candidates[d] = new int[widths[d]];
-            scores[d] = new float[widths[d]];
-        }
+        this.shape = tree;
         DraftModelProposer.checkPMin(pMin);
         this.pMin = pMin;
         if (head.kind() != kind) {
@@ -84,6 +66,13 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
         this.dim = scorer.target().model().config().hiddenSize();
         this.logits = new float[vocab];
         this.y = new float[dim];
+        this.grower = new TreeGrower(vocab);
+        if (tree != null) {
+            int rows = pass.maxTreeRows();
+            treeFeatures = new float[rows * dim];
+            treeY = new float[rows * dim];
+            treeLogits = new float[rows * vocab];
+        }
         scorer.features(); // refuses a scorer that keeps none
     }
 
@@ -94,11 +83,8 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
         if (k <= 0) {
             return new Draft(draftTokens, draftProbs, 0);
         }
-        if (widths != null) {
+        if (shape != null) {
             return proposeTree(committed, length, k, last);
-        }
-        if (treeNodes > 0) {
-            return proposeDynamicTree(committed, length, k, last);
         }
         if (draftTokens.length < k) {
             draftTokens = new int[k];
@@ -133,122 +119,31 @@ abstract sealed class ChainHeadProposer implements Proposer permits EaglePropose
         pass.feed(committed, keep + 1, scorer.features(), keep * dim, last + 1 - keep, y, logits);
     }
 
-    /** The static tree, cut to k deep and to what the target's context and block and the head's block hold. */
+    /** A tree of the shape, cut to k deep and to what the target's context and block and the head's block hold. */
     private Draft proposeTree(int[] committed, int length, int k, int last) {
         int room = Math.min(Math.min(scorer.target().context() - length, scorer.target().maxTreeRows() - 1),
-                Math.min(pass.maxTreeRows(), pass.context() - last - 1));
-        int[] cut = StaticTrees.cut(widths, k, room);
-        int depth = cut[0];
-        int nodes = cut[1];
+                pass.context() - last - 1);
         long start = System.nanoTime();
         feedTruePositions(committed, last);
-        if (depth == 0) {
-            forwardNanos += System.nanoTime() - start;
-            return Draft.EMPTY;
-        }
-        if (treeTokens.length < nodes) {
-            treeTokens = new int[nodes];
-            treeParents = new int[nodes];
-            treeFeatures = new float[nodes * dim];
-            treeY = new float[nodes * dim];
-            treeLogits = new float[nodes * vocab];
-        }
-        StaticTrees.topTokens(logits, 0, vocab, candidates[0], scores[0]);
-        int n = 0;
-        for (int c : candidates[0]) {
-            treeTokens[n] = c;
-            treeParents[n++] = DraftTree.ROOT;
-        }
-        for (int d = 1, levelStart = 0; d < depth; d++) {
-            int levelEnd = n;
-            for (int i = 0; i < levelEnd; i++) { // a node's feature: its parent's output, or the last true one's
-                int parent = treeParents[i];
-                System.arraycopy(parent < 0 ? y : treeY, parent < 0 ? 0 : parent * dim, treeFeatures, i * dim, dim);
-            }
-            pass.truncate(last + 1);
-            pass.feedTree(treeTokens, treeFeatures, treeParents, levelEnd, treeY, treeLogits);
-            for (int parent = levelStart; parent < levelEnd; parent++) {
-                StaticTrees.topTokens(treeLogits, parent * vocab, vocab, candidates[d], scores[d]);
-                for (int c : candidates[d]) {
-                    treeTokens[n] = c;
-                    treeParents[n++] = parent;
-                }
-            }
-            levelStart = levelEnd;
-        }
+        treeLast = last;
+        DraftTree tree = grower.grow(shape, k, room, pass.maxTreeRows(), logits, expander);
         pass.truncate(last + 1);
         forwardNanos += System.nanoTime() - start;
-        return Draft.of(new DraftTree(treeTokens, treeParents, n));
+        return tree == null ? Draft.EMPTY : Draft.of(tree);
     }
 
     /**
-     * A dynamic tree ({@link DynamicTrees}): depth by depth, the pool grown so far runs as one tree block of the head
-     * and its best nodes of the deepest level are expanded; the tree is the pool's best treeNodes, cut to k deep and
-     * to what the target's context and block hold (the pool to what the head's block holds).
+     * The head over the pool grown so far, as one tree block after the true positions: a node's feature is its
+     * parent's output from the last run (its parent is in it), or the last true position's for depth 1.
      */
-    private Draft proposeDynamicTree(int[] committed, int length, int k, int last) {
-        int n = Math.min(treeNodes, Math.min(scorer.target().context() - length, scorer.target().maxTreeRows() - 1));
-        int depth = Math.min(k, Math.max(0, pass.context() - last - 1));
-        while (depth > 1 && DynamicTrees.poolSize(depth - 1) > pass.maxTreeRows()) {
-            depth--;
+    private float[] expand(int[] tokens, int[] parents, int count) {
+        for (int i = 0; i < count; i++) {
+            int parent = parents[i];
+            System.arraycopy(parent < 0 ? y : treeY, parent < 0 ? 0 : parent * dim, treeFeatures, i * dim, dim);
         }
-        long start = System.nanoTime();
-        feedTruePositions(committed, last);
-        if (n <= 0 || depth <= 0) {
-            forwardNanos += System.nanoTime() - start;
-            return Draft.EMPTY;
-        }
-        int pool = DynamicTrees.poolSize(depth);
-        growPool(pool);
-        DynamicTrees.expand(logits, 0, vocab, 0f, poolTokens, poolScores, 0, expandTop, expandBest);
-        int count = DynamicTrees.EXPAND;
-        java.util.Arrays.fill(poolParents, 0, count, DraftTree.ROOT);
-        java.util.Arrays.fill(poolDepths, 0, count, 1);
-        for (int d = 2, levelStart = 0; d <= depth; d++) {
-            int levelEnd = count;
-            for (int i = 0; i < levelEnd; i++) { // a node's feature: its parent's output, or the last true one's
-                int parent = poolParents[i];
-                System.arraycopy(parent < 0 ? y : treeY, parent < 0 ? 0 : parent * dim, treeFeatures, i * dim, dim);
-            }
-            pass.truncate(last + 1);
-            pass.feedTree(poolTokens, treeFeatures, poolParents, levelEnd, treeY, treeLogits);
-            int expanded = DynamicTrees.bestOfLevel(poolScores, levelStart, levelEnd, expandNodes);
-            for (int e = 0; e < expanded; e++) {
-                int node = expandNodes[e];
-                DynamicTrees.expand(treeLogits, node * vocab, vocab, poolScores[node], poolTokens, poolScores, count,
-                        expandTop, expandBest);
-                java.util.Arrays.fill(poolParents, count, count + DynamicTrees.EXPAND, node);
-                java.util.Arrays.fill(poolDepths, count, count + DynamicTrees.EXPAND, d);
-                count += DynamicTrees.EXPAND;
-            }
-            levelStart = levelEnd;
-        }
-        pass.truncate(last + 1);
-        if (treeTokens.length < n) {
-            treeTokens = new int[Math.max(n, pool)];
-            treeParents = new int[Math.max(n, pool)];
-        }
-        int m = DynamicTrees.choose(poolTokens, poolParents, poolDepths, poolScores, count, n, chosen, poolOf,
-                treeTokens, treeParents);
-        forwardNanos += System.nanoTime() - start;
-        return Draft.of(new DraftTree(treeTokens, treeParents, m));
-    }
-
-    /** Buffers for a dynamic tree's pool of the given size. */
-    private void growPool(int pool) {
-        if (poolTokens.length < pool) {
-            poolTokens = new int[pool];
-            poolParents = new int[pool];
-            poolDepths = new int[pool];
-            poolScores = new float[pool];
-            chosen = new boolean[pool];
-            poolOf = new int[pool];
-            treeFeatures = new float[pool * dim];
-            treeY = new float[pool * dim];
-            treeLogits = new float[pool * vocab];
-            treeTokens = new int[pool];
-            treeParents = new int[pool];
-        }
+        pass.truncate(treeLast + 1);
+        pass.feedTree(tokens, treeFeatures, parents, count, treeY, treeLogits);
+        return treeLogits;
     }
 
     /** Keeps the positions whose tokens are still committed (another prompt may share only a prefix). */

@@ -16,6 +16,11 @@ import org.specula.sampling.Uniforms;
  * probability in the drafter's softmax (its raw logits at temperature 1, whatever the sampling parameters, so the
  * threshold also works greedily, where q is one-hot) is below pMin. Stopping early is exact: the decision reads the
  * drafter's state only, and a shorter draft is verified like any other.
+ *
+ * <p>With a {@link TreeShape} the draft is a tree of the draft model's top candidates ({@link TreeGrower}): depth by
+ * depth, the nodes grown so far run as one tree block after the committed tokens ({@link ForwardPass#forwardTree}),
+ * and are dropped before propose returns. Candidates are deterministic, so the tree rule keeps plain decoding's
+ * output (pMin does not apply).
  */
 public final class DraftModelProposer implements Proposer {
     private final ForwardPass draft;
@@ -27,6 +32,12 @@ public final class DraftModelProposer implements Proposer {
     private int[] draftTokens = new int[0];
     private double[][] draftProbs = new double[0][];
     private long forwardNanos;
+    private final TreeShape shape;      // null: chains
+    private final int maxTreeNodes;     // what one target block holds besides the root
+    private final TreeGrower grower;
+    private float[] treeLogits = new float[0]; // [rows][vocab] a tree block's
+    private final TreeGrower.Expander expander = this::expand;
+    private int treeBase;               // the committed length while a tree grows
 
     public DraftModelProposer(ForwardPass draft, SamplingParams params, long seed) {
         this(draft, params, seed, 0);
@@ -34,13 +45,28 @@ public final class DraftModelProposer implements Proposer {
 
     /** Stops drafting before a token whose softmax probability is below pMin (0 ≤ pMin ≤ 1; 0: never). */
     public DraftModelProposer(ForwardPass draft, SamplingParams params, long seed, double pMin) {
+        this(draft, params, seed, pMin, null, 0);
+    }
+
+    /**
+     * Drafts trees of this shape (see the class comment) of at most maxTreeNodes nodes (what one target block holds
+     * besides the root: its ForwardPass.maxTreeRows() − 1), or chains when tree is null.
+     */
+    public DraftModelProposer(ForwardPass draft, SamplingParams params, long seed, double pMin, TreeShape tree,
+                              int maxTreeNodes) {
         checkPMin(pMin);
+        this.shape = tree;
+        this.maxTreeNodes = maxTreeNodes;
         this.pMin = pMin;
         this.draft = draft;
         this.params = params;
         this.seed = seed;
         this.vocab = draft.model().config().vocabSize();
         this.logits = new float[vocab];
+        this.grower = new TreeGrower(vocab);
+        if (tree != null) {
+            treeLogits = new float[draft.maxTreeRows() * vocab];
+        }
     }
 
     @Override
@@ -59,6 +85,9 @@ public final class DraftModelProposer implements Proposer {
         }
         draft.truncate(keep);
         feed(committed, keep, length - keep);
+        if (shape != null) {
+            return proposeTree(length, k);
+        }
         for (int i = 0; i < k; i++) {
             double[] probs = draftProbs[i];
             int token = Sampler.sampleDistribution(probs, logits, 0, vocab, params,
@@ -72,6 +101,27 @@ public final class DraftModelProposer implements Proposer {
             }
         }
         return new Draft(draftTokens, draftProbs, k);
+    }
+
+    /**
+     * A tree of the shape after the committed tokens (the cache holds them, logits the last one's), cut to k deep
+     * and to what the draft's context and block hold; the tree's room in the target is the decoder's to check.
+     */
+    private Draft proposeTree(int length, int k) {
+        treeBase = length;
+        long start = System.nanoTime();
+        DraftTree tree = grower.grow(shape, k, Math.min(maxTreeNodes, draft.context() - length), draft.maxTreeRows(),
+                logits, expander);
+        draft.truncate(length);
+        forwardNanos += System.nanoTime() - start;
+        return tree == null ? Draft.EMPTY : Draft.of(tree);
+    }
+
+    /** The draft model over the pool grown so far, as one tree block after the committed tokens. */
+    private float[] expand(int[] tokens, int[] parents, int count) {
+        draft.truncate(treeBase);
+        draft.forwardTree(tokens, 0, count, parents, treeLogits, null, 0);
+        return treeLogits;
     }
 
     /** Refuses a threshold outside [0, 1]. */
