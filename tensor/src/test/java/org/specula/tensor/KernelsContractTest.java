@@ -537,8 +537,8 @@ public abstract class KernelsContractTest {
     void treeAttentionOfAChainIsAttentionAndIndependentOfBlockSize() {
         Random random = new Random(22);
         for (DType dtype : KV_TYPES) {
-            for (int[] layout : new int[][] {{15, 5, 64}, {8, 2, 16}, {4, 1, 8}}) {
-                for (int[] c : TREE_CASES) {
+            for (int[] layout : new int[][] {{15, 5, 64}, {4, 1, 8}}) {
+                for (int[] c : new int[][] {{0, 9}, {29, 12}, {250, 16}, {256, 9}, {510, 12}, {700, 33}}) {
                     int nHeads = layout[0];
                     int headDim = layout[2];
                     int startPos = c[0];
