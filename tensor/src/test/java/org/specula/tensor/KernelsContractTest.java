@@ -463,7 +463,7 @@ public abstract class KernelsContractTest {
     }
 
     /** A copy of kv, stored bits and layout alike, to lay paths out in with {@link #layOutPath}. */
-    static KvLayer copyOf(KvLayer kv) {
+    public static KvLayer copyOf(KvLayer kv) {
         KvLayer out = new KvLayer(kv.dtype(), kv.nKvHeads(), kv.headDim(), kv.slots());
         MemorySegment.copy(kv.keys(), 0, out.keys(), 0, kv.keys().byteSize());
         MemorySegment.copy(kv.values(), 0, out.values(), 0, kv.values().byteSize());
@@ -471,7 +471,7 @@ public abstract class KernelsContractTest {
     }
 
     /** Writes kv's slots startPos + path[k] at startPos + k of copy (a copy of kv): prefix, then path, contiguously. */
-    static void layOutPath(KvLayer copy, KvLayer kv, int startPos, int[] path, int len) {
+    public static void layOutPath(KvLayer copy, KvLayer kv, int startPos, int[] path, int len) {
         for (int k = 0; k < len; k++) { // stored values: written back exactly
             copy.write(startPos + k, 1, kv.key(startPos + path[k]), 0, kv.value(startPos + path[k]), 0);
         }
