@@ -23,8 +23,10 @@ import org.specula.tensor.KvLayer;
 /**
  * Causal GQA attention of a block of query rows over one layer's KV cache, SmolLM2-360M shape (15 heads, 5 KV
  * heads, head_dim 64) and Llama-3.2-1B shape (32 heads, 8 KV heads, head_dim 64), at a context position of 512 or
- * 2048, with an F32 or BF16 cache: rows = 1 is decode, rows = 5 a k = 4 verification. Checked once against the
- * scalar oracle.
+ * 2048, with an F32 or BF16 cache: rows = 1 is decode, rows = 5 a k = 4 verification. {@link #treeAttention} runs
+ * the same rows as a binary tree in heap order (node t's parent (t − 1) / 2: for 5 rows a root, two children and two
+ * grandchildren), the tree verification's attention; {@code -p rows=20} gives the size of a {@code --tree 4,2,1}.
+ * Each is checked once against the scalar oracle.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,6 +56,7 @@ public class AttentionBenchmark {
     private float[] q;      // [rows][nHeads * headDim]
     private KvLayer kv;     // positions 0 .. position + rows - 1
     private float[] out;    // [rows][nHeads * headDim]
+    private int[] parents;  // [rows]: the binary tree of treeAttention
 
     @Setup
     public void setUp() {
@@ -66,14 +69,26 @@ public class AttentionBenchmark {
         kv.write(0, position + rows, random(random, (position + rows) * nKvHeads * HEAD_DIM), 0,
                 random(random, (position + rows) * nKvHeads * HEAD_DIM), 0);
         out = new float[rows * nHeads * HEAD_DIM];
+        parents = new int[rows];
+        for (int t = 0; t < rows; t++) {
+            parents[t] = t == 0 ? -1 : (t - 1) / 2;
+        }
         kernels = KernelsFactory.create(backend, threads);
-        attention();
+        Kernels scalar = KernelsFactory.create("scalar", 1);
         float[] expected = new float[out.length];
-        KernelsFactory.create("scalar", 1).attention(expected, q, kv, rows, position, nHeads);
+        attention();
+        scalar.attention(expected, q, kv, rows, position, nHeads);
+        check("attention", expected);
+        treeAttention();
+        scalar.treeAttention(expected, q, kv, rows, position, nHeads, parents);
+        check("treeAttention", expected);
+    }
+
+    private void check(String what, float[] expected) {
         for (int i = 0; i < out.length; i++) {
             if (Math.abs(expected[i] - out[i]) > 1e-4 + 1e-4 * Math.abs(expected[i])) {
-                throw new IllegalStateException(backend + " attention out[" + i + "] = " + out[i] + ", scalar says "
-                        + expected[i]);
+                throw new IllegalStateException(backend + " " + what + " out[" + i + "] = " + out[i]
+                        + ", scalar says " + expected[i]);
             }
         }
     }
@@ -89,6 +104,12 @@ public class AttentionBenchmark {
     @Benchmark
     public float[] attention() {
         kernels.attention(out, q, kv, rows, position, nHeads);
+        return out;
+    }
+
+    @Benchmark
+    public float[] treeAttention() {
+        kernels.treeAttention(out, q, kv, rows, position, nHeads, parents);
         return out;
     }
 

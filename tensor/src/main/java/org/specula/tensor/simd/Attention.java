@@ -333,19 +333,6 @@ final class Attention {
     }
 
     /**
-     * The score of query q[qOff ..) against the F32 key row keys[kOff .. kOff + headDim): one fused multiply-add chain
-     * over i ascending from zero, then the scaling, the chain {@link #scores4} gives every lane, so a tree node's
-     * score has the bits it would have in a tile.
-     */
-    static float score(float[] q, int qOff, float[] keys, int kOff, int headDim, float scale) {
-        float acc = 0;
-        for (int i = 0; i < headDim; i++) {
-            acc = Math.fma(q[qOff + i], keys[kOff + i], acc);
-        }
-        return acc * scale;
-    }
-
-    /**
      * One query's exp-weighted value sum over a tree node's virtual chunk: out[o + c] = Σ_{j &lt; n} p[pOff + j] ·
      * value(j, c), where positions j &lt; np are the cache's from element index row (as {@link #weightedSum2} reads
      * them) and positions j ≥ np are F32 rows of headDim in tree: tree[treeBase + nodes[nodeFrom + j − np] · headDim

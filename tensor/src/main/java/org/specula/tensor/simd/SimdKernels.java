@@ -550,7 +550,7 @@ public final class SimdKernels implements Kernels {
         int chunks = Math.ceilDiv(end, Attention.CHUNK);
         int full = startPos / Attention.CHUNK;
         TreeJob job = treeJob;
-        job.set(parents, rows, nKv * kv.headDim()); // validates the tree before any work starts
+        job.set(parents, rows, nKv, kv.headDim()); // validates the tree before any work starts
         attentionJob.set(q, kv, rows, startPos, nHeads, chunks);
         int items = nKv * (full + 1);
         long work = (long) rows * end * nHeads * kv.headDim();
@@ -577,18 +577,26 @@ public final class SimdKernels implements Kernels {
     /**
      * Work items of {@link #treeAttention}: first one per KV head for the rows' own sequences ({@link #tail}), then
      * {@link AttentionJob}'s (KV head, chunk) items for the chunks wholly before startPos. Holds the rows' ancestor
-     * paths and the F32 copies of the tree nodes' keys and values, grown to the largest tree seen, never per token.
+     * paths and F32 copies of the tree nodes' keys and values, grown to the largest tree seen, never per token.
      */
     private final class TreeJob implements WorkerPool.Job {
         /** Row t's path, root first, is paths[pathStart[t] .. pathStart[t + 1]): node indices below rows. */
         private int[] pathStart = new int[1];
         private int[] paths = new int[0];
-        /** [nKvHeads][rows][headDim]: the tree slots' keys and values as floats, written by their KV head's item. */
-        private float[] treeKeys = new float[0];
+        /**
+         * The tree slots' keys, [nKvHeads][ceil(rows / TILE)][headDim][TILE] F32 (node j at tile j / TILE, lane
+         * j % TILE: the cache's F32 tile layout, so {@link Attention#scores4} scores them), off-heap like the cache.
+         */
+        private MemorySegment treeKeys = MemorySegment.NULL;
+        /** The tree slots' values, [nKvHeads][rows][headDim] F32 in natural order. */
         private float[] treeValues = new float[0];
+        private int nodeTiles;
+        /** Per work chunk: scores4's output for up to CHUNK nodes, and the path's scores, [QUERIES][rows]. */
+        private float[][] nodeScores = new float[0][];
+        private float[][] pathScores = new float[0][];
 
         /** Each row's path from its parent's (parents[t] &lt; t), checking the topological order. */
-        void set(int[] parents, int rows, int kvDim) {
+        void set(int[] parents, int rows, int nKv, int headDim) {
             if (pathStart.length < rows + 1) {
                 pathStart = new int[rows + 1];
             }
@@ -607,15 +615,23 @@ public final class SimdKernels implements Kernels {
             }
             for (int t = 0; t < rows; t++) {
                 int parent = parents[t];
-                int at = pathStart[t];
                 if (parent >= 0) {
-                    System.arraycopy(paths, pathStart[parent], paths, at, pathStart[parent + 1] - pathStart[parent]);
+                    System.arraycopy(paths, pathStart[parent], paths, pathStart[t],
+                            pathStart[parent + 1] - pathStart[parent]);
                 }
                 paths[pathStart[t + 1] - 1] = t;
             }
-            if (treeKeys.length < rows * kvDim) {
-                treeKeys = new float[rows * kvDim];
-                treeValues = new float[rows * kvDim];
+            if (nodeScores.length == 0) { // not at construction: the job is built before threads is set
+                nodeScores = new float[CHUNKS_PER_THREAD * threads][];
+                pathScores = new float[CHUNKS_PER_THREAD * threads][0];
+            }
+            nodeTiles = Math.ceilDiv(rows, KvLayer.TILE);
+            long keyBytes = 4L * nKv * nodeTiles * headDim * KvLayer.TILE;
+            if (treeKeys.byteSize() < keyBytes) {
+                treeKeys = java.lang.foreign.Arena.ofAuto().allocate(keyBytes, 64);
+            }
+            if (treeValues.length < rows * nKv * headDim) {
+                treeValues = new float[rows * nKv * headDim];
             }
         }
 
@@ -640,11 +656,14 @@ public final class SimdKernels implements Kernels {
         /**
          * KV head h, every row's own chunks: from chunk full = startPos / CHUNK on, np0 prefix positions (read as
          * {@link AttentionJob#item} reads them, an F16 cache widened once) and then the row's path. The group's
-         * query heads share a row's sequence and take the prefix's scores four at a time, as attention does.
+         * query heads share a row's sequence and are scored four at a time, as attention scores them: the path's
+         * scores come from {@link Attention#scores4} over the F32 copies of the nodes up to the row, so each has the
+         * bits it would have in the cache's tile.
          */
         private void tail(int h, int scratchIndex) {
             AttentionJob a = attentionJob;
             KvLayer kv = a.kv;
+            float[] q = a.q;
             int rows = a.rows;
             int startPos = a.startPos;
             int nHeads = a.nHeads;
@@ -656,11 +675,23 @@ public final class SimdKernels implements Kernels {
             float scale = (float) (1.0 / Math.sqrt(headDim));
             float[] s = attScores(scratchIndex);
             float[] sums = scratch[scratchIndex];
+            float[] nodes = nodeScores[scratchIndex];
+            if (nodes == null) {
+                nodes = new float[Attention.QUERIES * Attention.CHUNK];
+                nodeScores[scratchIndex] = nodes;
+            }
+            float[] pathS = pathScores[scratchIndex];
+            if (pathS.length < Attention.QUERIES * rows) {
+                pathS = new float[Attention.QUERIES * rows];
+                pathScores[scratchIndex] = pathS;
+            }
+            long treeTileRow = (long) h * nodeTiles * headDim * KvLayer.TILE;
             int treeBase = h * rows * headDim;
             for (int node = 0; node < rows; node++) { // converted exactly, as the cache's widening does
+                long tile = treeTileRow + (long) (node / KvLayer.TILE) * headDim * KvLayer.TILE + node % KvLayer.TILE;
                 int at = treeBase + node * headDim;
                 for (int i = 0; i < headDim; i++) {
-                    treeKeys[at + i] = kv.key(h, startPos + node, i);
+                    treeKeys.setAtIndex(Tensor.F32_LE, tile + (long) i * KvLayer.TILE, kv.key(h, startPos + node, i));
                     treeValues[at + i] = kv.value(h, startPos + node, i);
                 }
             }
@@ -681,42 +712,50 @@ public final class SimdKernels implements Kernels {
             }
             for (int t = 0; t < rows; t++) {
                 int from = pathStart[t];
-                int end = startPos + pathStart[t + 1] - from; // the row's sequence: positions 0 .. end-1
-                for (int c = full; c * Attention.CHUNK < end; c++) {
-                    int cs = c * Attention.CHUNK;
-                    int np = c == full ? np0 : 0; // prefix positions in this chunk
-                    int n = Math.min(Attention.CHUNK, end - cs);
-                    int nodeFrom = from + cs + np - startPos; // paths index of the chunk's first tree position
-                    for (int b = 0; b < group; b += Attention.QUERIES) {
-                        int last = Math.min(b + Attention.QUERIES, group) - 1;
-                        int qBase = (t * nHeads + h * group) * headDim;
-                        if (np > 0) {
-                            Attention.scores4(lanes, kind, keys, tileRow, Math.ceilDiv(np, KvLayer.TILE), headDim, q(),
-                                    qBase + b * headDim, qBase + Math.min(b + 1, last) * headDim,
-                                    qBase + Math.min(b + 2, last) * headDim, qBase + last * headDim, s, scale);
+                int len = pathStart[t + 1] - from;
+                int end = startPos + len; // the row's sequence: positions 0 .. end-1
+                int qBase = (t * nHeads + h * group) * headDim;
+                for (int b = 0; b < group; b += Attention.QUERIES) {
+                    int last = Math.min(b + Attention.QUERIES, group) - 1;
+                    int qa = qBase + b * headDim;
+                    int qb = qBase + Math.min(b + 1, last) * headDim;
+                    int qc = qBase + Math.min(b + 2, last) * headDim;
+                    int qd = qBase + last * headDim;
+                    int k = 0; // the path's scores, CHUNK nodes at a time
+                    for (int n0 = 0; n0 <= t; n0 += Attention.CHUNK) {
+                        int tiles = Math.ceilDiv(Math.min(Attention.CHUNK, t + 1 - n0), KvLayer.TILE);
+                        Attention.scores4(lanes, Lanes.F32, treeKeys,
+                                treeTileRow + (long) (n0 / KvLayer.TILE) * headDim * KvLayer.TILE, tiles, headDim, q,
+                                qa, qb, qc, qd, nodes, scale);
+                        for (; k < len && paths[from + k] < n0 + Attention.CHUNK; k++) {
+                            for (int u = b; u <= last; u++) {
+                                pathS[(u - b) * rows + k] = nodes[(u - b) * Attention.CHUNK + paths[from + k] - n0];
+                            }
+                        }
+                    }
+                    for (int c = full; c * Attention.CHUNK < end; c++) {
+                        int cs = c * Attention.CHUNK;
+                        int np = c == full ? np0 : 0; // prefix positions in this chunk
+                        int n = Math.min(Attention.CHUNK, end - cs);
+                        int k0 = cs + np - startPos; // path index of the chunk's first tree position
+                        if (np > 0) { // whole tiles: the path's scores go in after them
+                            Attention.scores4(lanes, kind, keys, tileRow, Math.ceilDiv(np, KvLayer.TILE), headDim, q,
+                                    qa, qb, qc, qd, s, scale);
                         }
                         for (int u = b; u <= last; u++) {
                             int off = (u - b) * Attention.CHUNK;
-                            int qOff = qBase + u * headDim;
-                            for (int j = np; j < n; j++) { // after the prefix's tiles: they wrote whole tiles
-                                s[off + j] = Attention.score(q(), qOff, treeKeys,
-                                        treeBase + paths[nodeFrom + j - np] * headDim, headDim, scale);
-                            }
+                            System.arraycopy(pathS, (u - b) * rows + k0, s, off + np, n - np);
                             float m = RowOps.max(lanes, s, off, n);
                             RowOps.expShiftedInPlace(lanes, s, off, n, m);
                             int p = (t * nHeads + h * group + u) * chunks + c;
                             a.pm[p] = m;
                             a.pl[p] = Attention.sum(lanes, s, off, n, sums);
                             Attention.weightedSumTree(lanes, kind, values, valueRow, np, headDim, s, off, n,
-                                    treeValues, treeBase, paths, nodeFrom, a.po, p * headDim);
+                                    treeValues, treeBase, paths, from + k0, a.po, p * headDim);
                         }
                     }
                 }
             }
-        }
-
-        private float[] q() {
-            return attentionJob.q;
         }
     }
 
