@@ -73,7 +73,9 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
      * prior {@link #PRIOR_ACCEPTANCE}, updated only at positions a step drafted and reached (a position after a
      * rejection says nothing about α there). Each step for which the policy asked no draft moves every α_j
      * {@link #EXPLORE} of the way back to the prior, and after {@link #PROBE_INTERVAL} such steps in a row the next
-     * asks for one draft, so a policy that settled on k = 0 keeps checking that it should. Costs are measured wall
+     * asks for one draft, so a policy that settled on k = 0 keeps checking that it should; a probe after which the
+     * rule still says 0 doubles that interval (up to {@link #PROBE_INTERVAL_MAX}: a draft model catching up costs
+     * time), one after which it drafts resets it. Costs are measured wall
      * time tracking a low quantile rather than the mean: a measurement below the estimate moves it
      * {@link #COST_RATE_DOWN} of the way, one above only {@link #COST_RATE_UP}, since noise from a shared machine,
      * a collector pause or a drafter catching up on tokens it missed only ever adds time (the first measurement is
@@ -95,11 +97,13 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
         static final double COST_RATE_UP = 0.05;
         static final double EXPLORE = 0.02;
         static final int PROBE_INTERVAL = 16;
+        static final int PROBE_INTERVAL_MAX = 512;
         private final int max;
         private final double[] acceptance; // [max] α_j, conditional on drafts 0..j−1 accepted
         private final double[] verifyNanos; // [max + 2] c_verify(j) for j = 1..max+1, NaN: never measured
         private double draftNanos = Double.NaN; // c_draft, per draft token
         private int undrafted; // steps in a row for which the policy asked no draft
+        private int probeInterval = PROBE_INTERVAL; // undrafted steps after which the next asks for one draft
         private final LongSupplier clock;
         private final StepObserver observer;
 
@@ -129,9 +133,11 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
 
         @Override
         public int next() {
-            if (Double.isNaN(draftNanos) || undrafted >= PROBE_INTERVAL) {
-                return 1;
-            }
+            return Double.isNaN(draftNanos) || undrafted >= probeInterval ? 1 : best();
+        }
+
+        /** The rule's k from the estimates as they are. */
+        private int best() {
             int best = 0;
             double bestRate = 0;
             double tokens = 1;   // expected emitted tokens with k drafts
@@ -159,6 +165,7 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
                 draftNanos = cost(draftNanos, (double) draftTime / Math.max(drafted, 1));
             }
             verifyNanos[drafted + 1] = cost(verifyNanos[drafted + 1], verifyTime);
+            boolean probe = asked > 0 && undrafted >= probeInterval;
             undrafted = asked == 0 ? undrafted + 1 : 0;
             if (asked == 0) {
                 for (int j = 0; j < max; j++) {
@@ -167,6 +174,9 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             }
             for (int j = 0; j < Math.min(drafted, accepted + 1); j++) {
                 acceptance[j] += RATE * ((j < accepted ? 1 : 0) - acceptance[j]);
+            }
+            if (probe) {
+                probeInterval = best() == 0 ? Math.min(2 * probeInterval, PROBE_INTERVAL_MAX) : PROBE_INTERVAL;
             }
         }
 

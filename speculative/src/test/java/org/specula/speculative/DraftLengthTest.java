@@ -145,6 +145,11 @@ class DraftLengthTest {
         assertEquals(1, policy.next());
         policy.update(1, 1, 0, 100, 1300);
         assertEquals(0, policy.next());
+        for (int s = 0; s < 2 * DraftLength.Adaptive.PROBE_INTERVAL; s++) { // the probe changed nothing: twice as long
+            assertEquals(0, policy.next(), "step " + s);
+            policy.update(0, 0, 0, 0, 1000);
+        }
+        assertEquals(1, policy.next());
     }
 
     @Test
