@@ -81,10 +81,12 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
      * a collector pause or a drafter catching up on tokens it missed only ever adds time (the first measurement is
      * taken as it is). A step's draft time is divided by the drafts it produced (at least one, so a drafter that
      * stops early pays for the step that stopped it); the first step of each run is left out of it, as a draft
-     * model feeds the whole prompt there. c_verify(j) for a j never measured is interpolated linearly between the
-     * nearest measured sizes, continued with the slope of the two nearest beyond them (never below the smaller of
-     * those two), and held flat where only one is measured. Until a draft token has been timed the policy asks for
-     * one draft, the cheapest step that measures both costs.
+     * model feeds the whole prompt there. An estimate of c_verify(j) not measured in the last {@link #STALE_STEPS}
+     * steps is stale (a cold JIT or a busy machine may have set it) and is read like one never measured: linearly
+     * between the nearest fresh sizes; above the largest, with the slope of the two nearest, never below the largest
+     * (flat where only one is fresh); below the smallest, with their slope but never below the proportional bound
+     * c_verify(s) · j / s. Both ends err on the cheap side, so a size the policy has not seen lately looks worth a
+     * try and is measured again. Until a draft token has been timed the policy asks for one draft.
      *
      * <p>Deterministic given its inputs: the clock is an argument, and {@link #update} takes a step's figures
      * directly, so tests drive it with synthetic timings. Because k depends on timing, a sampled run with a seed is
@@ -98,9 +100,12 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
         static final double EXPLORE = 0.02;
         static final int PROBE_INTERVAL = 16;
         static final int PROBE_INTERVAL_MAX = 512;
+        static final int STALE_STEPS = 256;
         private final int max;
         private final double[] acceptance; // [max] α_j, conditional on drafts 0..j−1 accepted
         private final double[] verifyNanos; // [max + 2] c_verify(j) for j = 1..max+1, NaN: never measured
+        private final long[] measuredAt;    // [max + 2] the step that last measured c_verify(j)
+        private long step;                  // steps observed
         private double draftNanos = Double.NaN; // c_draft, per draft token
         private int undrafted; // steps in a row for which the policy asked no draft
         private int probeInterval = PROBE_INTERVAL; // undrafted steps after which the next asks for one draft
@@ -116,6 +121,7 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             this.acceptance = new double[max];
             Arrays.fill(acceptance, PRIOR_ACCEPTANCE);
             this.verifyNanos = new double[max + 2];
+            this.measuredAt = new long[max + 2];
             Arrays.fill(verifyNanos, Double.NaN);
             this.clock = clock;
             this.observer = new Timer();
@@ -164,7 +170,10 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             if (asked > 0 && draftTime >= 0) {
                 draftNanos = cost(draftNanos, (double) draftTime / Math.max(drafted, 1));
             }
-            verifyNanos[drafted + 1] = cost(verifyNanos[drafted + 1], verifyTime);
+            step++;
+            boolean stale = !fresh(drafted + 1); // a stale estimate starts again from this measurement
+            verifyNanos[drafted + 1] = cost(stale ? Double.NaN : verifyNanos[drafted + 1], verifyTime);
+            measuredAt[drafted + 1] = step;
             boolean probe = asked > 0 && undrafted >= probeInterval;
             undrafted = asked == 0 ? undrafted + 1 : 0;
             if (asked == 0) {
@@ -190,31 +199,38 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             return draftNanos;
         }
 
-        /** c_verify(j): measured, or interpolated or extrapolated from the measured sizes (see the class comment). */
+        /**
+         * c_verify(j): its estimate while fresh, else read off the fresh estimates of other sizes (see the class
+         * comment); 0 before anything was measured (next() asks for one draft until then).
+         */
         double verifyCost(int j) {
-            if (!Double.isNaN(verifyNanos[j])) {
+            if (fresh(j)) {
                 return verifyNanos[j];
             }
             int below = j - 1;
-            while (below >= 1 && Double.isNaN(verifyNanos[below])) below--;
+            while (below >= 1 && !fresh(below)) below--;
             int above = j + 1;
-            while (above < verifyNanos.length && Double.isNaN(verifyNanos[above])) above++;
-            boolean hasBelow = below >= 1;
-            boolean hasAbove = above < verifyNanos.length;
-            if (hasBelow && hasAbove) {
+            while (above < verifyNanos.length && !fresh(above)) above++;
+            if (below >= 1 && above < verifyNanos.length) {
                 return line(below, above, j);
             }
-            int nearest = hasBelow ? below : hasAbove ? above : -1;
-            if (nearest < 0) {
-                return 0; // nothing measured yet: only the draft cost ranks k, and next() asks for 1 before that
+            if (below >= 1) { // beyond the largest: the two nearest's slope, never below the largest's cost
+                int second = below - 1;
+                while (second >= 1 && !fresh(second)) second--;
+                return second < 1 ? verifyNanos[below] : Math.max(line(second, below, j), verifyNanos[below]);
             }
-            int step = hasBelow ? -1 : 1;
-            int second = nearest + step;
-            while (second >= 1 && second < verifyNanos.length && Double.isNaN(verifyNanos[second])) second += step;
-            if (second < 1 || second >= verifyNanos.length) {
-                return verifyNanos[nearest];
+            if (above < verifyNanos.length) { // below the smallest: the two nearest's slope, never below j/above of it
+                int second = above + 1;
+                while (second < verifyNanos.length && !fresh(second)) second++;
+                double proportional = verifyNanos[above] * j / above;
+                return second >= verifyNanos.length ? proportional : Math.max(line(above, second, j), proportional);
             }
-            return Math.max(line(nearest, second, j), Math.min(verifyNanos[nearest], verifyNanos[second]));
+            return Double.isNaN(verifyNanos[j]) ? 0 : verifyNanos[j]; // unreachable once a step was measured
+        }
+
+        /** Whether c_verify(j) was measured within the last {@link #STALE_STEPS} steps. */
+        private boolean fresh(int j) {
+            return !Double.isNaN(verifyNanos[j]) && step - measuredAt[j] <= STALE_STEPS;
         }
 
         private double line(int a, int b, int j) {

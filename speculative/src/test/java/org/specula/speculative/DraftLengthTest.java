@@ -103,14 +103,27 @@ class DraftLengthTest {
     void verificationCostIsInterpolatedBetweenAndExtrapolatedBeyondTheMeasuredSizes() {
         DraftLength.Adaptive policy = new DraftLength.Adaptive(8, () -> 0);
         policy.update(1, 1, 1, 100, 1200); // verify(2) = 1200
-        assertEquals(1200, policy.verifyCost(1), 1e-9); // one size measured: flat
+        assertEquals(600, policy.verifyCost(1), 1e-9); // one size measured: proportional below, flat above
         assertEquals(1200, policy.verifyCost(9), 1e-9);
         policy.update(3, 3, 3, 300, 1600); // verify(4) = 1600
         assertEquals(1400, policy.verifyCost(3), 1e-9);
         assertEquals(2600, policy.verifyCost(9), 1e-9);
-        assertEquals(1200, policy.verifyCost(1), 1e-9); // below: never under the smaller of the two it extends
+        assertEquals(1000, policy.verifyCost(1), 1e-9); // the slope of verify(2) and verify(4), above 1200 / 2
         policy.update(0, 0, 0, 0, 900); // verify(1) measured
         assertEquals(900, policy.verifyCost(1), 1e-9);
+    }
+
+    @Test
+    void aStaleEstimateIsReadOffTheFreshOnesAndMeasuredAgain() {
+        DraftLength.Adaptive policy = new DraftLength.Adaptive(8, () -> 0);
+        policy.update(0, 0, 0, 0, 50_000); // verify(1) while the JIT was cold
+        run(policy, DraftLength.Adaptive.STALE_STEPS, 3, 1, 800, 1000, 250); // verify(4) = 1750, acceptance 1/3 down
+        assertEquals(50_000, policy.verifyCost(1), 1e-9);
+        run(policy, 1, 3, 1, 800, 1000, 250);
+        assertEquals(1750.0 / 4, policy.verifyCost(1), 1e-9); // stale: the proportional bound below verify(4)
+        assertEquals(0, policy.next()); // which makes a step without drafts worth measuring again
+        policy.update(0, 0, 0, 0, 1000);
+        assertEquals(1000, policy.verifyCost(1), 1e-9); // from this measurement, not from the stale one
     }
 
     @Test
