@@ -75,18 +75,23 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
      * {@link #EXPLORE} of the way back to the prior, and after {@link #PROBE_INTERVAL} such steps in a row the next
      * asks for one draft, so a policy that settled on k = 0 keeps checking that it should; a probe after which the
      * rule still says 0 doubles that interval (up to {@link #PROBE_INTERVAL_MAX}: a draft model catching up costs
-     * time), one after which it drafts resets it. Costs are measured wall
-     * time tracking a low quantile rather than the mean: a measurement below the estimate moves it
-     * {@link #COST_RATE_DOWN} of the way, one above only {@link #COST_RATE_UP}, since noise from a shared machine,
-     * a collector pause or a drafter catching up on tokens it missed only ever adds time (the first measurement is
-     * taken as it is). A step's draft time is divided by the drafts it produced (at least one, so a drafter that
+     * time), one after which it drafts resets it. Costs are measured wall time (the first measurement taken as it
+     * is). Each c_verify(j) is an exponentially weighted mean (weight {@link #COST_RATE}), except that a measurement
+     * under half the estimate replaces it (the estimate came from a cold JIT, which costs 10 to 1000 times as much):
+     * a low quantile would be biased between sizes, since the k the policy keeps is measured far more often than the
+     * others and so reaches further into the low tail. c_draft, one estimate, tracks a low quantile: a measurement below it moves it
+     * {@link #COST_RATE_DOWN} of the way, one above only {@link #COST_RATE_UP}, as a drafter catching up on tokens
+     * it missed (after steps without drafts) or a collector pause only adds time. A step's draft time is divided by the drafts it produced (at least one, so a drafter that
      * stops early pays for the step that stopped it); the first step of each run is left out of it, as a draft
      * model feeds the whole prompt there. An estimate of c_verify(j) not measured in the last {@link #STALE_STEPS}
      * steps is stale (a cold JIT or a busy machine may have set it) and is read like one never measured: linearly
      * between the nearest fresh sizes; above the largest, with the slope of the two nearest, never below the largest
      * (flat where only one is fresh); below the smallest, with their slope but never below the proportional bound
      * c_verify(s) · j / s. Both ends err on the cheap side, so a size the policy has not seen lately looks worth a
-     * try and is measured again. Until a draft token has been timed the policy asks for one draft.
+     * try and is measured again. Last, the estimates are held to what a block forward can cost: scoring more
+     * positions never costs less, and never more than proportionally more (c_verify(j) ≤ c_verify(j + 1) ≤
+     * c_verify(j) · (j + 1) / j); an estimate out of line, such as one size timed once while the JIT compiled it,
+     * is lowered to its neighbours' bound. Until a draft token has been timed the policy asks for one draft.
      *
      * <p>Deterministic given its inputs: the clock is an argument, and {@link #update} takes a step's figures
      * directly, so tests drive it with synthetic timings. Because k depends on timing, a sampled run with a seed is
@@ -95,6 +100,7 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
     final class Adaptive implements DraftLength {
         static final double PRIOR_ACCEPTANCE = 0.6;
         static final double RATE = 0.1;
+        static final double COST_RATE = 0.1;
         static final double COST_RATE_DOWN = 0.3;
         static final double COST_RATE_UP = 0.05;
         static final double EXPLORE = 0.02;
@@ -172,7 +178,9 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             }
             step++;
             boolean stale = !fresh(drafted + 1); // a stale estimate starts again from this measurement
-            verifyNanos[drafted + 1] = cost(stale ? Double.NaN : verifyNanos[drafted + 1], verifyTime);
+            double current = verifyNanos[drafted + 1];
+            boolean outlier = verifyTime < current / 2; // the estimate came from a cold JIT or a busy moment
+            verifyNanos[drafted + 1] = stale || outlier ? verifyTime : current + COST_RATE * (verifyTime - current);
             measuredAt[drafted + 1] = step;
             boolean probe = asked > 0 && undrafted >= probeInterval;
             undrafted = asked == 0 ? undrafted + 1 : 0;
@@ -200,10 +208,26 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
         }
 
         /**
-         * c_verify(j): its estimate while fresh, else read off the fresh estimates of other sizes (see the class
-         * comment); 0 before anything was measured (next() asks for one draft until then).
+         * c_verify(j) as the rule reads it: the estimates held to a block's bounds, c_verify(j) ≤ c_verify(j + 1) and
+         * c_verify(j + 1) ≤ c_verify(j) · (j + 1) / j, by lowering the one out of line (see the class comment); 0
+         * before anything was measured (next() asks for one draft until then).
          */
         double verifyCost(int j) {
+            double[] profile = new double[verifyNanos.length];
+            for (int i = 1; i < profile.length; i++) {
+                profile[i] = estimate(i);
+                if (i > 1) {
+                    profile[i] = Math.min(profile[i], profile[i - 1] * i / (i - 1));
+                }
+            }
+            for (int i = profile.length - 2; i >= 1; i--) {
+                profile[i] = Math.min(profile[i], profile[i + 1]);
+            }
+            return profile[j];
+        }
+
+        /** c_verify(j)'s estimate while fresh, else read off the fresh estimates of other sizes. */
+        private double estimate(int j) {
             if (fresh(j)) {
                 return verifyNanos[j];
             }
@@ -237,7 +261,7 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             return verifyNanos[a] + (verifyNanos[b] - verifyNanos[a]) * (j - a) / (b - a);
         }
 
-        /** The running cost after a measurement x: quick to fall, slow to rise (a low quantile, not the mean). */
+        /** The running draft cost after a measurement x: quick to fall, slow to rise (a low quantile, not the mean). */
         private static double cost(double current, double x) {
             return Double.isNaN(current) ? x : current + (x < current ? COST_RATE_DOWN : COST_RATE_UP) * (x - current);
         }
