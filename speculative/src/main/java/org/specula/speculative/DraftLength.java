@@ -73,16 +73,25 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
      * prior {@link #PRIOR_ACCEPTANCE}, updated only at positions a step drafted and reached (a position after a
      * rejection says nothing about α there). Each step for which the policy asked no draft moves every α_j
      * {@link #EXPLORE} of the way back to the prior, and after {@link #PROBE_INTERVAL} such steps in a row the next
-     * asks for one draft, so a policy that settled on k = 0 keeps checking that it should. Costs are measured wall
-     * time tracking a low quantile rather than the mean: a measurement below the estimate moves it
-     * {@link #COST_RATE_DOWN} of the way, one above only {@link #COST_RATE_UP}, since noise from a shared machine,
-     * a collector pause or a drafter catching up on tokens it missed only ever adds time (the first measurement is
-     * taken as it is). A step's draft time is divided by the drafts it produced (at least one, so a drafter that
+     * asks for one draft, so a policy that settled on k = 0 keeps checking that it should; a probe after which the
+     * rule still says 0 doubles that interval (up to {@link #PROBE_INTERVAL_MAX}: a draft model catching up costs
+     * time), one after which it drafts resets it. Costs are measured wall time (the first measurement taken as it
+     * is). Each c_verify(j) is an exponentially weighted mean (weight {@link #COST_RATE}), except that a measurement
+     * under half the estimate replaces it (the estimate came from a cold JIT, which costs 10 to 1000 times as much):
+     * a low quantile would be biased between sizes, since the k the policy keeps is measured far more often than the
+     * others and so reaches further into the low tail. c_draft, one estimate, tracks a low quantile: a measurement below it moves it
+     * {@link #COST_RATE_DOWN} of the way, one above only {@link #COST_RATE_UP}, as a drafter catching up on tokens
+     * it missed (after steps without drafts) or a collector pause only adds time. A step's draft time is divided by the drafts it produced (at least one, so a drafter that
      * stops early pays for the step that stopped it); the first step of each run is left out of it, as a draft
-     * model feeds the whole prompt there. c_verify(j) for a j never measured is interpolated linearly between the
-     * nearest measured sizes, continued with the slope of the two nearest beyond them (never below the smaller of
-     * those two), and held flat where only one is measured. Until a draft token has been timed the policy asks for
-     * one draft, the cheapest step that measures both costs.
+     * model feeds the whole prompt there. An estimate of c_verify(j) not measured in the last {@link #STALE_STEPS}
+     * steps is stale (a cold JIT or a busy machine may have set it) and is read like one never measured: linearly
+     * between the nearest fresh sizes; above the largest, with the slope of the two nearest, never below the largest
+     * (flat where only one is fresh); below the smallest, with their slope but never below the proportional bound
+     * c_verify(s) · j / s. Both ends err on the cheap side, so a size the policy has not seen lately looks worth a
+     * try and is measured again. Last, the estimates are held to what a block forward can cost: scoring more
+     * positions never costs less, and never more than proportionally more (c_verify(j) ≤ c_verify(j + 1) ≤
+     * c_verify(j) · (j + 1) / j); an estimate out of line, such as one size timed once while the JIT compiled it,
+     * is lowered to its neighbours' bound. Until a draft token has been timed the policy asks for one draft.
      *
      * <p>Deterministic given its inputs: the clock is an argument, and {@link #update} takes a step's figures
      * directly, so tests drive it with synthetic timings. Because k depends on timing, a sampled run with a seed is
@@ -91,15 +100,21 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
     final class Adaptive implements DraftLength {
         static final double PRIOR_ACCEPTANCE = 0.6;
         static final double RATE = 0.1;
+        static final double COST_RATE = 0.1;
         static final double COST_RATE_DOWN = 0.3;
         static final double COST_RATE_UP = 0.05;
         static final double EXPLORE = 0.02;
         static final int PROBE_INTERVAL = 16;
+        static final int PROBE_INTERVAL_MAX = 512;
+        static final int STALE_STEPS = 256;
         private final int max;
         private final double[] acceptance; // [max] α_j, conditional on drafts 0..j−1 accepted
         private final double[] verifyNanos; // [max + 2] c_verify(j) for j = 1..max+1, NaN: never measured
+        private final long[] measuredAt;    // [max + 2] the step that last measured c_verify(j)
+        private long step;                  // steps observed
         private double draftNanos = Double.NaN; // c_draft, per draft token
         private int undrafted; // steps in a row for which the policy asked no draft
+        private int probeInterval = PROBE_INTERVAL; // undrafted steps after which the next asks for one draft
         private final LongSupplier clock;
         private final StepObserver observer;
 
@@ -112,6 +127,7 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             this.acceptance = new double[max];
             Arrays.fill(acceptance, PRIOR_ACCEPTANCE);
             this.verifyNanos = new double[max + 2];
+            this.measuredAt = new long[max + 2];
             Arrays.fill(verifyNanos, Double.NaN);
             this.clock = clock;
             this.observer = new Timer();
@@ -129,9 +145,11 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
 
         @Override
         public int next() {
-            if (Double.isNaN(draftNanos) || undrafted >= PROBE_INTERVAL) {
-                return 1;
-            }
+            return Double.isNaN(draftNanos) || undrafted >= probeInterval ? 1 : best();
+        }
+
+        /** The rule's k from the estimates as they are. */
+        private int best() {
             int best = 0;
             double bestRate = 0;
             double tokens = 1;   // expected emitted tokens with k drafts
@@ -158,7 +176,13 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             if (asked > 0 && draftTime >= 0) {
                 draftNanos = cost(draftNanos, (double) draftTime / Math.max(drafted, 1));
             }
-            verifyNanos[drafted + 1] = cost(verifyNanos[drafted + 1], verifyTime);
+            step++;
+            boolean stale = !fresh(drafted + 1); // a stale estimate starts again from this measurement
+            double current = verifyNanos[drafted + 1];
+            boolean outlier = verifyTime < current / 2; // the estimate came from a cold JIT or a busy moment
+            verifyNanos[drafted + 1] = stale || outlier ? verifyTime : current + COST_RATE * (verifyTime - current);
+            measuredAt[drafted + 1] = step;
+            boolean probe = asked > 0 && undrafted >= probeInterval;
             undrafted = asked == 0 ? undrafted + 1 : 0;
             if (asked == 0) {
                 for (int j = 0; j < max; j++) {
@@ -167,6 +191,9 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             }
             for (int j = 0; j < Math.min(drafted, accepted + 1); j++) {
                 acceptance[j] += RATE * ((j < accepted ? 1 : 0) - acceptance[j]);
+            }
+            if (probe) {
+                probeInterval = best() == 0 ? Math.min(2 * probeInterval, PROBE_INTERVAL_MAX) : PROBE_INTERVAL;
             }
         }
 
@@ -180,38 +207,61 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             return draftNanos;
         }
 
-        /** c_verify(j): measured, or interpolated or extrapolated from the measured sizes (see the class comment). */
+        /**
+         * c_verify(j) as the rule reads it: the estimates held to a block's bounds, c_verify(j) ≤ c_verify(j + 1) and
+         * c_verify(j + 1) ≤ c_verify(j) · (j + 1) / j, by lowering the one out of line (see the class comment); 0
+         * before anything was measured (next() asks for one draft until then).
+         */
         double verifyCost(int j) {
-            if (!Double.isNaN(verifyNanos[j])) {
+            double[] profile = new double[verifyNanos.length];
+            for (int i = 1; i < profile.length; i++) {
+                profile[i] = estimate(i);
+                if (i > 1) {
+                    profile[i] = Math.min(profile[i], profile[i - 1] * i / (i - 1));
+                }
+            }
+            for (int i = profile.length - 2; i >= 1; i--) {
+                profile[i] = Math.min(profile[i], profile[i + 1]);
+            }
+            return profile[j];
+        }
+
+        /** c_verify(j)'s estimate while fresh, else read off the fresh estimates of other sizes. */
+        private double estimate(int j) {
+            if (fresh(j)) {
                 return verifyNanos[j];
             }
             int below = j - 1;
-            while (below >= 1 && Double.isNaN(verifyNanos[below])) below--;
+            while (below >= 1 && !fresh(below)) below--;
             int above = j + 1;
-            while (above < verifyNanos.length && Double.isNaN(verifyNanos[above])) above++;
-            boolean hasBelow = below >= 1;
-            boolean hasAbove = above < verifyNanos.length;
-            if (hasBelow && hasAbove) {
+            while (above < verifyNanos.length && !fresh(above)) above++;
+            if (below >= 1 && above < verifyNanos.length) {
                 return line(below, above, j);
             }
-            int nearest = hasBelow ? below : hasAbove ? above : -1;
-            if (nearest < 0) {
-                return 0; // nothing measured yet: only the draft cost ranks k, and next() asks for 1 before that
+            if (below >= 1) { // beyond the largest: the two nearest's slope, never below the largest's cost
+                int second = below - 1;
+                while (second >= 1 && !fresh(second)) second--;
+                return second < 1 ? verifyNanos[below] : Math.max(line(second, below, j), verifyNanos[below]);
             }
-            int step = hasBelow ? -1 : 1;
-            int second = nearest + step;
-            while (second >= 1 && second < verifyNanos.length && Double.isNaN(verifyNanos[second])) second += step;
-            if (second < 1 || second >= verifyNanos.length) {
-                return verifyNanos[nearest];
+            if (above < verifyNanos.length) { // below the smallest: the two nearest's slope, never below j/above of it
+                int second = above + 1;
+                while (second < verifyNanos.length && !fresh(second)) second++;
+                double proportional = verifyNanos[above] * j / above;
+                return second >= verifyNanos.length ? proportional : Math.max(line(above, second, j), proportional);
             }
-            return Math.max(line(nearest, second, j), Math.min(verifyNanos[nearest], verifyNanos[second]));
+            return Double.isNaN(verifyNanos[j]) ? 0 : verifyNanos[j]; // unreachable once a step was measured
+        }
+
+        /** Whether c_verify(j) was measured within the last {@link #STALE_STEPS} steps. */
+        private boolean fresh(int j) {
+            return !Double.isNaN(verifyNanos[j]) && step - measuredAt[j] <= STALE_STEPS;
         }
 
         private double line(int a, int b, int j) {
             return verifyNanos[a] + (verifyNanos[b] - verifyNanos[a]) * (j - a) / (b - a);
         }
 
-        /** The running cost after a measurement x: quick to fall, slow to rise (a low quantile, not the mean). */
+        /** The running draft cost after a measurement x: quick to fall, slow to rise (a low quantile, not the mean). */
         private static double cost(double current, double x) {
             return Double.isNaN(current) ? x : current + (x < current ? COST_RATE_DOWN : COST_RATE_UP) * (x - current);
         }

@@ -103,14 +103,44 @@ class DraftLengthTest {
     void verificationCostIsInterpolatedBetweenAndExtrapolatedBeyondTheMeasuredSizes() {
         DraftLength.Adaptive policy = new DraftLength.Adaptive(8, () -> 0);
         policy.update(1, 1, 1, 100, 1200); // verify(2) = 1200
-        assertEquals(1200, policy.verifyCost(1), 1e-9); // one size measured: flat
+        assertEquals(600, policy.verifyCost(1), 1e-9); // one size measured: proportional below, flat above
         assertEquals(1200, policy.verifyCost(9), 1e-9);
         policy.update(3, 3, 3, 300, 1600); // verify(4) = 1600
         assertEquals(1400, policy.verifyCost(3), 1e-9);
         assertEquals(2600, policy.verifyCost(9), 1e-9);
-        assertEquals(1200, policy.verifyCost(1), 1e-9); // below: never under the smaller of the two it extends
+        assertEquals(1000, policy.verifyCost(1), 1e-9); // the slope of verify(2) and verify(4), above 1200 / 2
         policy.update(0, 0, 0, 0, 900); // verify(1) measured
         assertEquals(900, policy.verifyCost(1), 1e-9);
+    }
+
+    @Test
+    void aStaleEstimateIsReadOffTheFreshOnesAndMeasuredAgain() {
+        DraftLength.Adaptive policy = new DraftLength.Adaptive(8, () -> 0);
+        policy.update(0, 0, 0, 0, 50_000); // verify(1) while the JIT was cold
+        run(policy, DraftLength.Adaptive.STALE_STEPS, 3, 1, 800, 1000, 250); // verify(4) = 1750, acceptance 1/3 down
+        assertEquals(1750, policy.verifyCost(1), 1e-9); // held to the bound: no dearer than verify(4)
+        run(policy, 1, 3, 1, 800, 1000, 250);
+        assertEquals(1750.0 / 4, policy.verifyCost(1), 1e-9); // stale: the proportional bound below verify(4)
+        assertEquals(0, policy.next()); // which makes a step without drafts worth measuring again
+        policy.update(0, 0, 0, 0, 1000);
+        assertEquals(1000, policy.verifyCost(1), 1e-9); // from this measurement, not from the stale one
+    }
+
+    @Test
+    void anEstimateOutOfLineWithItsNeighboursIsHeldToTheBlockBounds() {
+        DraftLength.Adaptive policy = new DraftLength.Adaptive(4, () -> 0);
+        policy.update(0, 0, 0, 0, 1000);         // verify(1) = 1000
+        policy.update(1, 1, 1, 100, 8_000_000); // verify(2) timed while the JIT compiled it
+        policy.update(3, 3, 3, 300, 1500);      // verify(4) = 1500
+        assertEquals(1000, policy.verifyCost(1), 1e-9);
+        assertEquals(1500, policy.verifyCost(2), 1e-9); // no dearer than verify(4)
+        assertEquals(1500, policy.verifyCost(3), 1e-9);
+        assertEquals(1500, policy.verifyCost(4), 1e-9);
+        assertEquals(1500, policy.verifyCost(5), 1e-9); // beyond the largest: never below it
+        policy.update(1, 1, 1, 100, 1200);
+        assertEquals(1200, policy.verifyCost(2), 1e-9); // under half the estimate: it replaces it
+        policy.update(1, 1, 1, 100, 1300);
+        assertEquals(1210, policy.verifyCost(2), 1e-9); // then the mean moves on from it
     }
 
     @Test
@@ -145,15 +175,22 @@ class DraftLengthTest {
         assertEquals(1, policy.next());
         policy.update(1, 1, 0, 100, 1300);
         assertEquals(0, policy.next());
+        for (int s = 0; s < 2 * DraftLength.Adaptive.PROBE_INTERVAL; s++) { // the probe changed nothing: twice as long
+            assertEquals(0, policy.next(), "step " + s);
+            policy.update(0, 0, 0, 0, 1000);
+        }
+        assertEquals(1, policy.next());
     }
 
     @Test
-    void costsFallQuicklyAndRiseSlowly() {
+    void theDraftCostFallsQuicklyAndRisesSlowlyAndVerifyCostsAreMeans() {
         DraftLength.Adaptive policy = new DraftLength.Adaptive(8, () -> 0);
         policy.update(1, 1, 1, 1000, 2000);
         policy.update(1, 1, 1, 100, 1000);
         assertEquals(1000 - DraftLength.Adaptive.COST_RATE_DOWN * 900, policy.draftCost(), 1e-9);
-        assertEquals(2000 - DraftLength.Adaptive.COST_RATE_DOWN * 1000, policy.verifyCost(2), 1e-9);
+        assertEquals(2000 - DraftLength.Adaptive.COST_RATE * 1000, policy.verifyCost(2), 1e-9);
+        policy.update(1, 1, 1, 100, 3900);
+        assertEquals(1900 + DraftLength.Adaptive.COST_RATE * 2000, policy.verifyCost(2), 1e-9);
         double before = policy.draftCost();
         policy.update(1, 1, 1, 100_000, 1000); // a collector pause, say
         assertEquals(before + DraftLength.Adaptive.COST_RATE_UP * (100_000 - before), policy.draftCost(), 1e-9);
