@@ -73,25 +73,26 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
      * prior {@link #PRIOR_ACCEPTANCE}, updated only at positions a step drafted and reached (a position after a
      * rejection says nothing about α there). Each step for which the policy asked no draft moves every α_j
      * {@link #EXPLORE} of the way back to the prior, and after {@link #PROBE_INTERVAL} such steps in a row the next
-     * asks for one draft, so a policy that settled on k = 0 keeps checking that it should; a probe after which the
-     * rule still says 0 doubles that interval (up to {@link #PROBE_INTERVAL_MAX}: a draft model catching up costs
-     * time), one after which it drafts resets it. Costs are measured wall time (the first measurement taken as it
-     * is). Each c_verify(j) is an exponentially weighted mean (weight {@link #COST_RATE}), except that a measurement
-     * under half the estimate replaces it (the estimate came from a cold JIT, which costs 10 to 1000 times as much):
-     * a low quantile would be biased between sizes, since the k the policy keeps is measured far more often than the
-     * others and so reaches further into the low tail. c_draft, one estimate, tracks a low quantile: a measurement below it moves it
-     * {@link #COST_RATE_DOWN} of the way, one above only {@link #COST_RATE_UP}, as a drafter catching up on tokens
-     * it missed (after steps without drafts) or a collector pause only adds time. A step's draft time is divided by the drafts it produced (at least one, so a drafter that
-     * stops early pays for the step that stopped it); the first step of each run is left out of it, as a draft
-     * model feeds the whole prompt there. An estimate of c_verify(j) not measured in the last {@link #STALE_STEPS}
-     * steps is stale (a cold JIT or a busy machine may have set it) and is read like one never measured: linearly
-     * between the nearest fresh sizes; above the largest, with the slope of the two nearest, never below the largest
-     * (flat where only one is fresh); below the smallest, with their slope but never below the proportional bound
-     * c_verify(s) · j / s. Both ends err on the cheap side, so a size the policy has not seen lately looks worth a
-     * try and is measured again. Last, the estimates are held to what a block forward can cost: scoring more
-     * positions never costs less, and never more than proportionally more (c_verify(j) ≤ c_verify(j + 1) ≤
-     * c_verify(j) · (j + 1) / j); an estimate out of line, such as one size timed once while the JIT compiled it,
-     * is lowered to its neighbours' bound. Until a draft token has been timed the policy asks for one draft.
+     * asks for one draft, so a policy that settled on k = 0 keeps checking that it should; a probe after which the rule
+     * still says 0 doubles that interval (up to {@link #PROBE_INTERVAL_MAX}: a draft model catching up costs time), one
+     * after which it drafts resets it. Costs are measured wall time (the first measurement taken as it is). Each
+     * c_verify(j) is an exponentially weighted mean (weight {@link #COST_RATE}), except that a measurement under half
+     * the estimate replaces it (the estimate came from a cold JIT, which costs 10 to 1000 times as much): a low
+     * quantile would be biased between sizes, since the k the policy keeps is measured far more often than the others
+     * and so reaches further into the low tail. c_draft, one estimate, tracks a low quantile: a measurement below it
+     * moves it {@link #COST_RATE_DOWN} of the way, one above only {@link #COST_RATE_UP}, as a drafter catching up on
+     * tokens it missed (after steps without drafts) or a collector pause only adds time. A step's draft time is divided
+     * by the drafts it produced (at least one, so a drafter that stops early pays for the step that stopped it); the
+     * first step of each run is left out of it, as a draft model feeds the whole prompt there. An estimate of
+     * c_verify(j) not measured in the last {@link #STALE_STEPS} steps is stale (a cold JIT or a busy machine may have
+     * set it) and is read like one never measured: linearly between the nearest fresh sizes; above the largest, with
+     * the slope of the two nearest, never below the largest (flat where only one is fresh); below the smallest, with
+     * their slope but never below the proportional bound c_verify(s) · j / s. Both ends err on the cheap side, so a
+     * size the policy has not seen lately looks worth a try and is measured again. Last, the estimates are held to what
+     * a block forward can cost: scoring more positions never costs less, and never more than proportionally more
+     * (c_verify(j) ≤ c_verify(j + 1) ≤ c_verify(j) · (j + 1) / j); an estimate out of line, such as one size timed once
+     * while the JIT compiled it, is lowered to its neighbours' bound. Until a draft token has been timed the policy
+     * asks for one draft.
      *
      * <p>Deterministic given its inputs: the clock is an argument, and {@link #update} takes a step's figures
      * directly, so tests drive it with synthetic timings. Because k depends on timing, a sampled run with a seed is
@@ -154,12 +155,13 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             double bestRate = 0;
             double tokens = 1;   // expected emitted tokens with k drafts
             double reached = 1;  // Π α_j over the drafts so far: all of them accepted
+            double[] verifyCost = verifyProfile();
             for (int k = 0; k <= max; k++) {
                 if (k > 0) {
                     reached *= acceptance[k - 1];
                     tokens += reached;
                 }
-                double rate = tokens / (k * draftNanos + verifyCost(k + 1));
+                double rate = tokens / (k * draftNanos + verifyCost[k + 1]);
                 if (rate > bestRate) {
                     best = k;
                     bestRate = rate;
@@ -213,6 +215,11 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
          * before anything was measured (next() asks for one draft until then).
          */
         double verifyCost(int j) {
+            return verifyProfile()[j];
+        }
+
+        /** c_verify(j) for j = 1..max+1 (index 0 unused), as {@link #verifyCost} reads it. */
+        private double[] verifyProfile() {
             double[] profile = new double[verifyNanos.length];
             for (int i = 1; i < profile.length; i++) {
                 profile[i] = estimate(i);
@@ -223,7 +230,7 @@ public sealed interface DraftLength permits DraftLength.Fixed, DraftLength.Adapt
             for (int i = profile.length - 2; i >= 1; i--) {
                 profile[i] = Math.min(profile[i], profile[i + 1]);
             }
-            return profile[j];
+            return profile;
         }
 
         /** c_verify(j)'s estimate while fresh, else read off the fresh estimates of other sizes. */
