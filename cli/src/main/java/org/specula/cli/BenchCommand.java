@@ -213,14 +213,14 @@ final class BenchCommand extends Main.Command {
                     spec = sg;
                 }
             }
-            double[] verifyCost = verifyCost(pass, prompt, repeats);
+            double[] verifyCost = BlockCosts.verify(pass, prompt, repeats);
             int[] treeParents = treeWidths == null ? null : HeadDrafter.treeParents(treeWidths);
             if (treeParents != null && treeParents.length > pass.maxTreeRows()) {
                 throw new UsageException("--tree " + a.required("tree") + " has " + (treeParents.length - 1) + " nodes "
                         + "but one target block of this model holds " + pass.maxTreeRows() + " rows with the root; "
                         + "give a smaller tree");
             }
-            double[] treeCost = treeParents == null ? null : treeCost(pass, prompt, treeParents, repeats);
+            double[] treeCost = treeParents == null ? null : BlockCosts.tree(pass, prompt, treeParents, repeats);
             long weights = target.folder.weightBytes();
             long parameters = parameters(target);
             // read before the bandwidth probe, whose 1 GiB buffer would otherwise be the peak: the figure is the runs'
@@ -360,103 +360,10 @@ final class BenchCommand extends Main.Command {
         return 0;
     }
 
-    /** How long {@link #verifyCost} runs the block sizes untimed before it measures them. */
-    static final long VERIFY_WARMUP_NANOS = 1_000_000_000L;
-
     /** How long, and in runs of how many tokens, the decode loops run untimed before the timed repeats. */
     static final long DECODE_WARMUP_NANOS = 1_000_000_000L;
     static final int DECODE_WARMUP_TOKENS = 16;
     static final long SAMPLER_WARMUP_CAP = 30_000_000_000L;
-
-    /**
-     * Best-of-repeats time of a forward of T tokens (logits for all) after the prompt, over T = 1's time: the first
-     * VERIFY_SIZES.length entries by wall time, the next as many by the calling thread's CPU time (with one kernel
-     * thread all the work runs on it, and CPU time leaves out the time other processes held the core).
-     */
-    static double[] verifyCost(ForwardPass pass, int[] prompt, int repeats) {
-        int vocab = pass.model().config().vocabSize();
-        int maxT = VERIFY_SIZES[VERIFY_SIZES.length - 1];
-        float[] logits = new float[maxT * vocab];
-        int[] block = Arrays.copyOf(prompt, maxT);
-        int base = Math.min(prompt.length, pass.context() - maxT);
-        int keep = pass.commonPrefix(prompt, base); // a --depth prefix stays: only the rest is fed again
-        pass.truncate(keep);
-        if (base > keep) {
-            pass.forward(prompt, keep, base - keep, ForwardPass.Logits.NONE, null);
-        }
-        // Untimed warm-up for at least VERIFY_WARMUP_NANOS: on a small model the timed repeats alone are too few calls
-        // for C2 to compile every tile, and one stories260K run reported verify(2)/decode(1) = 91.
-        long warmupStart = System.nanoTime();
-        do {
-            for (int size : VERIFY_SIZES) {
-                pass.forward(block, 0, size, ForwardPass.Logits.ALL, logits);
-                pass.truncate(base);
-            }
-        } while (System.nanoTime() - warmupStart < VERIFY_WARMUP_NANOS);
-        int n = VERIFY_SIZES.length;
-        double[] best = new double[2 * n];
-        Arrays.fill(best, Double.MAX_VALUE);
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        for (int r = 0; r < Math.max(3, repeats * 2); r++) {
-            for (int i = 0; i < n; i++) {
-                long cpu = threads.getCurrentThreadCpuTime();
-                long start = System.nanoTime();
-                pass.forward(block, 0, VERIFY_SIZES[i], ForwardPass.Logits.ALL, logits);
-                best[i] = Math.min(best[i], System.nanoTime() - start);
-                best[n + i] = Math.min(best[n + i], threads.getCurrentThreadCpuTime() - cpu);
-                pass.truncate(base);
-            }
-        }
-        double[] cost = new double[best.length];
-        for (int i = 0; i < best.length; i++) {
-            cost[i] = best[i] / best[i < n ? 0 : n];
-        }
-        return cost;
-    }
-
-    /**
-     * {wall, CPU} time of one target forward over a tree block (parents as block rows, row 0 the root) over that of
-     * decode(1), both after the prompt, alternated and best of each kept, as {@link #verifyCost} measures chains.
-     */
-    static double[] treeCost(ForwardPass pass, int[] prompt, int[] parents, int repeats) {
-        int vocab = pass.model().config().vocabSize();
-        int rows = parents.length;
-        float[] logits = new float[rows * vocab];
-        int[] block = new int[rows];
-        for (int i = 0; i < rows; i++) {
-            block[i] = prompt[i % prompt.length];
-        }
-        int base = Math.min(prompt.length, pass.context() - rows);
-        pass.truncate(Math.min(pass.commonPrefix(prompt, base), base));
-        if (base > pass.length()) {
-            pass.forward(prompt, pass.length(), base - pass.length(), ForwardPass.Logits.NONE, null);
-        }
-        pass.warmUp(rows);
-        long warmupStart = System.nanoTime();
-        do {
-            pass.forwardTree(block, 0, rows, parents, logits, null, 0);
-            pass.truncate(base);
-            pass.forward(block, 0, 1, ForwardPass.Logits.ALL, logits);
-            pass.truncate(base);
-        } while (System.nanoTime() - warmupStart < VERIFY_WARMUP_NANOS);
-        long[] best = {Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE}; // tree, decode; wall, cpu
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        for (int r = 0; r < Math.max(3, repeats * 2); r++) {
-            for (int which = 0; which < 2; which++) {
-                long cpu = threads.getCurrentThreadCpuTime();
-                long start = System.nanoTime();
-                if (which == 0) {
-                    pass.forwardTree(block, 0, rows, parents, logits, null, 0);
-                } else {
-                    pass.forward(block, 0, 1, ForwardPass.Logits.ALL, logits);
-                }
-                best[which] = Math.min(best[which], System.nanoTime() - start);
-                best[2 + which] = Math.min(best[2 + which], threads.getCurrentThreadCpuTime() - cpu);
-                pass.truncate(base);
-            }
-        }
-        return new double[]{(double) best[0] / best[1], (double) best[2] / best[3]};
-    }
 
     /** Weights of all the model's tensors (a tied embedding counted once, as it is stored once). */
     static long parameters(ModelSession session) {
