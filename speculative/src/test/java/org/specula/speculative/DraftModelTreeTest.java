@@ -2,6 +2,7 @@ package org.specula.speculative;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.specula.loader.ModelFolder;
 import org.specula.model.ForwardPass;
@@ -91,6 +92,7 @@ class DraftModelTreeTest {
     }
 
     @Test
+    @Tag(HeadDraftersTest.STATISTICAL)
     void aTreeAcceptsMoreThanTheChain() {
         int[][] prompts = AcceptanceFiguresTest.prompts(target.newForwardPass(512));
         TreeShape[] shapes = {null, TreeShape.of(4, 2, 1), TreeShape.dynamic(16), TreeShape.dynamic(32)};

@@ -2,6 +2,7 @@ package org.specula.speculative;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.specula.loader.ModelFolder;
 import org.specula.model.ChainHead;
@@ -30,6 +31,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * mean drafts accepted per pass against the README's table and the oracle's figures.
  */
 class HeadDraftersTest {
+    /**
+     * Laws and acceptance figures: what they test does not depend on the kernels, so .ci/run's scalar pass leaves them
+     * to the first pass (they took most of its time).
+     */
+    static final String STATISTICAL = "statistical";
     static final int CONTEXT = 512;
     static Kernels kernels;
     static ModelFolder targetFolder;
@@ -275,6 +281,7 @@ class HeadDraftersTest {
      * drafts are always accepted. (The tree tests above show more, plain decoding's very tokens for the same seed.)
      */
     @Test
+    @Tag(STATISTICAL)
     void atTemperatureOneTheTokensFollowPlainSampling() {
         int vocab = target.config().vocabSize();
         int n = 20_000;
@@ -335,6 +342,7 @@ class HeadDraftersTest {
      * the oracle's own figures on them (near-ties of the argmax in float and double may differ).
      */
     @Test
+    @Tag(STATISTICAL)
     void meanAcceptedPerPassMatchesTheReadmeAndTheOracle() {
         double[][] readme = {HeadsReferenceTest.README_MEDUSA, HeadsReferenceTest.README_EAGLE,
                 HeadsReferenceTest.README_MTP};
@@ -425,7 +433,12 @@ class HeadDraftersTest {
             });
             decoder.generate(SpeculativeDecoderTest.PROMPT, new StopCondition(60, new int[0]), t -> { });
         }
+    }
 
+    /** A tree accepts more per pass than the chain, for every head and shape (greedy, so counts are exact). */
+    @Test
+    @Tag(STATISTICAL)
+    void treesAcceptMoreThanTheChain() {
         int[][] sampledPrompts = AcceptanceFiguresTest.prompts(target.newForwardPass(CONTEXT));
         StringBuilder table = new StringBuilder("greedy, 128 tokens, 20 prompts, accepted per pass: chain k=4 | tree "
                 + "4,2,1 | dynamic 16 | dynamic 32 (k = 4)\n");
@@ -448,6 +461,7 @@ class HeadDraftersTest {
         }
         System.out.print(table);
     }
+
 
     /** The target's cache against a fresh prefill: bit-exact for chains, 1e-5 after trees on SIMD kernels. */
     private static void assertCacheIsPrefillWithin(ForwardPass pass, int[] tokens, int length) {

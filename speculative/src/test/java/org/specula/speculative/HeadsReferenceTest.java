@@ -1,6 +1,7 @@
 package org.specula.speculative;
 
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.specula.loader.Json;
 import org.specula.loader.ModelFolder;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * against the README's reference acceptance table for Medusa, EAGLE and MTP (greedy, 128 new tokens, all k; about
  * 17 s in all, the memoised loop making the greedy runs and committed draft positions once per prompt).
  */
+@Tag(HeadDraftersTest.STATISTICAL) // the oracle alone: no kernel runs in it but to make prompts
 class HeadsReferenceTest {
     /** ../shared/models/README.md, greedy, mean drafts accepted per target pass for k = 1.. */
     static final double[] README_MEDUSA = {0.38, 0.48, 0.50, 0.51};
