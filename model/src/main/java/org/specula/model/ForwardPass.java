@@ -193,26 +193,24 @@ public final class ForwardPass {
     }
 
     /**
-     * After forwardTree: keeps the tree rows rows[0 .. count) (a root-to-node path: row 0, then each row a child of
-     * the one before) as the positions after the sequence, moving their keys and values into place, and drops every other
-     * node. The cache then equals a plain forward over the kept path.
+     * After forwardTree: keeps the tree rows rows[0 .. count) (a path down the tree: rows[0] a depth-0 row, each next
+     * row a child of the one before; count 0 keeps none) as the positions after the sequence, moving their keys and
+     * values into place, and drops every other row. The cache then equals a plain forward over the kept path: the
+     * target keeps row 0 (the last committed token) and its accepted descendants, a draft model its accepted nodes.
      */
     public void keepPath(int[] rows, int count) {
-        int start = complete - 1; // the tree's row 0
+        int start = complete - 1; // the tree block's first slot
         if (treeRows == 0) {
             throw new IllegalStateException("keepPath keeps a path of the tree forwardTree scored; there is none");
         }
-        if (count < 1 || rows[0] != 0) {
-            throw new IllegalArgumentException("a kept path starts at tree row 0");
-        }
-        for (int i = 1; i < count; i++) {
-            if (rows[i] >= treeRows || rows[i] <= 0 || treeParents[rows[i]] != rows[i - 1]) {
-                throw new IllegalArgumentException("kept tree rows must be a path from row 0 down the tree's "
-                        + treeRows + " rows: " + Arrays.toString(Arrays.copyOf(rows, count)));
+        for (int i = 0; i < count; i++) {
+            if (rows[i] < 0 || rows[i] >= treeRows || treeParents[rows[i]] != (i == 0 ? -1 : rows[i - 1])) {
+                throw new IllegalArgumentException("kept tree rows must be a path down the tree's " + treeRows
+                        + " rows from a depth-0 row: " + Arrays.toString(Arrays.copyOf(rows, count)));
             }
         }
-        for (int i = 1; i < count; i++) {
-            if (rows[i] != i) {
+        for (int i = 0; i < count; i++) {
+            if (rows[i] != i) { // rows[i] ≥ i: a slot is read before anything is written over it
                 cache.copyPosition(start + rows[i], start + i);
                 fed[start + i] = fed[start + rows[i]];
             }

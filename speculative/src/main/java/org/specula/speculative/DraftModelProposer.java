@@ -18,9 +18,11 @@ import org.specula.sampling.Uniforms;
  * drafter's state only, and a shorter draft is verified like any other.
  *
  * <p>With a {@link TreeShape} the draft is a tree of the draft model's top candidates ({@link TreeGrower}): depth by
- * depth, the nodes grown so far run as one tree block after the committed tokens ({@link ForwardPass#forwardTree}),
- * and are dropped before propose returns. Candidates are deterministic, so the tree rule keeps plain decoding's
- * output (pMin does not apply).
+ * depth, the nodes grown so far run as one tree block after the committed tokens ({@link ForwardPass#forwardTree}).
+ * The last block stays in the cache until onCommit, which keeps the rows whose path spells the committed tokens
+ * ({@link ForwardPass#keepPath}: each is a plain forward over its path) and drops the rest, so the next step feeds
+ * only what the block did not hold. Candidates are deterministic, so the tree rule keeps plain decoding's output
+ * (pMin does not apply).
  */
 public final class DraftModelProposer implements Proposer {
     private final ForwardPass draft;
@@ -38,6 +40,10 @@ public final class DraftModelProposer implements Proposer {
     private float[] treeLogits = new float[0]; // [rows][vocab] a tree block's
     private final TreeGrower.Expander expander = this::expand;
     private int treeBase;               // the committed length while a tree grows
+    private int[] blockTokens;          // the last tree block's rows: tokens, parents (the grower's pool), count
+    private int[] blockParents;
+    private int blockRows;
+    private int[] pathRows = new int[0];
 
     public DraftModelProposer(ForwardPass draft, SamplingParams params, long seed) {
         this(draft, params, seed, 0);
@@ -110,9 +116,12 @@ public final class DraftModelProposer implements Proposer {
     private Draft proposeTree(int length, int k) {
         treeBase = length;
         long start = System.nanoTime();
+        blockRows = 0;
         DraftTree tree = grower.grow(shape, k, Math.min(maxTreeNodes, draft.context() - length), draft.maxTreeRows(),
                 logits, expander);
-        draft.truncate(length);
+        if (blockRows == 0) {
+            draft.truncate(length);
+        }
         forwardNanos += System.nanoTime() - start;
         return tree == null ? Draft.EMPTY : Draft.of(tree);
     }
@@ -121,7 +130,33 @@ public final class DraftModelProposer implements Proposer {
     private float[] expand(int[] tokens, int[] parents, int count) {
         draft.truncate(treeBase);
         draft.forwardTree(tokens, 0, count, parents, treeLogits, null, 0);
+        blockTokens = tokens;
+        blockParents = parents;
+        blockRows = count;
         return treeLogits;
+    }
+
+    /** The last tree block's rows whose path spells committed[treeBase ..) become cache positions; the rest go. */
+    private void keepCommittedPath(int[] committed, int length) {
+        if (pathRows.length < blockRows) {
+            pathRows = new int[blockRows];
+        }
+        int m = 0;
+        for (int parent = -1; treeBase + m < length; m++) {
+            int row = -1;
+            for (int r = parent + 1; r < blockRows && row < 0; r++) {
+                if (blockParents[r] == parent && blockTokens[r] == committed[treeBase + m]) {
+                    row = r;
+                }
+            }
+            if (row < 0) {
+                break;
+            }
+            pathRows[m] = row;
+            parent = row;
+        }
+        draft.keepPath(pathRows, m);
+        blockRows = 0;
     }
 
     /** Refuses a threshold outside [0, 1]. */
@@ -146,6 +181,9 @@ public final class DraftModelProposer implements Proposer {
 
     @Override
     public void onCommit(int[] committed, int length, int accepted) {
+        if (blockRows > 0) {
+            keepCommittedPath(committed, length);
+        }
         draft.truncate(committedPrefix(committed, length));
     }
 

@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Trees of the draft model's top candidates on stories260K and its draft: the output is plain decoding's token for
- * token (greedy and sampled, static and dynamic trees), both caches equal a fresh prefill after every step, and a tree
- * accepts more per pass than the chain.
+ * token (greedy and sampled, static and dynamic trees), both caches equal a fresh prefill after every step (the draft's
+ * holding the accepted path its last tree block computed), and a tree accepts more per pass than the chain.
  */
 class DraftModelTreeTest {
     static Kernels kernels;
@@ -75,16 +75,25 @@ class DraftModelTreeTest {
                         ForwardPass targetPass = target.newForwardPass(512);
                         ForwardPass draftPass = draft.newForwardPass(512);
                         SpeculativeDecoder decoder = decoder(targetPass, draftPass, shape, k, params, 9);
+                        int[] last = {prompt.length};
+                        int[] kept = {0}; // steps after which the draft kept tree rows past the last committed length
                         decoder.setStepObserver((tokens, length) -> {
                             assertEquals(length - 1, targetPass.length());
                             SpeculativeDecoderTest.assertCacheIsPrefill(target, targetPass.cache(), tokens,
                                     length - 1);
                             SpeculativeDecoderTest.assertCacheIsPrefill(draft, draftPass.cache(), tokens,
                                     draftPass.length());
+                            if (draftPass.length() > last[0]) {
+                                kept[0]++;
+                            }
+                            last[0] = length;
                         });
                         assertArrayEquals(plain(prompt, params, 9, 50), decoder.generate(prompt,
                                 new StopCondition(50, new int[0]), t -> { }).generated(), shape + " " + params
                                 + " k " + k);
+                        if (k > 1 && params.isGreedy()) {
+                            assertTrue(kept[0] > 0, shape + ": the draft keeps the accepted path of its tree block");
+                        }
                     }
                 }
             }
