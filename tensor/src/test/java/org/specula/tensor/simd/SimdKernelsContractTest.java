@@ -42,6 +42,11 @@ class SimdKernelsContractTest {
         protected Kernels create() {
             return simd(1, 128);
         }
+
+        @Override
+        protected boolean fullTreeSweep() {
+            return false;
+        }
     }
 
     @Nested
@@ -49,6 +54,11 @@ class SimdKernelsContractTest {
         @Override
         protected Kernels create() {
             return simd(1, 256);
+        }
+
+        @Override
+        protected boolean fullTreeSweep() {
+            return false;
         }
     }
 
@@ -66,6 +76,11 @@ class SimdKernelsContractTest {
         protected Kernels create() {
             return simd(2, 0);
         }
+
+        @Override
+        protected boolean fullTreeSweep() {
+            return false;
+        }
     }
 
     @Nested
@@ -73,6 +88,11 @@ class SimdKernelsContractTest {
         @Override
         protected Kernels create() {
             return simd(3, 0);
+        }
+
+        @Override
+        protected boolean fullTreeSweep() {
+            return false;
         }
     }
 
