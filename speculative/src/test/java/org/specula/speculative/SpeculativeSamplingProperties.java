@@ -1,7 +1,6 @@
 package org.specula.speculative;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.doubles;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -9,7 +8,6 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -436,51 +434,18 @@ class SpeculativeSamplingProperties {
         return cell[1] - cell[0];
     }
 
-    /** The block's outcomes extended to length m by the target's own continuation where the block stopped early. */
-    static Map<List<Integer>, Double> completedLaw(PrefixModel model, Map<List<Integer>, Double> blockLaw, int m) {
-        Map<List<Integer>, Double> law = new HashMap<>();
-        blockLaw.forEach((emitted, weight) -> {
-            if (emitted.size() >= m) {
-                law.merge(List.copyOf(emitted.subList(0, m)), weight, Double::sum);
-            } else {
-                continueWithTarget(model, new ArrayList<>(emitted), weight, m, law);
-            }
-        });
-        return law;
+    /** Laws.completed over this model's target rows. */
+    static Map<List<Integer>, Double> completedLaw(PrefixModel model, Map<List<Integer>, Double> stepLaw, int m) {
+        return Laws.completed(prefix -> model.at(prefix).targetRow(), model.vocab, stepLaw, m);
     }
 
-    /** The target's autoregressive law of the first m tokens: Π p(y_j | y_<j). */
+    /** Laws.target over this model's target rows. */
     static Map<List<Integer>, Double> targetLaw(PrefixModel model, int m) {
-        Map<List<Integer>, Double> law = new HashMap<>();
-        continueWithTarget(model, new ArrayList<>(), 1.0, m, law);
-        return law;
-    }
-
-    private static void continueWithTarget(PrefixModel model, List<Integer> prefix, double weight, int m,
-                                           Map<List<Integer>, Double> law) {
-        if (prefix.size() == m) {
-            law.merge(List.copyOf(prefix), weight, Double::sum);
-            return;
-        }
-        double[] targetRow = model.at(prefix).targetRow();
-        for (int y = 0; y < model.vocab; y++) {
-            if (targetRow[y] == 0) continue;
-            prefix.add(y);
-            continueWithTarget(model, prefix, weight * targetRow[y], m, law);
-            prefix.removeLast();
-        }
+        return Laws.target(prefix -> model.at(prefix).targetRow(), model.vocab, m);
     }
 
     private static void assertLawsEqual(Map<List<Integer>, Double> expected, Map<List<Integer>, Double> actual,
                                         String what) {
-        Set<List<Integer>> sequences = new HashSet<>(expected.keySet());
-        sequences.addAll(actual.keySet());
-        double total = 0;
-        for (List<Integer> sequence : sequences) {
-            double want = expected.getOrDefault(sequence, 0.0), got = actual.getOrDefault(sequence, 0.0);
-            assertEquals(want, got, TOLERANCE, what + ": P" + sequence);
-            total += got;
-        }
-        assertTrue(Math.abs(total - 1) <= TOLERANCE, what + ": total mass " + total);
+        Laws.assertEqual(expected, actual, TOLERANCE, what);
     }
 }

@@ -10,11 +10,9 @@ import static org.quicktheories.generators.SourceDSL.longs;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -259,52 +257,19 @@ class TreeSamplingProperties {
         return cells;
     }
 
-    /** The step's outcomes extended to length m by the target's own continuation where the step stopped early. */
+    /** Laws.completed over this model's target rows. */
     static Map<List<Integer>, Double> completedLaw(TreeModel model, Map<List<Integer>, Double> stepLaw, int m) {
-        Map<List<Integer>, Double> law = new HashMap<>();
-        stepLaw.forEach((committed, weight) -> {
-            if (committed.size() >= m) {
-                law.merge(List.copyOf(committed.subList(0, m)), weight, Double::sum);
-            } else {
-                continueWithTarget(model, new ArrayList<>(committed), weight, m, law);
-            }
-        });
-        return law;
+        return Laws.completed(model::rowAt, model.vocab, stepLaw, m);
     }
 
-    /** The target's autoregressive law of the first m tokens: Π p(y_j | y_<j). */
+    /** Laws.target over this model's target rows. */
     static Map<List<Integer>, Double> targetLaw(TreeModel model, int m) {
-        Map<List<Integer>, Double> law = new HashMap<>();
-        continueWithTarget(model, new ArrayList<>(), 1.0, m, law);
-        return law;
-    }
-
-    private static void continueWithTarget(TreeModel model, List<Integer> prefix, double weight, int m,
-                                           Map<List<Integer>, Double> law) {
-        if (prefix.size() == m) {
-            law.merge(List.copyOf(prefix), weight, Double::sum);
-            return;
-        }
-        double[] row = model.rowAt(prefix);
-        for (int y = 0; y < model.vocab; y++) {
-            if (row[y] == 0) continue;
-            prefix.add(y);
-            continueWithTarget(model, prefix, weight * row[y], m, law);
-            prefix.removeLast();
-        }
+        return Laws.target(model::rowAt, model.vocab, m);
     }
 
     private static void assertLawsEqual(Map<List<Integer>, Double> expected, Map<List<Integer>, Double> actual,
                                         String what) {
-        Set<List<Integer>> sequences = new HashSet<>(expected.keySet());
-        sequences.addAll(actual.keySet());
-        double total = 0;
-        for (List<Integer> sequence : sequences) {
-            double got = actual.getOrDefault(sequence, 0.0);
-            assertEquals(expected.getOrDefault(sequence, 0.0), got, TOLERANCE, what + ": P" + sequence);
-            total += got;
-        }
-        assertTrue(Math.abs(total - 1) <= TOLERANCE, what + ": total mass " + total);
+        Laws.assertEqual(expected, actual, TOLERANCE, what);
     }
 
     private static void assertSameVerdict(TreeVerdict expected, TreeVerdict actual, DraftTree tree) {
