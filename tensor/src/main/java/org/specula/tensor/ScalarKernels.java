@@ -146,34 +146,12 @@ public final class ScalarKernels implements Kernels {
         for (int t = 0; t < rows; t++) {
             int len = startPos + t + 1; // causal: positions 0 .. startPos+t
             for (int h = 0; h < nHeads; h++) {
-                int qOff = (t * nHeads + h) * headDim;
-                int kvHead = h / group;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int s = 0; s < len; s++) {
-                    double dot = 0;
-                    for (int i = 0; i < headDim; i++) {
-                        dot += (double) q[qOff + i] * kv.key(kvHead, s, i);
-                    }
-                    att[s] = dot * scale;
-                    max = Math.max(max, att[s]);
-                }
-                double sum = 0;
-                for (int s = 0; s < len; s++) {
-                    att[s] = Math.exp(att[s] - max);
-                    sum += att[s];
-                }
-                for (int i = 0; i < headDim; i++) {
-                    double acc = 0;
-                    for (int s = 0; s < len; s++) {
-                        acc += att[s] * kv.value(kvHead, s, i);
-                    }
-                    out[qOff + i] = (float) (acc / sum);
-                }
+                attendRow(out, q, (t * nHeads + h) * headDim, kv, h / group, null, len, att, scale);
             }
         }
     }
 
-    /** {@link #attention}'s loops over the positions of row t's list: the prefix, then its ancestors' slots. */
+    /** {@link #attention}'s row over the positions of row t's list: the prefix, then its ancestors' slots. */
     @Override
     public void treeAttention(float[] out, float[] q, KvLayer kv, int rows, int startPos, int nHeads,
                               int[] parents) {
@@ -196,30 +174,39 @@ public final class ScalarKernels implements Kernels {
                 seen[s] = startPos + path[s - startPos];
             }
             for (int h = 0; h < nHeads; h++) {
-                int qOff = (t * nHeads + h) * headDim;
-                int kvHead = h / group;
-                double max = Double.NEGATIVE_INFINITY;
-                for (int s = 0; s < len; s++) {
-                    double dot = 0;
-                    for (int i = 0; i < headDim; i++) {
-                        dot += (double) q[qOff + i] * kv.key(kvHead, seen[s], i);
-                    }
-                    att[s] = dot * scale;
-                    max = Math.max(max, att[s]);
-                }
-                double sum = 0;
-                for (int s = 0; s < len; s++) {
-                    att[s] = Math.exp(att[s] - max);
-                    sum += att[s];
-                }
-                for (int i = 0; i < headDim; i++) {
-                    double acc = 0;
-                    for (int s = 0; s < len; s++) {
-                        acc += att[s] * kv.value(kvHead, seen[s], i);
-                    }
-                    out[qOff + i] = (float) (acc / sum);
-                }
+                attendRow(out, q, (t * nHeads + h) * headDim, kv, h / group, seen, len, att, scale);
             }
+        }
+    }
+
+    /**
+     * One query head's attention in double over len cache positions, positions[s] (or s itself when positions is
+     * null) in that order: the one order both attention and treeAttention sum in, so a tree row equals its path's.
+     */
+    private static void attendRow(float[] out, float[] q, int qOff, KvLayer kv, int kvHead, int[] positions, int len,
+                                  double[] att, double scale) {
+        int headDim = kv.headDim();
+        double max = Double.NEGATIVE_INFINITY;
+        for (int s = 0; s < len; s++) {
+            int p = positions == null ? s : positions[s];
+            double dot = 0;
+            for (int i = 0; i < headDim; i++) {
+                dot += (double) q[qOff + i] * kv.key(kvHead, p, i);
+            }
+            att[s] = dot * scale;
+            max = Math.max(max, att[s]);
+        }
+        double sum = 0;
+        for (int s = 0; s < len; s++) {
+            att[s] = Math.exp(att[s] - max);
+            sum += att[s];
+        }
+        for (int i = 0; i < headDim; i++) {
+            double acc = 0;
+            for (int s = 0; s < len; s++) {
+                acc += att[s] * kv.value(kvHead, positions == null ? s : positions[s], i);
+            }
+            out[qOff + i] = (float) (acc / sum);
         }
     }
 }
